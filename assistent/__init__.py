@@ -1,0 +1,3 @@
+"""Opvoedassistent: vind de juiste lokale opvoedondersteuning, offline."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,179 @@
+"""The answer pipeline every user gets: clean input → safety check → search → structured answer.
+
+No Telegram and no CLI here: the console, the bot and ``assistent eval`` all call
+:meth:`Assistant.answer`, so what is measured is exactly what people get.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from assistent.crisislijnen import CrisisLijn, load_crisislijnen
+from assistent.kennisbank import Voorziening
+from assistent.safety import SafetyChecker, SafetySignal
+from assistent.search import Match, Profile, Searcher
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000  # what retrieval looks at; the safety check reads up to SAFETY_CHARS
+SAFETY_CHARS = 20_000
+
+Notice = Literal["leeg", "geen-tekst", "te-lang", "andere-taal"]
+
+
+@dataclass
+class Result:
+    """One voorziening in an answer, with a one-line reason in plain Dutch."""
+
+    entry: Voorziening
+    waarom: str
+    score: float
+    topics: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``assistent vraag --json``)."""
+        e = self.entry
+        return {
+            "id": e.id,
+            "naam": e.naam,
+            "soort": e.soort,
+            "waarom": self.waarom,
+            "score": round(self.score, 4),
+            "contact": e.contact.model_dump(exclude_none=True),
+            "openingstijden": e.openingstijden,
+            "kosten": e.kosten,
+            "aanmelden": e.aanmelden,
+        }
+
+
+@dataclass
+class Answer:
+    """Everything a renderer needs; no formatting decisions here."""
+
+    results: list[Result] = field(default_factory=list)
+    crisis: SafetySignal | None = None
+    crisis_lines: list[CrisisLijn] = field(default_factory=list)
+    abstained: bool = False
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def answered(self) -> bool:
+        """True when the question was usable (not empty, not only emoji)."""
+        return not ({"leeg", "geen-tekst"} & set(self.notices))
+
+    def ids(self) -> list[str]:
+        """Ids in the order the user sees them: crisis lines first, then voorzieningen."""
+        seen: list[str] = []
+        for item in [*(line.id for line in self.crisis_lines), *(r.entry.id for r in self.results)]:
+            if item not in seen:
+                seen.append(item)
+        return seen
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "crisis": self.crisis.category if self.crisis else None,
+            "crisis_lijnen": [line.id for line in self.crisis_lines],
+            "geen_specifieke_match": self.abstained,
+            "meldingen": list(self.notices),
+            "resultaten": [r.to_dict() for r in self.results],
+        }
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """Remove control characters and collapse white space."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = _CONTROL.sub(" ", text)
+    return " ".join(text.split())
+
+
+def _mostly_other_script(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 4:
+        return False
+    latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
+    return latin / len(letters) < 0.5
+
+
+def why(match: Match, profile: Profile) -> str:
+    """One short line, B1, on why this voorziening fits."""
+    e = match.entry
+    if match.topics:
+        reason = "Gaat over " + _join(match.topics[:3]) + "."
+    elif match.matched_question:
+        reason = f"Helpt bij vragen als: ‘{match.matched_question}’."
+    else:
+        first = re.split(r"(?<=[.!?])\s", e.beschrijving, maxsplit=1)[0]
+        reason = first if len(first) <= 140 else first[:137].rstrip() + "…"
+    extra = []
+    if profile.wijk and e.wijken:
+        extra.append(f"in jouw wijk {profile.wijk}")
+    if profile.leeftijd is not None and e.leeftijd:
+        extra.append(f"voor kinderen van {e.leeftijd.van} tot {e.leeftijd.tot} jaar")
+    return reason + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " en " + items[-1]
+
+
+class Assistant:
+    """The whole question → answer pipeline for one instance."""
+
+    def __init__(self, searcher: Searcher, safety: SafetyChecker, max_results: int = 9) -> None:
+        self.searcher = searcher
+        self.safety = safety
+        self.max_results = max_results
+        self.lines = load_crisislijnen()
+
+    def answer(self, text: str, profile: Profile | None = None) -> Answer:
+        """Answer one message. Never raises for odd input."""
+        profile = profile or Profile()
+        question = clean_text(text[:SAFETY_CHARS] if text else "")
+        if not question:
+            return Answer(notices=["leeg"])
+        if not any(c.isalnum() for c in question):
+            return Answer(notices=["geen-tekst"])
+        notices: list[Notice] = []
+        answer = Answer(notices=notices)
+
+        # Safety first, on the whole message, before any retrieval.
+        signal = self.safety.check(question)
+        if signal is not None:
+            answer.crisis = signal
+            answer.crisis_lines = [
+                self.lines.lijnen[c] for c in signal.categories if c in self.lines.lijnen
+            ]
+
+        if len(question) > MAX_QUESTION_CHARS:
+            notices.append("te-lang")
+            question = question[:MAX_QUESTION_CHARS]
+        if _mostly_other_script(question):
+            notices.append("andere-taal")
+
+        outcome = self.searcher.search(question, profile, limit=self.max_results)
+        answer.abstained = outcome.abstained
+        answer.results = [
+            Result(
+                entry=m.entry,
+                waarom=_fallback_reason() if outcome.abstained else why(m, profile),
+                score=m.score,
+            )
+            for m in outcome.matches
+        ]
+        if signal is not None:
+            # Local help may follow the crisis lines, but never the national lines twice.
+            shown = {line.id for line in answer.crisis_lines}
+            answer.results = [r for r in answer.results if r.entry.id not in shown]
+        return answer
+
+
+def _fallback_reason() -> str:
+    return "Hier kun je met elke vraag over opvoeden en opgroeien terecht."

@@ -1,0 +1,108 @@
+"""The console conversation (``assistent chat``): the same dialogue core the bot uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Console
+
+from assistent.conversation import ROLES, Conversation, Session
+from assistent.render import (
+    HELP,
+    NIETS_MEER,
+    PRIVACY,
+    VERGETEN,
+    WELKOM,
+    hulp_text,
+    render_console,
+)
+from assistent.service import Instance
+
+USER = "console"
+CHAT_HELP = HELP + "\n• /meer: meer plekken bij je laatste vraag.\n• /stop: stoppen (of Ctrl-D)."
+
+
+def _ask(prompt: str, read: Callable[[str], str]) -> str:
+    try:
+        return read(prompt).strip()
+    except EOFError:
+        return ""
+
+
+def edit_profile(
+    conversation: Conversation, session: Session, console: Console, read: Callable[[str], str]
+) -> None:
+    """Ask the profile questions one by one; Enter skips a question."""
+    console.print("Je profiel. Druk op Enter om een vraag over te slaan.", markup=False)
+    gemeenten = conversation.gemeenten
+    gemeente = session.profile.gemeente
+    if len(gemeenten) > 1:
+        answer = _ask(f"Gemeente ({', '.join(gemeenten)}): ", read)
+        gemeente = next((g for g in gemeenten if g.casefold() == answer.casefold()), None)
+    conversation.update_profile(USER, session, gemeente=gemeente)
+    wijken = conversation.wijken(session.profile)
+    wijk = None
+    if wijken:
+        answer = _ask(f"Wijk ({', '.join(wijken)}): ", read)
+        wijk = next((w for w in wijken if w.casefold() == answer.casefold()), None)
+    answer = _ask("Leeftijd van je kind in jaren: ", read)
+    leeftijd = int(answer) if answer.isdigit() and int(answer) <= 30 else None
+    answer = _ask(f"Ben je {', '.join(ROLES)}? ", read).casefold()
+    rol = answer if answer in ROLES else None
+    profile = conversation.update_profile(USER, session, wijk=wijk, leeftijd=leeftijd, rol=rol)
+    console.print(f"Opgeslagen: {profile_summary(profile)}", markup=False)
+
+
+def profile_summary(profile: object) -> str:
+    """One line describing a profile."""
+    parts = []
+    for label, value in (
+        ("gemeente", getattr(profile, "gemeente", None)),
+        ("wijk", getattr(profile, "wijk", None)),
+        ("leeftijd kind", getattr(profile, "leeftijd", None)),
+        ("rol", getattr(profile, "rol", None)),
+    ):
+        if value is not None:
+            parts.append(f"{label} {value}")
+    return ", ".join(parts) or "niets ingevuld"
+
+
+def run_chat(instance: Instance, console: Console, read: Callable[[str], str] = input) -> None:
+    """Read questions until /stop or end of input; answer each like the bot does."""
+    conversation = Conversation(instance.assistant, store=None, page_size=instance.settings.top_k)
+    session = conversation.load_session(USER)
+    say = lambda text: console.print(text, markup=False, highlight=False)  # noqa: E731
+    say(WELKOM.replace("/hulp", "/hulp (of typ: hulp nu)"))
+    while True:
+        try:
+            text = read("\njij> ")
+        except (EOFError, KeyboardInterrupt):
+            say("\nTot ziens!")
+            return
+        command = text.strip().casefold()
+        if command in ("/stop", "/quit", "/exit"):
+            say("Tot ziens!")
+            return
+        if command in ("/hulp", "hulp nu", "/hulpnu"):
+            say(hulp_text(instance.assistant.lines))
+        elif command in ("/help", "/start"):
+            say(CHAT_HELP)
+        elif command == "/privacy":
+            say(PRIVACY.format(opt_in="", dagen=instance.settings.retention_days))
+        elif command == "/vergeet":
+            conversation.forget(USER, session)
+            say(VERGETEN)
+        elif command == "/profiel":
+            edit_profile(conversation, session, console, read)
+        elif command == "/meer":
+            reply = conversation.more(session)
+            say(render_console(reply) if reply else NIETS_MEER)
+        elif command.startswith("/"):
+            say("Dat commando ken ik niet. Typ /help voor wat ik kan.")
+        else:
+            # the dialogue core uses whatever assistant is current (a reload swaps it)
+            conversation.assistant = instance.assistant
+            reply = conversation.ask(USER, session, text)
+            say(render_console(reply))
+            if reply.has_more:
+                say("Typ /meer voor meer plekken.")

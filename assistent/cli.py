@@ -1,0 +1,538 @@
+"""Command line: ``assistent check | index | vraag | chat | eval | bot | kennisbank | rapport``.
+
+Only this module imports the CLI libraries. The core raises domain exceptions; here they become
+Dutch messages and exit codes:
+
+    0 ok · 1 kennisbank has errors · 2 wrong usage · 3 index or model unavailable
+    4 setting missing (e.g. the Telegram token) · 5 input file unreadable · 6 eval below floor
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistent.config import Settings
+from assistent.errors import AssistentError, EmbedderError, IndexUnavailableError, KennisbankError
+
+if TYPE_CHECKING:  # heavy imports stay lazy so `assistent --help` is instant
+    from assistent.search import Profile
+    from assistent.service import Instance
+
+EXIT_KENNISBANK = 1
+EXIT_INDEX = 3
+EXIT_SETTING = 4
+EXIT_INPUT = 5
+EXIT_FLOOR = 6
+
+app = typer.Typer(
+    help="Opvoedassistent: vind de juiste lokale opvoedondersteuning, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+KennisbankOpt = Annotated[
+    Path | None,
+    typer.Option("--kennisbank", help="Map met de kennisbank (standaard: ASSISTENT_KENNISBANK)."),
+]
+IndexOpt = Annotated[
+    Path | None,
+    typer.Option("--index", help="Map voor de index (standaard: ASSISTENT_INDEX_DIR)."),
+]
+
+
+def make_settings(kennisbank: Path | None = None, index: Path | None = None) -> Settings:
+    """Settings from env/.env, with the command-line options on top."""
+    overrides: dict[str, Any] = {}
+    if kennisbank is not None:
+        overrides["kennisbank"] = kennisbank
+    if index is not None:
+        overrides["index_dir"] = index
+    try:
+        return Settings(**overrides)
+    except Exception as exc:  # pydantic ValidationError on a bad ASSISTENT_* value
+        err.print(f"[red]Een instelling klopt niet:[/red] {exc}")
+        raise typer.Exit(EXIT_SETTING) from exc
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn domain exceptions into a Dutch message and a meaningful exit code."""
+    try:
+        yield
+    except KennisbankError as exc:
+        print_problems(exc.problems)
+        err.print("Los de fouten op en probeer het opnieuw: [bold]assistent check[/bold]")
+        raise typer.Exit(EXIT_KENNISBANK) from exc
+    except (EmbedderError, IndexUnavailableError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_INDEX) from exc
+    except AssistentError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+def print_problems(problems: list) -> None:
+    """Errors first, then warnings, each with file and field."""
+    errors = [p for p in problems if not p.warning]
+    warnings = [p for p in problems if p.warning]
+    for p in errors:
+        err.print(f"[red]fout[/red]  {p}", highlight=False)
+    for p in warnings:
+        err.print(f"[yellow]let op[/yellow] {p}", highlight=False)
+    if errors:
+        err.print(f"[red]{len(errors)} fout(en)[/red], {len(warnings)} waarschuwing(en).")
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar as a (done, total) callback; quiet when nothing needs doing."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if total == 0:
+            return
+        if task is None:
+            progress.start()
+            task = progress.add_task(label, total=total)
+        progress.update(task, completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if task is not None:
+            progress.stop()
+
+
+def load_instance(settings: Settings) -> Instance:
+    """Load kennisbank and index (building it when missing or stale) with a progress bar."""
+    from assistent.service import Instance
+
+    with progress_bar("Index bouwen") as update:
+        return Instance(
+            settings,
+            progress=update,
+            on_rebuild=lambda why: err.print(f"Index wordt (opnieuw) gebouwd: {why}."),
+        )
+
+
+# --- commands ---------------------------------------------------------------------------------
+@app.command()
+def check(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
+    """Controleer de kennisbank en toon alle fouten en waarschuwingen tegelijk."""
+    from assistent.kennisbank import load_kennisbank, stale_entries
+
+    settings = make_settings(kennisbank, index)
+    with reported_errors():
+        kb = load_kennisbank(settings.kennisbank)
+    print_problems(kb.warnings)
+    stale = stale_entries(kb, date.today(), settings.max_age_months)
+    for entry in stale:
+        when = entry.laatst_gecontroleerd or "nooit"
+        owner = entry.eigenaar or (entry.contact.email or "geen eigenaar bekend")
+        err.print(
+            f"[yellow]let op[/yellow] {kb.paths[entry.id]} › laatst_gecontroleerd: {when}, "
+            f"langer dan {settings.max_age_months} maanden geleden. Vraag {owner} om het na te "
+            "kijken.",
+            highlight=False,
+        )
+    out.print(
+        f"[green]De kennisbank is in orde:[/green] {len(kb.entries)} voorzieningen in "
+        f"{settings.kennisbank} ({len(kb.gemeenten)} gemeente(n)), "
+        f"{len(kb.warnings) + len(stale)} waarschuwing(en)."
+    )
+
+
+@app.command("index")
+def build(
+    kennisbank: KennisbankOpt = None,
+    index: IndexOpt = None,
+    force: Annotated[bool, typer.Option("--opnieuw", help="Bouw ook als hij actueel is.")] = False,
+) -> None:
+    """Bouw de index (alleen wat veranderd is wordt opnieuw ingebed)."""
+    from assistent.embed import make_embedder
+    from assistent.index import build_index, read_meta, staleness
+    from assistent.kennisbank import load_kennisbank
+
+    settings = make_settings(kennisbank, index)
+    with reported_errors():
+        kb = load_kennisbank(settings.kennisbank)
+        embedder = make_embedder(settings)
+        reason = staleness(read_meta(settings.index_dir), kb, embedder)
+        if reason is None and not force:
+            out.print(f"De index in {settings.index_dir} is actueel.")
+            return
+        with progress_bar("Inbedden") as update:
+            report = build_index(kb, embedder, settings.index_dir, update)
+    out.print(
+        f"[green]Index gebouwd[/green] in {report.seconds:.1f} s: {report.entries} voorzieningen, "
+        f"{report.vectors} vectoren, {report.embedded} nieuw ingebed. ({report.path})"
+    )
+
+
+def _profile(
+    gemeente: str | None, wijk: str | None, leeftijd: int | None, rol: str | None
+) -> Profile:
+    from assistent.search import Profile
+
+    return Profile(gemeente=gemeente, wijk=wijk, leeftijd=leeftijd, rol=rol)  # type: ignore[arg-type]
+
+
+RolOpt = Annotated[
+    str | None,
+    typer.Option("--rol", help="ouder, professional of jongere."),
+]
+
+
+def _check_rol(rol: str | None) -> str | None:
+    if rol is not None and rol not in ("ouder", "professional", "jongere"):
+        err.print(f"[red]--rol '{rol}' ken ik niet.[/red] Kies ouder, professional of jongere.")
+        raise typer.Exit(2)
+    return rol
+
+
+@app.command()
+def vraag(
+    tekst: Annotated[str, typer.Argument(help="De vraag, tussen aanhalingstekens.")],
+    gemeente: Annotated[str | None, typer.Option(help="Gemeente van de vrager.")] = None,
+    wijk: Annotated[str | None, typer.Option(help="Wijk van de vrager.")] = None,
+    leeftijd: Annotated[
+        int | None, typer.Option(min=0, max=30, help="Leeftijd van het kind in jaren.")
+    ] = None,
+    rol: RolOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Antwoord als JSON.")] = False,
+    kennisbank: KennisbankOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """Stel één vraag en krijg de passende voorzieningen."""
+    from assistent.conversation import Conversation
+    from assistent.render import render_console
+
+    settings = make_settings(kennisbank, index)
+    profile = _profile(gemeente, wijk, leeftijd, _check_rol(rol))
+    with reported_errors():
+        instance = load_instance(settings)
+        conversation = Conversation(instance.assistant, store=None, page_size=settings.top_k)
+        session = conversation.load_session("cli")
+        session.profile = profile
+        reply = conversation.ask("cli", session, tekst)
+    if as_json:
+        data = reply.answer.to_dict()
+        data["resultaten"] = [r.to_dict() for r in reply.results]
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        out.print(render_console(reply), highlight=False, markup=False)
+
+
+@app.command()
+def chat(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
+    """Praat met de assistent in de terminal, net als in Telegram."""
+    from assistent.chat import run_chat
+
+    settings = make_settings(kennisbank, index)
+    with reported_errors():
+        instance = load_instance(settings)
+    run_chat(instance, out)
+
+
+@app.command("eval")
+def evaluate(
+    bestand: Annotated[Path, typer.Argument(help="YAML-bestand met testvragen.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Resultaat als JSON.")] = False,
+    kennisbank: KennisbankOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """Meet de kwaliteit op een set testvragen (hit@1, hit@3, MRR, crisis, snelheid)."""
+    from assistent.evaluation import EvalFileError, load_cases, run_eval
+
+    settings = make_settings(kennisbank, index)
+    try:
+        cases = load_cases(bestand)
+    except EvalFileError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_INPUT) from exc
+    with reported_errors():
+        instance = load_instance(settings)
+        report = run_eval(instance.assistant, cases)
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False))
+        return
+    _print_eval(report, cases)
+
+
+def _print_eval(report: dict, cases: list) -> None:
+    table = Table(title="Per vraag", show_lines=False)
+    for column in ("vraag", "verwacht", "top 3", "crisis", "ms"):
+        table.add_column(column)
+    for case, result in zip(cases, report["cases"], strict=True):
+        top3 = result["ids"][:3]
+        hit = not case.verwacht or bool(set(case.verwacht) & set(top3))
+        mark = "" if hit else "[red]✗[/red] "
+        crisis_ok = case.crisis is None or (case.crisis == "geen") == (result["crisis"] is None)
+        table.add_row(
+            case.vraag[:60],
+            ", ".join(case.verwacht),
+            mark + ", ".join(top3),
+            ("" if crisis_ok else "[red]✗[/red] ") + str(result["crisis"] or "-"),
+            f"{result['ms']:.1f}",
+        )
+    out.print(table)
+    metrics = Table(title="Totaal")
+    metrics.add_column("maat")
+    metrics.add_column("waarde", justify="right")
+    for key, value in report["metrics"].items():
+        metrics.add_row(key, "-" if value is None else f"{value:.3f}")
+    out.print(metrics)
+
+
+@app.command()
+def bot(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
+    """Start de Telegram-bot (long polling, of webhook als ASSISTENT_WEBHOOK_URL gezet is)."""
+    settings = make_settings(kennisbank, index)
+    if settings.telegram_token is None:
+        err.print(
+            "[red]ASSISTENT_TELEGRAM_TOKEN ontbreekt.[/red] Maak een bot bij @BotFather en zet "
+            "het token in .env: ASSISTENT_TELEGRAM_TOKEN=123456:ABC..."
+        )
+        raise typer.Exit(EXIT_SETTING)
+    from assistent.bot import run_bot
+
+    with reported_errors():
+        instance = load_instance(settings)
+        run_bot(instance)
+
+
+# --- kennisbank: spreadsheet and Open Referral ---------------------------------------------------
+kennisbank_app = typer.Typer(
+    help="Beheer de kennisbank met een spreadsheet (Excel/CSV) of Open Referral (HSDS 3.0).",
+    no_args_is_help=True,
+)
+app.add_typer(kennisbank_app, name="kennisbank")
+
+DryRunOpt = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Laat alleen zien wat er zou veranderen; sla niets op."),
+]
+
+
+@contextmanager
+def input_errors() -> Iterator[None]:
+    """An unreadable or invalid input file: list every problem, exit with EXIT_INPUT."""
+    from assistent.spreadsheet import InputFileError
+
+    try:
+        yield
+    except InputFileError as exc:
+        print_problems(exc.problems)
+        err.print("Er is niets opgeslagen. Pas het bestand aan en probeer het opnieuw.")
+        raise typer.Exit(EXIT_INPUT) from exc
+
+
+def _print_plan(plan: Any, dry_run: bool) -> None:
+    from assistent.spreadsheet import describe_plan
+
+    for line in describe_plan(plan):
+        out.print(line, highlight=False, markup=False)
+    if dry_run:
+        out.print("Dit was een proefrun (--dry-run): er is niets opgeslagen.")
+
+
+def _apply_and_check(plan: Any, root: Path) -> None:
+    from assistent.kennisbank import load_kennisbank
+    from assistent.spreadsheet import apply_plan
+
+    touched = apply_plan(plan)
+    if touched:
+        out.print(f"[green]Opgeslagen:[/green] {len(touched)} bestand(en) in {root}.")
+        out.print(
+            "Bouw daarna de index opnieuw: [bold]assistent index[/bold] (of /herlaad in de bot)."
+        )
+    with reported_errors():
+        kb = load_kennisbank(root)
+    print_problems(kb.warnings)
+
+
+@kennisbank_app.command("exporteer")
+def kennisbank_exporteer(
+    bestand: Annotated[Path, typer.Argument(help="Doelbestand: .xlsx (Excel) of .csv.")],
+    gemeente: Annotated[
+        str | None,
+        typer.Option(help="Alleen deze gemeente (of 'landelijk'). Standaard: alles."),
+    ] = None,
+    kennisbank: KennisbankOpt = None,
+) -> None:
+    """Zet de kennisbank in een spreadsheet: één rij per voorziening."""
+    from assistent.spreadsheet import export_spreadsheet
+
+    settings = make_settings(kennisbank)
+    with reported_errors(), input_errors():
+        report = export_spreadsheet(settings.kennisbank, bestand, gemeente)
+    print_problems(report.warnings)
+    out.print(
+        f"[green]Geëxporteerd:[/green] {report.rows} voorzieningen naar {report.path}. "
+        f"Pas het bestand aan en lees het in met: assistent kennisbank importeer {report.path} "
+        "--dry-run",
+        highlight=False,
+    )
+
+
+@kennisbank_app.command("importeer")
+def kennisbank_importeer(
+    bestand: Annotated[Path, typer.Argument(help="Een .xlsx- of .csv-bestand uit 'exporteer'.")],
+    dry_run: DryRunOpt = False,
+    overschrijf: Annotated[
+        bool,
+        typer.Option(
+            "--overschrijf",
+            help="Laat de spreadsheet winnen, ook als het Markdown-bestand na de export is "
+            "aangepast.",
+        ),
+    ] = False,
+    kennisbank: KennisbankOpt = None,
+) -> None:
+    """Lees een spreadsheet in: eerst zie je wat er verandert, daarna wordt het opgeslagen."""
+    from assistent.spreadsheet import plan_import
+
+    settings = make_settings(kennisbank)
+    with input_errors():
+        plan = plan_import(settings.kennisbank, bestand, overwrite=overschrijf)
+    _print_plan(plan, dry_run)
+    if not dry_run:
+        _apply_and_check(plan, settings.kennisbank)
+    if plan.refused:
+        err.print(f"[yellow]{len(plan.refused)} rij(en) niet verwerkt[/yellow], zie hierboven.")
+        raise typer.Exit(EXIT_INPUT)
+
+
+@kennisbank_app.command("exporteer-hsds")
+def kennisbank_exporteer_hsds(
+    map_: Annotated[Path, typer.Argument(metavar="MAP", help="Map voor de HSDS-bestanden.")],
+    csv: Annotated[
+        bool, typer.Option("--csv", help="Schrijf ook het CSV-datapakket (organizations.csv, ...).")
+    ] = False,
+    kennisbank: KennisbankOpt = None,
+) -> None:
+    """Exporteer de kennisbank als Open Referral HSDS 3.0 (JSON)."""
+    from assistent.hsds import export_hsds
+
+    settings = make_settings(kennisbank)
+    with reported_errors():
+        report = export_hsds(settings.kennisbank, map_, tables=csv)
+    out.print(
+        f"[green]HSDS 3.0 geschreven:[/green] {report.services} diensten in {report.folder} "
+        f"({', '.join(p.name for p in report.files)}).",
+        highlight=False,
+    )
+
+
+@kennisbank_app.command("importeer-hsds")
+def kennisbank_importeer_hsds(
+    map_: Annotated[Path, typer.Argument(metavar="MAP", help="Map met het HSDS-CSV-datapakket.")],
+    gemeente: Annotated[
+        str | None,
+        typer.Option(help="De gemeente van deze diensten (anders: uit service_areas.csv)."),
+    ] = None,
+    doel: Annotated[
+        Path | None,
+        typer.Option("--doel", help="Kennisbankmap om in te schrijven (standaard: de kennisbank)."),
+    ] = None,
+    dry_run: DryRunOpt = False,
+    kennisbank: KennisbankOpt = None,
+) -> None:
+    """Lees een Open Referral HSDS-datapakket (CSV) in als kennisbankbestanden."""
+    from assistent.hsds import plan_hsds_import
+
+    settings = make_settings(kennisbank)
+    root = doel or settings.kennisbank
+    with input_errors():
+        plan, notes = plan_hsds_import(map_, root, gemeente)
+    print_problems(notes)
+    _print_plan(plan, dry_run)
+    if not dry_run:
+        _apply_and_check(plan, root)
+
+
+def _parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    err.print(f"[red]{option} '{value}' is geen datum.[/red] Gebruik JJJJ-MM-DD, bijv. 2026-10-01.")
+    raise typer.Exit(2)
+
+
+@app.command()
+def rapport(
+    van: Annotated[
+        str | None, typer.Option("--van", help="Eerste dag (JJJJ-MM-DD). Standaard: begin.")
+    ] = None,
+    tot: Annotated[
+        str | None,
+        typer.Option("--tot", help="Laatste dag, telt mee (JJJJ-MM-DD). Standaard: vandaag."),
+    ] = None,
+    uitvoer: Annotated[
+        Path, typer.Option("-o", "--uitvoer", help="Het HTML-bestand dat je krijgt.")
+    ] = Path("rapport.html"),
+) -> None:
+    """Maak een rapport voor de gemeente: één HTML-bestand met cijfers en grafieken."""
+    from assistent.rapport import write_report
+
+    start, end = _parse_day(van, "--van"), _parse_day(tot, "--tot")
+    if start and end and start > end:
+        err.print("[red]--van ligt na --tot.[/red] Draai ze om.")
+        raise typer.Exit(2)
+    settings = make_settings()
+    result = write_report(settings, uitvoer, start, end)
+    if not result.database_found:
+        err.print(
+            f"[yellow]let op[/yellow] er is nog geen database ({settings.database}); het rapport "
+            "zegt dat er geen gegevens zijn.",
+            highlight=False,
+        )
+    elif result.data.empty:
+        err.print("[yellow]let op[/yellow] in deze periode zijn geen gegevens.")
+    out.print(
+        f"[green]Rapport geschreven:[/green] {result.path} ({result.data.vragen} vragen).",
+        highlight=False,
+    )
+
+
+def main() -> None:
+    """Entry point of the ``assistent`` command."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,176 @@
+"""The dialogue shared by the console chat and the Telegram bot.
+
+It keeps no global state: a :class:`Session` per user holds the profile and the last answer
+(in memory only), and :class:`Conversation` turns user actions into :class:`Reply` objects and
+anonymous counts. Formatting lives in ``render``; Telegram wiring in ``bot``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+
+from assistent.answer import Answer, Assistant, Result
+from assistent.search import Profile
+from assistent.store import Event, Store
+
+log = logging.getLogger(__name__)
+
+ROLES = ("ouder", "professional", "jongere")
+AGE_CHOICES = tuple(range(0, 19))
+
+
+@dataclass
+class Session:
+    """One user's state: the profile (stored) and the last answer (memory only)."""
+
+    profile: Profile = field(default_factory=Profile)
+    question: str | None = None
+    answer: Answer | None = None
+    shown: int = 0
+
+
+@dataclass
+class Reply:
+    """What to show for one turn: the answer and the slice of results on this page."""
+
+    answer: Answer
+    results: list[Result]
+    first_page: bool
+    has_more: bool
+
+
+class Conversation:
+    """Dialogue logic: questions, paging, feedback, profile and forgetting."""
+
+    def __init__(self, assistant: Assistant, store: Store | None = None, page_size: int = 3):
+        self.assistant = assistant
+        self.store = store
+        self.page_size = page_size
+
+    # --- profile ---
+    @property
+    def gemeenten(self) -> list[str]:
+        """The gemeenten this instance serves."""
+        return sorted({e.gemeente for e in self.assistant.searcher.entries if e.gemeente})
+
+    def wijken(self, profile: Profile) -> list[str]:
+        """Wijken to choose from for the profile's gemeente."""
+        gemeente = self.assistant.searcher.gemeente_for(profile)
+        return sorted(
+            {
+                w
+                for e in self.assistant.searcher.entries
+                if gemeente is None or e.gemeente == gemeente
+                for w in e.wijken
+            }
+        )
+
+    def load_session(self, user_id: int | str) -> Session:
+        """A session with the stored profile, if any."""
+        profile = self.store.get_profile(user_id) if self.store else None
+        return Session(profile=profile or Profile())
+
+    def update_profile(self, user_id: int | str, session: Session, **changes: object) -> Profile:
+        """Change profile fields (None = skipped/unknown) and store the result."""
+        session.profile = replace(session.profile, **changes)  # type: ignore[arg-type]
+        if self.store:
+            self.store.save_profile(user_id, session.profile)
+        return session.profile
+
+    def forget(self, user_id: int | str, session: Session) -> None:
+        """Delete everything about this user, stored and in memory."""
+        if self.store:
+            self.store.forget(user_id)
+        session.profile = Profile()
+        session.question = None
+        session.answer = None
+        session.shown = 0
+
+    # --- questions ---
+    def ask(self, user_id: int | str, session: Session, text: str) -> Reply:
+        """Answer a free-text question and count it anonymously."""
+        answer = self.assistant.answer(text, session.profile)
+        session.question = text if answer.answered else None
+        session.answer = answer
+        session.shown = min(self.page_size, len(answer.results))
+        if answer.answered:
+            self._count(user_id, session, answer, text)
+        return Reply(
+            answer=answer,
+            results=answer.results[: session.shown],
+            first_page=True,
+            has_more=len(answer.results) > session.shown and not answer.abstained,
+        )
+
+    def more(self, session: Session) -> Reply | None:
+        """The next page of the last answer, or None when there is nothing more."""
+        answer = session.answer
+        if answer is None or session.shown >= len(answer.results) or answer.abstained:
+            return None
+        start = session.shown
+        session.shown = min(start + self.page_size, len(answer.results))
+        return Reply(
+            answer=answer,
+            results=answer.results[start : session.shown],
+            first_page=False,
+            has_more=len(answer.results) > session.shown,
+        )
+
+    def feedback(
+        self, user_id: int | str, session: Session, good: bool, soort: str | None = None
+    ) -> None:
+        """Count a 👍 or 👎 (and keep the question text only if the operator opted in)."""
+        if self.store is None:
+            return
+        self.store.record(
+            Event(
+                kind="feedback",
+                gemeente=self.assistant.searcher.gemeente_for(session.profile),
+                wijk=session.profile.wijk,
+                soort=soort,
+                feedback="goed" if good else "slecht",
+            )
+        )
+        if not good and session.question:
+            self.store.record_question_text(user_id, "slecht", session.question)
+
+    def _count(self, user_id: int | str, session: Session, answer: Answer, text: str) -> None:
+        if self.store is None:
+            return
+        gemeente = self.assistant.searcher.gemeente_for(session.profile)
+        try:
+            if answer.crisis:
+                self.store.record(
+                    Event(
+                        kind="crisis",
+                        gemeente=gemeente,
+                        wijk=session.profile.wijk,
+                        crisis=answer.crisis.category,
+                    )
+                )
+            top = answer.results[0].entry if answer.results else None
+            self.store.record(
+                Event(
+                    kind="vraag",
+                    gemeente=gemeente,
+                    wijk=session.profile.wijk,
+                    soort=top.soort if top and not answer.abstained else None,
+                    onderwerp=_topic(answer),
+                    abstained=answer.abstained,
+                    crisis=answer.crisis.category if answer.crisis else None,
+                )
+            )
+            if answer.abstained:
+                self.store.record_question_text(user_id, "geen-match", text)
+        except Exception:  # counting must never cost the user an answer
+            log.exception("Tellen van een vraag mislukt")
+
+
+def _topic(answer: Answer) -> str | None:
+    """The topic to count: the first matched topic of the top result, else its first topic."""
+    if answer.abstained or not answer.results:
+        return None
+    top = answer.results[0]
+    topics = top.topics or top.entry.onderwerpen
+    return topics[0] if topics else None

@@ -1,0 +1,132 @@
+"""Crisis lines and curated crisis/contrast sentences, loaded from the package data.
+
+All I/O of the safety layer lives here; :mod:`assistent.safety` only receives the loaded
+objects. Both files ship inside the package (``assistent/data``) and are read with
+:mod:`importlib.resources`, so they work from a wheel and from a source checkout.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from assistent.safety import CATEGORIES
+
+CRISISLIJNEN_FILE = "crisislijnen.yaml"
+VOORBEELDEN_FILE = "crisis_voorbeelden.yaml"
+
+# The ids of the same lines in kennisbank/landelijk/, per category.
+LIJN_IDS: dict[str, str] = {
+    "112": "alarmnummer-112",
+    "113": "113-zelfmoordpreventie",
+    "veilig-thuis": "veilig-thuis",
+    "kindertelefoon": "kindertelefoon",
+}
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]*[0-9]$")
+
+
+class CrisisLijn(BaseModel):
+    """One crisis line, as shown to a person who may be in danger."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    naam: str = Field(min_length=1)
+    telefoon: list[str] = Field(min_length=1)
+    bereikbaar: str | None = None
+    chat: str | None = None
+    website: str | None = None
+    kosten: str | None = None
+    boodschap: str = Field(min_length=1)
+
+    @field_validator("telefoon")
+    @classmethod
+    def _check_phones(cls, numbers: list[str]) -> list[str]:
+        for number in numbers:
+            if not _PHONE.match(number):
+                raise ValueError(f"geen geldig telefoonnummer: {number!r}")
+        return numbers
+
+    @field_validator("chat", "website")
+    @classmethod
+    def _check_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith("https://"):
+            raise ValueError(f"een link moet beginnen met https://: {url!r}")
+        return url
+
+
+class Crisislijnen(BaseModel):
+    """All crisis lines, keyed by safety category, with who checked them and when."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    gecontroleerd: date
+    gecontroleerd_door: str = Field(min_length=1)
+    volgende_controle: str = Field(min_length=1)
+    lijnen: dict[str, CrisisLijn]
+
+    @model_validator(mode="after")
+    def _check_categories(self) -> Crisislijnen:
+        if set(self.lijnen) != set(CATEGORIES):
+            raise ValueError(
+                f"crisislijnen moet precies deze categorieën hebben: {', '.join(CATEGORIES)}"
+            )
+        for category, lijn in self.lijnen.items():
+            if lijn.id != LIJN_IDS[category]:
+                raise ValueError(f"lijn {category!r} moet id {LIJN_IDS[category]!r} hebben")
+        return self
+
+    def voor(self, categories: tuple[str, ...]) -> list[CrisisLijn]:
+        """The lines to show for these categories, in the given order."""
+        return [self.lijnen[c] for c in categories if c in self.lijnen]
+
+
+class CrisisExamples(BaseModel):
+    """Curated example sentences: crisis sentences per category, and contrast sentences."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    crisis: dict[str, list[str]]
+    contrast: list[str] = Field(min_length=1)
+
+    @field_validator("crisis")
+    @classmethod
+    def _check_crisis(cls, crisis: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = set(crisis) - set(CATEGORIES)
+        if unknown:
+            raise ValueError(f"onbekende categorie(ën): {', '.join(sorted(unknown))}")
+        for category, sentences in crisis.items():
+            if not sentences:
+                raise ValueError(f"categorie {category!r} heeft geen voorbeeldzinnen")
+        return crisis
+
+    @model_validator(mode="after")
+    def _check_overlap(self) -> CrisisExamples:
+        crisis = {s.strip().lower() for sentences in self.crisis.values() for s in sentences}
+        both = crisis & {s.strip().lower() for s in self.contrast}
+        if both:
+            raise ValueError(f"zin staat zowel bij crisis als bij contrast: {sorted(both)[0]!r}")
+        return self
+
+
+def _read(name: str) -> object:
+    text = resources.files("assistent").joinpath("data", name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@cache
+def load_crisislijnen() -> Crisislijnen:
+    """The crisis lines from ``assistent/data/crisislijnen.yaml`` (read once)."""
+    return Crisislijnen.model_validate(_read(CRISISLIJNEN_FILE))
+
+
+@cache
+def load_crisis_voorbeelden() -> CrisisExamples:
+    """The curated crisis and contrast sentences from ``crisis_voorbeelden.yaml`` (read once)."""
+    return CrisisExamples.model_validate(_read(VOORBEELDEN_FILE))

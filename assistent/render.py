@@ -1,0 +1,301 @@
+"""Dutch texts and formatting of answers, for the console and for Telegram (HTML).
+
+Every kennisbank field is escaped before it goes into Telegram HTML. Contact data is only ever
+copied from the kennisbank or the reviewed crisis-line file, never made up.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistent.answer import Answer, Result
+from assistent.conversation import Reply
+from assistent.crisislijnen import CrisisLijn, Crisislijnen
+
+TELEGRAM_LIMIT = 4096
+
+AUTOMATISCH = "Ik ben een automatische assistent, geen mens."
+
+WELKOM = (
+    "Hoi! Ik ben de opvoedassistent van het Centrum voor Jeugd en Gezin. "
+    f"{AUTOMATISCH}\n\n"
+    "Stel je vraag over opvoeden of opgroeien in je eigen woorden. Bijvoorbeeld: "
+    "‘mijn peuter slaapt niet door’ of ‘we gaan scheiden, hoe vertel ik het de kinderen?’. "
+    "Ik zoek dan 2 of 3 plekken in de buurt die je kunnen helpen, en hoe je ze bereikt.\n\n"
+    "Ik ben niet voor noodgevallen. Is er nu gevaar? Bel 112. Alle hulplijnen: /hulp\n\n"
+    "Privacy: je bent anoniem. Ik bewaar je vragen niet. Met /vergeet wis je alles."
+)
+
+HELP = (
+    "Zo werk ik:\n"
+    "• Typ je vraag in gewone woorden.\n"
+    "• /profiel: vertel (als je wilt) je wijk, de leeftijd van je kind en wie je bent. "
+    "Dan passen de tips beter.\n"
+    "• /hulp: alle hulplijnen, voor als het niet veilig is of als het nu niet meer gaat.\n"
+    "• /privacy: wat ik wel en niet bewaar.\n"
+    "• /vergeet: wis alles wat ik over jou weet."
+)
+
+PRIVACY = (
+    "Wat ik bewaar:\n"
+    "• Je profiel (gemeente, wijk, leeftijd van je kind, ouder/professional/jongere), alleen "
+    "als je dat invult. Niet je naam of telefoonnummer.\n"
+    "• Anonieme tellingen: hoeveel vragen, over welk onderwerp, en 👍/👎. Zonder wie het vroeg.\n"
+    "• De tekst van je vragen bewaar ik niet{opt_in}.\n\n"
+    "Na {dagen} dagen wis ik de tellingen. Met /vergeet wis je je profiel meteen."
+)
+PRIVACY_OPT_IN = (
+    ", behalve als ik geen antwoord had of je 👎 gaf: dan bewaart de gemeente die vraag zonder "
+    "je naam, om de assistent beter te maken"
+)
+
+VERGETEN = "Klaar. Ik heb alles gewist wat ik over je had bewaard. Je kunt gewoon verder vragen."
+LEEG = "Typ je vraag in een paar woorden. Bijvoorbeeld: ‘mijn kind van 4 heeft veel driftbuien’."
+GEEN_TEKST = "Ik begrijp alleen tekst. Wil je je vraag in een paar woorden typen?"
+TE_LANG = "Je bericht was lang. Ik heb vooral naar het begin gekeken."
+ANDERE_TAAL = "Ik begrijp Nederlands het best, Engels gaat ook."
+GEEN_MATCH = (
+    "Ik vond geen plek die precies bij je vraag past. Het Centrum voor Jeugd en Gezin "
+    "helpt je graag verder, met elke vraag over opvoeden en opgroeien:"
+)
+INTRO = "Deze plekken kunnen je helpen:"
+INTRO_NA_CRISIS = "Daarnaast kunnen deze plekken in de buurt helpen:"
+MEER_INTRO = "Nog meer plekken:"
+NIETS_MEER = "Meer plekken heb ik niet voor deze vraag. Stel gerust een nieuwe vraag."
+ALLEEN_TEKST = (
+    "Ik kan alleen tekst lezen, geen {wat}. Typ je vraag in een paar woorden. "
+    "Is er nu gevaar? Bel 112. Alle hulplijnen: /hulp"
+)
+GROEP = (
+    "Ik werk alleen in een privégesprek, zodat je vragen niet in de groep komen. "
+    "Stuur me een persoonlijk bericht."
+)
+FOUT = (
+    "Sorry, er ging iets mis aan mijn kant. Probeer het zo nog eens. "
+    "Is er nu gevaar? Bel 112. Alle hulplijnen: /hulp"
+)
+ONBEKEND_COMMANDO = (
+    "Dat commando ken ik niet. Typ je vraag gewoon in gewone woorden, of kijk bij /help."
+)
+OUDE_KNOP = "Deze knop werkt niet meer. Stel je vraag gerust opnieuw."
+BEDANKT_GOED = "Fijn dat het helpt! Dank je voor je reactie."
+BEDANKT_SLECHT = (
+    "Jammer dat dit niet past. Dank je, hiermee maken we de assistent beter. "
+    "Het CJG denkt graag met je mee; of stel je vraag op een andere manier."
+)
+IETS_ANDERS = "Waar kan ik je nog meer mee helpen? Typ je vraag."
+
+NOTICE_TEXTS = {"te-lang": TE_LANG, "andere-taal": ANDERE_TAAL}
+ROL_LABELS = {"ouder": "Ouder of verzorger", "professional": "Professional", "jongere": "Jongere"}
+
+
+# --- crisis ---------------------------------------------------------------------------------
+def _line_plain(line: CrisisLijn) -> list[str]:
+    parts = [f"{line.naam}: bel {' of '.join(line.telefoon)}"]
+    if line.bereikbaar:
+        parts.append(line.bereikbaar)
+    if line.chat:
+        parts.append(f"chat: {line.chat}")
+    return [" · ".join(parts)]
+
+
+def _line_html(line: CrisisLijn) -> list[str]:
+    phones = " of ".join(f"<b>{html.escape(t)}</b>" for t in line.telefoon)
+    parts = [f"{html.escape(line.naam)}: bel {phones}"]
+    if line.bereikbaar:
+        parts.append(html.escape(line.bereikbaar))
+    if line.chat:
+        parts.append(f'<a href="{html.escape(line.chat, quote=True)}">chat</a>')
+    return [" · ".join(parts)]
+
+
+def crisis_block(answer: Answer, fmt: Callable[[CrisisLijn], list[str]], esc: Callable) -> str:
+    """The crisis reply: the warm message for the main line, then every line to call."""
+    assert answer.crisis is not None
+    lines = answer.crisis_lines
+    main = lines[0] if lines else None
+    text = [esc(main.boodschap)] if main else []
+    for line in lines:
+        text += ["• " + s for s in fmt(line)]
+    if answer.crisis.category != "112" and not any(line.id == "alarmnummer-112" for line in lines):
+        text.append(esc("Is er nu direct gevaar? Bel 112."))
+    text.append(esc(AUTOMATISCH))
+    return "\n".join(text)
+
+
+def hulp_text(lijnen: Crisislijnen, as_html: bool = False) -> str:
+    """All crisis lines, for /hulp and the 'Hulp nu' button."""
+    fmt = _line_html if as_html else _line_plain
+    esc = html.escape if as_html else str
+    out = [esc("Hulp nu. Deze lijnen zijn er voor jou:")]
+    for key in ("112", "veilig-thuis", "113", "kindertelefoon"):
+        line = lijnen.lijnen.get(key)
+        if line is None:
+            continue
+        out += ["• " + s for s in fmt(line)]
+    out.append(
+        esc(f"{AUTOMATISCH} Deze gegevens zijn gecontroleerd op {lijnen.gecontroleerd:%d-%m-%Y}.")
+    )
+    return "\n".join(out)
+
+
+# --- results --------------------------------------------------------------------------------
+def _result_plain(n: int, r: Result) -> str:
+    e = r.entry
+    lines = [f"{n}. {e.naam}", f"   {r.waarom}"]
+    c = e.contact
+    for label, value in (
+        ("Telefoon", c.telefoon),
+        ("WhatsApp", c.whatsapp),
+        ("E-mail", c.email),
+        ("Website", c.website),
+        ("Chat", c.chat),
+        ("Adres", c.adres),
+        ("Open", e.openingstijden),
+        ("Kosten", e.kosten),
+    ):
+        if value:
+            lines.append(f"   {label}: {value}")
+    return "\n".join(lines)
+
+
+def _result_html(n: int, r: Result) -> str:
+    e = r.entry
+    c = e.contact
+    lines = [f"<b>{n}. {html.escape(e.naam)}</b>", html.escape(r.waarom)]
+    # Phone numbers as plain text: Telegram makes them tappable itself.
+    for label, value in (
+        ("📞", c.telefoon),
+        ("💬 WhatsApp", c.whatsapp),
+        ("✉️", c.email),
+        ("📍", c.adres),
+        ("🕒", e.openingstijden),
+        ("💶", e.kosten),
+    ):
+        if value:
+            lines.append(f"{label} {html.escape(value)}")
+    if c.chat:
+        lines.append(f'💬 <a href="{html.escape(c.chat, quote=True)}">Chat</a>')
+    return "\n".join(lines)
+
+
+def _compose(reply: Reply, as_html: bool) -> list[str]:
+    """Paragraphs of a reply, in the order the user reads them."""
+    a = reply.answer
+    esc = html.escape if as_html else str
+    if "leeg" in a.notices:
+        return [esc(LEEG)]
+    if "geen-tekst" in a.notices:
+        return [esc(GEEN_TEKST)]
+    parts: list[str] = []
+    if reply.first_page and a.crisis:
+        parts.append(crisis_block(a, _line_html if as_html else _line_plain, esc))
+    parts += [esc(NOTICE_TEXTS[n]) for n in a.notices if n in NOTICE_TEXTS and reply.first_page]
+    if reply.results:
+        if not reply.first_page:
+            intro = MEER_INTRO
+        elif a.abstained:
+            intro = GEEN_MATCH
+        else:
+            intro = INTRO_NA_CRISIS if a.crisis else INTRO
+        parts.append(esc(intro))
+        fmt = _result_html if as_html else _result_plain
+        start = 1 if reply.first_page else a.results.index(reply.results[0]) + 1
+        parts += [fmt(start + i, r) for i, r in enumerate(reply.results)]
+    elif not a.crisis:
+        parts.append(esc(GEEN_MATCH + " (geen CJG gevonden in de kennisbank; bel je gemeente)"))
+    return parts
+
+
+def render_console(reply: Reply) -> str:
+    """Plain text for the console chat and ``assistent vraag``."""
+    return "\n\n".join(_compose(reply, as_html=False))
+
+
+def render_telegram(reply: Reply) -> list[str]:
+    """Telegram HTML messages, each within Telegram's 4096-character limit."""
+    return split_message("\n\n".join(_compose(reply, as_html=True)))
+
+
+@dataclass(frozen=True)
+class LinkButton:
+    """A URL button under a Telegram answer."""
+
+    label: str
+    url: str
+
+
+def link_buttons(reply: Reply) -> list[LinkButton]:
+    """Website buttons for the voorzieningen shown (crisis chats first)."""
+    buttons = []
+    if reply.first_page and reply.answer.crisis:
+        buttons += [
+            LinkButton(f"Chat met {line.naam}", line.chat)
+            for line in reply.answer.crisis_lines
+            if line.chat
+        ]
+    buttons += [
+        LinkButton(f"🌐 {r.entry.naam}"[:60], r.entry.contact.website)
+        for r in reply.results
+        if r.entry.contact.website
+    ]
+    return buttons
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split at paragraph, then line, then word boundaries, never inside an HTML tag."""
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for para in text.split("\n\n"):
+        pieces = [para] if len(para) <= limit else _split_long(para, limit)
+        for piece in pieces:
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                if current:
+                    chunks.append(current)
+                current = piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _split_long(para: str, limit: int) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for line in para.split("\n"):
+        words = [line] if len(line) <= limit else _split_words(line, limit)
+        for word_chunk in words:
+            candidate = f"{current}\n{word_chunk}" if current else word_chunk
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                if current:
+                    out.append(current)
+                current = word_chunk
+    if current:
+        out.append(current)
+    return out
+
+
+def _split_words(line: str, limit: int) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        while len(word) > limit:  # one enormous "word": cut it, outside any tag it's plain text
+            out.append(word[:limit])
+            word = word[limit:]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            out.append(current)
+            current = word
+    if current:
+        out.append(current)
+    return out

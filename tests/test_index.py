@@ -1,0 +1,108 @@
+"""Index build, embedding cache, staleness and the atomic swap (with the fake embedder)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistent.errors import EmbedderError, IndexUnavailableError
+from assistent.index import build_index, ensure_index, load_index, read_meta, staleness
+from assistent.kennisbank import load_kennisbank
+from tests.conftest import FIXTURES, FakeEmbedder
+
+MINI = FIXTURES / "kennisbank_mini"
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "kb"
+    shutil.copytree(MINI, target)
+    return target
+
+
+def test_build_and_load_round_trip(kb_dir: Path, tmp_path: Path, fake_embedder) -> None:
+    kb = load_kennisbank(kb_dir)
+    report = build_index(kb, fake_embedder, tmp_path / "index")
+    loaded = load_index(tmp_path / "index")
+    # per entry: description + naam/onderwerpen + every voorbeeldvraag
+    expected = sum(2 + len(e.voorbeeldvragen) for e in kb.entries)
+    assert report.vectors == expected == loaded.faiss_index.ntotal
+    assert [e.id for e in loaded.entries] == [e.id for e in kb.entries]
+    meta = read_meta(tmp_path / "index")
+    assert meta["backend"] == "fake" and meta["dim"] == fake_embedder.dim
+    assert set(meta["entry_hashes"]) == {e.id for e in kb.entries}
+    # stored vectors are unit length, so inner product is cosine
+    vectors = loaded.faiss_index.reconstruct_n(0, loaded.faiss_index.ntotal)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_one_edited_entry_is_the_only_one_reembedded(kb_dir: Path, tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    build_index(load_kennisbank(kb_dir), embedder, tmp_path / "index")
+    first = embedder.calls
+    path = kb_dir / "testdorp" / "pubercursus.md"
+    path.write_text(path.read_text().replace("Mijn puber luistert", "Mijn puber van 13 luistert"))
+    kb = load_kennisbank(kb_dir)
+    assert "aangepast: pubercursus" in staleness(read_meta(tmp_path / "index"), kb, embedder)
+    report = build_index(kb, embedder, tmp_path / "index")
+    assert report.embedded == 1 == embedder.calls - first
+    assert staleness(read_meta(tmp_path / "index"), kb, embedder) is None
+
+
+def test_index_from_another_model_is_detected_and_rebuilt(kb_dir: Path, tmp_path: Path) -> None:
+    kb = load_kennisbank(kb_dir)
+    build_index(kb, FakeEmbedder(), tmp_path / "index")
+    other = FakeEmbedder()
+    other.model = "ander-model"
+    assert "ander-model" in staleness(read_meta(tmp_path / "index"), kb, other)
+    messages: list[str] = []
+    ensure_index(kb, other, tmp_path / "index", on_rebuild=messages.append)
+    assert messages and read_meta(tmp_path / "index")["model"] == "ander-model"
+
+
+def test_failed_build_leaves_previous_index_serving(kb_dir: Path, tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    kb = load_kennisbank(kb_dir)
+    build_index(kb, embedder, tmp_path / "index")
+    before = read_meta(tmp_path / "index")
+    serving = load_index(tmp_path / "index")
+
+    path = kb_dir / "testdorp" / "cjg-testdorp.md"
+    path.write_text(path.read_text().replace("Het CJG Testdorp", "Het nieuwe CJG Testdorp"))
+    embedder.fail = True
+    with pytest.raises(EmbedderError):
+        build_index(load_kennisbank(kb_dir), embedder, tmp_path / "index")
+    assert read_meta(tmp_path / "index") == before
+    assert load_index(tmp_path / "index").faiss_index.ntotal == serving.faiss_index.ntotal
+    leftovers = [p for p in (tmp_path / "index" / "builds").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_loaded_index_keeps_answering_while_a_new_one_is_swapped_in(
+    kb_dir: Path, tmp_path: Path, fake_embedder
+) -> None:
+    build_index(load_kennisbank(kb_dir), fake_embedder, tmp_path / "index")
+    old = load_index(tmp_path / "index")
+    for i in range(3):  # older builds are pruned; the loaded one lives in memory
+        (kb_dir / "testdorp" / "pubercursus.md").write_text(
+            (kb_dir / "testdorp" / "pubercursus.md").read_text() + f"\nExtra regel {i}.\n"
+        )
+        build_index(load_kennisbank(kb_dir), fake_embedder, tmp_path / "index")
+    query = fake_embedder.embed_queries(["puber luistert niet"])
+    _, ids = old.faiss_index.search(query, 3)
+    assert ids[0][0] >= 0
+    builds = [p for p in (tmp_path / "index" / "builds").iterdir() if p.is_dir()]
+    assert len(builds) <= 2
+
+
+def test_missing_or_damaged_index_is_reported(tmp_path: Path, kb_dir: Path, fake_embedder) -> None:
+    with pytest.raises(IndexUnavailableError, match="assistent index"):
+        load_index(tmp_path / "leeg")
+    build_index(load_kennisbank(kb_dir), fake_embedder, tmp_path / "index")
+    current = (tmp_path / "index" / "CURRENT").read_text().strip()
+    (tmp_path / "index" / "builds" / current / "vectors.faiss").write_bytes(b"kapot")
+    with pytest.raises(IndexUnavailableError, match="beschadigd"):
+        load_index(tmp_path / "index")

@@ -1,0 +1,94 @@
+"""Hybrid search: profile filters, the CJG fallback, hidden emergency numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistent.index import ensure_index
+from assistent.kennisbank import load_kennisbank
+from assistent.search import Profile, Searcher
+from tests.conftest import FIXTURES, FakeEmbedder
+
+MINI = FIXTURES / "kennisbank_mini"
+
+
+@pytest.fixture
+def searcher(tmp_path: Path) -> Searcher:
+    embedder = FakeEmbedder()
+    index = ensure_index(load_kennisbank(MINI), embedder, tmp_path / "index")
+    return Searcher(index, embedder, min_score=0.2)
+
+
+def ids(searcher: Searcher, question: str, **profile: object) -> list[str]:
+    return [m.entry.id for m in searcher.search(question, Profile(**profile)).matches]
+
+
+def test_best_match_first(searcher: Searcher) -> None:
+    assert ids(searcher, "mijn puber luistert niet")[0] == "pubercursus"
+    assert ids(searcher, "we hebben schulden")[0] == "wijkteam-west"
+
+
+def test_missing_profile_filters_nothing(searcher: Searcher) -> None:
+    found = ids(searcher, "peuter praat weinig")
+    assert "peuterclub-oost" in found
+
+
+def test_wijk_filter(searcher: Searcher) -> None:
+    assert "peuterclub-oost" not in ids(searcher, "peuter praat weinig", wijk="West")
+    assert "peuterclub-oost" in ids(searcher, "peuter praat weinig", wijk="oost")  # any case
+    # entries without wijken count for the whole gemeente
+    assert "cjg-testdorp" in ids(searcher, "vraag over opvoeden", wijk="West")
+
+
+def test_age_filter_is_inclusive(searcher: Searcher) -> None:
+    assert "pubercursus" not in ids(searcher, "mijn puber luistert niet", leeftijd=8)
+    assert "pubercursus" in ids(searcher, "mijn puber luistert niet", leeftijd=12)
+    assert "pubercursus" in ids(searcher, "mijn puber luistert niet", leeftijd=18)
+
+
+def test_role_filter(searcher: Searcher) -> None:
+    question = "ik maak me zorgen over een leerling"
+    assert ids(searcher, question, rol="professional")[0] == "schoolwerk-professionals"
+    assert "schoolwerk-professionals" not in ids(searcher, question, rol="ouder")
+
+
+def test_gemeente_filter_keeps_landelijk(searcher: Searcher) -> None:
+    found = ids(searcher, "vermoeden van kindermishandeling melden", gemeente="Anderdorp")
+    assert found and all(i == "veilig-thuis" for i in found)
+
+
+def test_emergency_number_is_never_an_ordinary_result(searcher: Searcher) -> None:
+    assert "alarmnummer-112" not in ids(searcher, "er is nu gevaar")
+
+
+def test_abstain_offers_the_cjg_never_nothing(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    index = ensure_index(load_kennisbank(MINI), embedder, tmp_path / "index")
+    strict = Searcher(index, embedder, min_score=0.99)
+    outcome = strict.search("xyzzy quux", Profile())
+    assert outcome.abstained
+    assert [m.entry.id for m in outcome.matches] == ["cjg-testdorp"]
+    # filters that exclude everything also end in the fallback, not an empty answer
+    outcome = strict.search("puber", Profile(rol="professional", leeftijd=3, wijk="Nergens"))
+    assert [m.entry.id for m in outcome.matches] == ["cjg-testdorp"]
+
+
+def test_hide_expired_only_when_enabled(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    index = ensure_index(load_kennisbank(MINI), embedder, tmp_path / "index")
+    today = date(2026, 11, 23)
+    shown = Searcher(index, embedder, min_score=0.2, today=today)
+    hidden = Searcher(index, embedder, min_score=0.2, hide_expired=True, today=today)
+    question = "mijn puber luistert niet"
+    assert "pubercursus" in [m.entry.id for m in shown.search(question).matches]
+    assert "pubercursus" not in [m.entry.id for m in hidden.search(question).matches]
+
+
+def test_reason_names_matched_topics(searcher: Searcher) -> None:
+    match = searcher.search("elke dag ruzie met mijn puber")
+    top = match.matches[0]
+    assert top.entry.id == "pubercursus"
+    assert "ruzie" in top.topics
