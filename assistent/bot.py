@@ -447,9 +447,10 @@ def run_application(
 
 def run_bot(instance: Instance) -> None:
     """Start the bot (``assistent bot``) and block until Ctrl-C or SIGTERM."""
+    token = instance.settings.telegram_token
+    if token is not None:  # before building: PTB logs the API URL (with token) at DEBUG
+        protect_logs(token.get_secret_value())
     application = build_application(instance)  # raises when the token is missing
-    assert instance.settings.telegram_token is not None
-    protect_logs(instance.settings.telegram_token.get_secret_value())
     run_application(application)
 
 
@@ -580,18 +581,18 @@ def _profile_step(
         if step == "g":
             gemeenten = conversation.gemeenten
             if len(gemeenten) > 1:
-                return VRAAG_GEMEENTE, _choice_keyboard("g", gemeenten, range(len(gemeenten)))
+                return _esc(VRAAG_GEMEENTE), _choice_keyboard("g", gemeenten, range(len(gemeenten)))
         elif step == "w":
             wijken = conversation.wijken(profile)
             if wijken:
-                return VRAAG_WIJK, _choice_keyboard("w", wijken, range(len(wijken)))
+                return _esc(VRAAG_WIJK), _choice_keyboard("w", wijken, range(len(wijken)))
         elif step == "l":
-            return VRAAG_LEEFTIJD, _age_keyboard()
+            return _esc(VRAAG_LEEFTIJD), _age_keyboard()
         else:
-            return VRAAG_ROL, _choice_keyboard(
+            return _esc(VRAAG_ROL), _choice_keyboard(
                 "r", [ROL_LABELS[r] for r in ROLES], ROLES, per_row=1
             )
-    return PROFIEL_KLAAR.format(profiel=_esc(profile_summary(profile))), None
+    return _esc(PROFIEL_KLAAR.format(profiel=profile_summary(profile))), None
 
 
 # --- update logging and the group guard --------------------------------------------------------
@@ -627,15 +628,29 @@ async def _log_update(update: Update, context: Context) -> None:
 
 
 async def _not_private(update: Update, context: Context) -> None:
-    """Outside a private chat: say once that the bot only works privately, then stop."""
+    """Outside a private chat: answer what is meant for the bot with GROEP, nothing else."""
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.PRIVATE:
         return
     if update.callback_query is not None:
         await update.callback_query.answer(GROEP)
-    elif update.effective_message is not None and not update.edited_message:
-        await update.effective_message.reply_text(_esc(GROEP))
+    elif update.message is not None or update.channel_post is not None:
+        message = update.effective_message
+        if message is not None and _addressed_to_bot(message, context):
+            await message.reply_text(_esc(GROEP))
     raise ApplicationHandlerStop
+
+
+def _addressed_to_bot(message: Message, context: Context) -> bool:
+    """A command, a mention, a reply to the bot, or the bot just added: not group chatter."""
+    bot = context.bot
+    text = message.text or message.caption or ""
+    if text.startswith("/") or f"@{bot.username}".casefold() in text.casefold():
+        return True
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
+        return True
+    return any(member.id == bot.id for member in message.new_chat_members or ())
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -661,7 +676,7 @@ async def profile_command(update: Update, context: Context) -> None:
     session = await _session(update, context)
     conversation = _conversation(context)
     text, keyboard = _profile_step(conversation, session.profile, "")
-    current = PROFIEL_HUIDIG.format(profiel=_esc(profile_summary(session.profile)))
+    current = _esc(PROFIEL_HUIDIG.format(profiel=profile_summary(session.profile)))
     await update.message.reply_text(f"{current}\n\n{text}", reply_markup=keyboard)
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.console import Console
-
 from assistent.conversation import ROLES, Conversation, Session
 from assistent.render import (
     HELP,
@@ -30,10 +28,13 @@ def _ask(prompt: str, read: Callable[[str], str]) -> str:
 
 
 def edit_profile(
-    conversation: Conversation, session: Session, console: Console, read: Callable[[str], str]
+    conversation: Conversation,
+    session: Session,
+    say: Callable[[str], None],
+    read: Callable[[str], str],
 ) -> None:
     """Ask the profile questions one by one; Enter skips a question."""
-    console.print("Je profiel. Druk op Enter om een vraag over te slaan.", markup=False)
+    say("Je profiel. Druk op Enter om een vraag over te slaan.")
     gemeenten = conversation.gemeenten
     gemeente = session.profile.gemeente
     if len(gemeenten) > 1:
@@ -50,7 +51,7 @@ def edit_profile(
     answer = _ask(f"Ben je {', '.join(ROLES)}? ", read).casefold()
     rol = answer if answer in ROLES else None
     profile = conversation.update_profile(USER, session, wijk=wijk, leeftijd=leeftijd, rol=rol)
-    console.print(f"Opgeslagen: {profile_summary(profile)}", markup=False)
+    say(f"Opgeslagen: {profile_summary(profile)}")
 
 
 def profile_summary(profile: object) -> str:
@@ -67,11 +68,12 @@ def profile_summary(profile: object) -> str:
     return ", ".join(parts) or "niets ingevuld"
 
 
-def run_chat(instance: Instance, console: Console, read: Callable[[str], str] = input) -> None:
+def run_chat(
+    instance: Instance, say: Callable[[str], None], read: Callable[[str], str] = input
+) -> None:
     """Read questions until /stop or end of input; answer each like the bot does."""
     conversation = Conversation(instance.assistant, store=None, page_size=instance.settings.top_k)
     session = conversation.load_session(USER)
-    say = lambda text: console.print(text, markup=False, highlight=False)  # noqa: E731
     say(WELKOM.replace("/hulp", "/hulp (of typ: hulp nu)"))
     while True:
         try:
@@ -93,7 +95,7 @@ def run_chat(instance: Instance, console: Console, read: Callable[[str], str] = 
             conversation.forget(USER, session)
             say(VERGETEN)
         elif command == "/profiel":
-            edit_profile(conversation, session, console, read)
+            edit_profile(conversation, session, say, read)
         elif command == "/meer":
             reply = conversation.more(session)
             say(render_console(reply) if reply else NIETS_MEER)

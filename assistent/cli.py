@@ -42,8 +42,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 KennisbankOpt = Annotated[
     Path | None,
@@ -255,7 +255,7 @@ def chat(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
     settings = make_settings(kennisbank, index)
     with reported_errors():
         instance = load_instance(settings)
-    run_chat(instance, out)
+    run_chat(instance, lambda text: out.print(text, markup=False, highlight=False))
 
 
 @app.command("eval")
@@ -490,11 +490,14 @@ def _parse_day(value: str | None, option: str) -> date | None:
 @app.command()
 def rapport(
     van: Annotated[
-        str | None, typer.Option("--van", help="Eerste dag (JJJJ-MM-DD). Standaard: begin.")
+        str | None,
+        typer.Option("--van", help="Eerste dag (JJJJ-MM-DD). Standaard: de eerste met gegevens."),
     ] = None,
     tot: Annotated[
         str | None,
-        typer.Option("--tot", help="Laatste dag, telt mee (JJJJ-MM-DD). Standaard: vandaag."),
+        typer.Option(
+            "--tot", help="Laatste dag, telt mee (JJJJ-MM-DD). Standaard: de laatste met gegevens."
+        ),
     ] = None,
     uitvoer: Annotated[
         Path, typer.Option("-o", "--uitvoer", help="Het HTML-bestand dat je krijgt.")

@@ -22,7 +22,7 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -193,8 +193,19 @@ _PARTNER = _alt(
 _RELATIVE = _alt("oom", "tante", "opa", "oma", "broer", "zus", "neef", "nicht", "schoonvader",
                  "schoonmoeder", "stiefbroer")  # fmt: skip
 _ADULT_ACTOR = _alt(
-    _PARENT, _PARTNER, _RELATIVE, "oppas", "buurman", "buurvrouw", "leraar", "juf", "meester",
-    "trainer", "gastouder", "hij", "zij",
+    _PARENT,
+    _PARTNER,
+    _RELATIVE,
+    "oppas",
+    "buurman",
+    "buurvrouw",
+    "leraar",
+    "juf",
+    "meester",
+    "trainer",
+    "gastouder",
+    "hij",
+    "zij",
 )
 _CHILD_NOUN = _alt(
     "kind", "kinderen", "kids", "zoon", "zoontje", "dochter", "dochtertje", "baby", "peuter",
@@ -243,6 +254,13 @@ _SWALLOWED = _alt(
     "opgegeten", "leeggegeten", "leeg gegeten", "gegeten", "op gegeten", "gelikt", "gedronk",
     r"in\s+(?:zijn|haar|de)\s+mond\s+(?:gehad|gestopt|gedaan)",
 )  # fmt: skip
+_HIT_FINITE = _alt(
+    "slaat", "schopt", "trapt", "mishandelt", "mishandeld", "sloeg", "wurgt", "slaan",
+)  # fmt: skip
+_ACCIDENTAL_SWALLOW = _alt(
+    "ingeslikt", "doorgeslikt", "opgegeten", "leeggegeten", "leeg gegeten", "binnengekregen",
+    "opgedronken",
+)  # fmt: skip
 _WEAPON = _alt(
     "mes", "messen", "keukenmes", "pistool", "wapen", "vuurwapen", "geweer", "hamer", "bijl",
     "knuppel", "honkbalknuppel", "machete", "schroevendraaier",
@@ -266,266 +284,482 @@ class _Rule:
     actor_check: bool = False  # veto when the nearest actor before the match is a young child
 
 
+def _any(*alternatives: str) -> str:
+    return "|".join(f"(?:{a})" for a in alternatives)
+
+
 def _rule(
     name: str,
     categories: str | tuple[str, ...],
-    pattern: str,
-    *,
+    *alternatives: str,
     strong: bool = True,
     requires: str | None = None,
     actor_check: bool = False,
 ) -> _Rule:
-    cats = (categories,) if isinstance(categories, str) else categories
+    """A rule that fires when any of the ``alternatives`` (regular expressions) matches."""
     return _Rule(
         name=name,
-        categories=cats,
-        pattern=re.compile(pattern),
+        categories=(categories,) if isinstance(categories, str) else categories,
+        pattern=re.compile(_any(*alternatives)),
         strong=strong,
         requires=re.compile(requires) if requires else None,
         actor_check=actor_check,
     )
 
 
-_ACUTE_CONTEXT = (
-    r"\b(?:gevallen|val|ligt|lag|slap|bleek|grauw|water|zwembad|bad|sloot|vijver|gebruikt|"
-    r"pillen|gedronken|help|snel|aanspreekbaar|ademt|wakker|flauw\w*|aanval|stuip\w*|bloed\w*|"
-    r"ongeluk|hoofd|grond|trap|bewusteloos|gestikt|blauw)\b"
+_ACUTE_CONTEXT = _any(
+    r"\b(?:gevallen|val|ligt|lag|slap|bleek|grauw|water|zwembad|bad|sloot|vijver|gebruikt)\b",
+    r"\b(?:pillen|gedronken|help|snel|aanspreekbaar|ademt|wakker|flauw\w*|aanval|stuip\w*)\b",
+    r"\b(?:bloed\w*|ongeluk|hoofd|grond|trap|bewusteloos|gestikt|blauw)\b",
+)
+_SELF = r"(?:zichzelf|zich|mezelf|me|mijzelf|haarzelf|hemzelf)"
+_DIE_MODAL = r"(?:wil|wilt|wou|willen|wilde)"
+_HEIGHT = r"(?:van|voor|onder|uit)\s+(?:het|de|een)\s+(?:dak|flat|brug|balkon|trein|raam|spoor)"
+_PROFESSIONAL = _any(
+    r"\b(?:leerling\w*|in\s+mijn\s+groep|op\s+de\s+opvang|op\s+school|pedagogisch\w*)\b",
+    r"\b(?:leerkracht|client\w*|meld\w*|vermoed\w*|vreemd\s+verhaal|raar\s+verhaal)\b",
+    r"\b(?:geen\s+verklaring|klopt\s+niet)\b",
+    r"\bals\s+(?:\w+\s+)?(?:medewerker|verpleegkundige|jeugdverpleegkundige|arts|huisarts)\b",
+    r"\bals\s+(?:jeugdarts|leerkracht|docent|juf|meester|mentor|hulpverlener|consulent)\b",
+    r"\bals\s+(?:\w+\s+)?(?:begeleider|coach|trainer|gastouder|oppas|wijkagent)\b",
+    r"\bals\s+jongerenwerker\b",
 )
 
 _RULES: tuple[_Rule, ...] = (
     # ---------------------------------------------------------------- 112: acute danger
     # not breathing, choking, turning blue
-    _rule("adem", "112", r"\b(?:ademt|ademde|adem)\s+(?:niet|nauwelijks|amper)(?:\s+meer)?\b"
-          r"(?!\s+(?:door|via)\b)"),  # fmt: skip
-    _rule("adem2", "112", r"\bhaalt\s+(?:geen|nauwelijks)\s+adem\b|\b(?:krijg|krijgt|kreeg)\s+"
-          + _gap(2) + r"geen\s+(?:lucht|adem)\b"),  # fmt: skip
+    _rule(
+        "adem",
+        "112",
+        r"\b(?:ademt|ademde|adem)\s+(?:niet|nauwelijks|amper)(?:\s+meer)?\b(?!\s+(?:door|via)\b)",
+        r"\bhaalt\s+(?:geen|nauwelijks)\s+adem\b",
+        r"\b(?:krijg|krijgt|kreeg)\s+" + _gap(2) + r"geen\s+(?:lucht|adem)\b",
+    ),
     _rule("stikt", "112", r"\b(?:stikt|stikte|stikken|verstikt|gestikt)\b", strong=False),
-    _rule("blauw", "112", r"\bblauw\s+aan(?:gelopen|lopen|loopt)\b|\bblauwe\s+lippen\b|"
-          r"\blippen\s+(?:zijn|worden|werden)\s+blauw\b|\b(?:is|wordt|werd)\s+(?:helemaal|heel|"
-          r"al)\s+blauw\b(?!\s+van)", strong=False),  # fmt: skip
-    _rule("reanimatie", "112", r"\b(?:reanimeer|reanimeren|reanimatie)\b", strong=False,
-          requires=r"\b(?:nu|moet ik|ben aan het|help)\b"),  # fmt: skip
-    # unconscious, not responding, collapsed
-    _rule("bewusteloos", "112", r"\b(?:bewusteloos|buiten\s+bewustzijn|buiten\s+westen)\b",
-          strong=False),  # fmt: skip
-    _rule("aanspreekbaar", "112", r"\bniet\s+(?:meer\s+)?aanspreekbaar\b"),
-    _rule("reageert", "112", r"\breageert\s+(?:nergens\s+(?:meer\s+)?op|niet(?:\s+meer)?)\b"
-          r"(?!\s+(?:meer\s+)?(?:op|als|wanneer|als\s+ik)\b)", requires=_ACUTE_CONTEXT),
-    _rule("wakker", "112", r"\b(?:wordt|word|werd)\s+niet\s+meer\s+wakker\b|\bkrijg\w*\s+"
-          + _gap(2) + r"niet\s+(?:meer\s+)?wakker\b"),  # fmt: skip
-    _rule("ogen", "112", r"\b(?:doet|opent|krijgt)\s+(?:zijn|haar|de)\s+ogen\s+niet\s+"
-          r"(?:meer\s+)?open\b"),  # fmt: skip
-    _rule("ingezakt", "112", r"\bin\s+elkaar\s+(?:gezakt|gezakken|zakt)\b"),
-    _rule("beweegt", "112", r"\bbeweegt\s+niet(?:\s+meer)?\b", requires=_ACUTE_CONTEXT),
-    _rule("aanval", "112", r"\b(?:aanval|stuip|stuipen|toeval)\b" + _gap(4)
-          + r"(?:stopt|houdt)\s+niet\b", strong=False),  # fmt: skip
-    # poisoning: household products, batteries, medicines, drugs
-    _rule("vergiftiging", "112", r"\b" + _HOUSEHOLD_POISON + r"\b\s+" + _gap(4) + _SWALLOWED
-          + r"|\b" + _SWALLOWED + r"\s+" + _gap(3) + _HOUSEHOLD_POISON + r"\b", strong=False),
-    _rule("vergiftigd", "112", r"\bvergiftigd\b|\bvergiftiging\b", strong=False),
-    _rule("medicijnen", "112", r"\b" + _MEDS + r"\s+" + _gap(4)
-          + _alt("ingeslikt", "doorgeslikt", "opgegeten", "leeggegeten", "leeg gegeten",
-                 "binnengekregen", "opgedronken") + r"\b", strong=False),  # fmt: skip
-    _rule("medicijnen2", "112", r"\b(?:hele|handvol|pot|potje|strip|strips|doos|doosje|flesje|"
-          r"te\s+veel|teveel|een\s+paar|\d+)\s+" + _gap(2) + _MEDS + r"\s+" + _gap(3)
-          + r"(?:genomen|ingenomen|geslikt|gebruikt|op)\b", strong=False),  # fmt: skip
-    _rule("overdosis", "112", r"\boverdosis\b|\boverdosering\b", strong=False),
-    _rule("gegeven", "112", r"\b(?:alle|hele|al\s+(?:zijn|haar|de))\s+" + _MEDS
-          + r"\s+" + _gap(3) + r"(?:in)?genomen\b", strong=False,
-          requires=r"\b(?:dood|leven|zelfmoord\w*|net|zojuist|eind)\b"),  # fmt: skip
+    _rule(
+        "blauw",
+        "112",
+        r"\bblauw\s+aan(?:gelopen|lopen|loopt)\b",
+        r"\bblauwe\s+lippen\b",
+        r"\blippen\s+(?:zijn|worden|werden)\s+blauw\b",
+        r"\b(?:is|wordt|werd)\s+(?:helemaal|heel|al)\s+blauw\b(?!\s+van)",
+        strong=False,
+    ),
+    _rule(
+        "reanimatie",
+        "112",
+        r"\b(?:reanimeer|reanimeren|reanimatie)\b",
+        strong=False,
+        requires=r"\b(?:nu|moet ik|ben aan het|help)\b",
+    ),
+    # unconscious, not responding, collapsed, a seizure that does not stop
+    _rule(
+        "bewusteloos",
+        "112",
+        r"\b(?:bewusteloos|buiten\s+bewustzijn|buiten\s+westen)\b",
+        strong=False,
+    ),
+    _rule(
+        "aanspreekbaar",
+        "112",
+        r"\bniet\s+(?:meer\s+)?aanspreekbaar\b",
+        r"\b(?:wordt|word|werd)\s+niet\s+meer\s+wakker\b",
+        r"\bkrijg\w*\s+" + _gap(2) + r"niet\s+(?:meer\s+)?wakker\b",
+        r"\b(?:doet|opent|krijgt)\s+(?:zijn|haar|de)\s+ogen\s+niet\s+(?:meer\s+)?open\b",
+        r"\bin\s+elkaar\s+(?:gezakt|zakt)\b",
+        r"\b(?:levenloos|hartstilstand|geen\s+(?:hartslag|polsslag))\b",
+        r"\bhart\s+(?:klopt|slaat)\s+niet\b",
+    ),
+    _rule(
+        "reageert",
+        "112",
+        r"\breageert\s+(?:nergens\s+(?:meer\s+)?op|niet(?:\s+meer)?)\b"
+        r"(?!\s+(?:meer\s+)?(?:op|als|wanneer)\b)",
+        r"\bbeweegt\s+niet(?:\s+meer)?\b",
+        requires=_ACUTE_CONTEXT,
+    ),
+    _rule(
+        "aanval",
+        "112",
+        r"\b(?:aanval|stuip|stuipen|toeval)\b\s+" + _gap(4) + r"(?:stopt|houdt)\s+niet\b",
+        strong=False,
+    ),
+    # poisoning: household products, batteries, magnets, medicines, drugs
+    _rule(
+        "vergiftiging",
+        "112",
+        r"\b" + _HOUSEHOLD_POISON + r"\b\s+" + _gap(4) + _SWALLOWED,
+        r"\b" + _SWALLOWED + r"\s+" + _gap(3) + _HOUSEHOLD_POISON + r"\b",
+        r"\b(?:vergiftigd|vergiftiging)\b",
+        strong=False,
+    ),
+    _rule(
+        "medicijnen",
+        "112",
+        # swallowed by accident: "de pillen van oma opgegeten"
+        r"\b" + _MEDS + r"\s+" + _gap(4) + _ACCIDENTAL_SWALLOW + r"\b",
+        # too much at once: "een hele strip paracetamol genomen"
+        r"\b(?:hele|handvol|pot|potje|strip|strips|doos|doosje|flesje|te\s+veel|teveel|"
+        r"een\s+paar|\d+)\s+"
+        + _gap(2)
+        + _MEDS
+        + r"\s+"
+        + _gap(3)
+        + r"(?:genomen|ingenomen|geslikt|gebruikt|op)\b",
+        r"\b(?:overdosis|overdosering)\b",
+        strong=False,
+    ),
     # acute threat with a weapon, breaking in, violence happening right now
-    _rule("wapen", ("112",), r"\b(?:staat|stond|loopt|liep|zwaait|dreigt|komt|zit|rent)\s+"
-          + _gap(3) + r"met\s+(?:een|zijn|haar|het|de)\s+" + _WEAPON + r"\b", strong=False),
-    _rule("wapen2", ("112",), r"\b(?:heeft|pakt|pakte|gepakt|houdt|hield|haalt)\s+" + _gap(3)
-          + r"(?:een|zijn|haar|het|de)\s+" + _WEAPON + r"\b", strong=False,
-          requires=r"\b(?:dreigt|dreigde|bedreigt|schreeuwt|aandoen|aan\s+te\s+doen|vermoorden|"
-          r"schieten|steken|dood|nu)\b"),  # fmt: skip
-    _rule("keel", "112", r"\b" + _WEAPON + r"\s+" + _gap(3)
-          + r"op\s+(?:mijn|haar|zijn|de|je)\s+(?:keel|hals|buik)\b"),  # fmt: skip
-    _rule("gestoken", "112", r"\b(?:gestoken|neergestoken|neergeschoten|beschoten)\b",
-          strong=False),  # fmt: skip
-    _rule("inbreken", "112", r"\b(?:slaat|trapt|gooit|schopt|sloeg|trapte)\s+" + _gap(2)
-          + r"(?:ramen|ruiten|ruit|raam|deur)\s+(?:in|kapot)\b"),  # fmt: skip
-    _rule("nu-geweld", "112", r"\b" + _HIT + r"\s+" + _VICTIM
-          + r"\s+(?:nu|op\s+dit\s+moment)\b(?!\s+al\b)|\bop\s+dit\s+moment\s+"
-          + _gap(3) + _HIT + r"\b", actor_check=True),  # fmt: skip
-    # serious injury, drowning, fire, electricity, hanging
-    _rule("bloeding", "112", r"\bbloed(?:t|en)?\s+" + _gap(2)
-          + r"(?:erg|hevig|enorm|veel|flink|hard|niet\s+te\s+stoppen)\b|\bblijft\s+" + _gap(2)
-          + r"bloeden\b|\bbloedt\s+uit\s+(?:zijn|haar)\s+(?:oor|oren|mond|hoofd)\b",
-          strong=False),  # fmt: skip
-    _rule("letsel", "112", r"\b(?:open\s+(?:hoofd)?wond|ernstig\s+gewond|zwaar\s+gewond|"
-          r"levensgevaarlijk|bot\s+steekt|aangereden|overreden)\b", strong=False),
-    _rule("hoogte", "112", r"\b(?:van|uit)\s+(?:het|de|een)\s+(?:balkon|dak|raam|flat|galerij)"
-          r"\s+(?:af\s+)?gevallen\b", strong=False),  # fmt: skip
-    _rule("verdrinking", "112", r"\b(?:verdrinkt|verdronken|verdrinken)\b", strong=False),
-    _rule("brand", "112", r"\ber\s+is\s+(?:hier\s+)?brand\b|\bstaat\s+in\s+(?:de\s+)?brand\b|"
-          r"\bhuis\s+brandt\b"),  # fmt: skip
-    _rule("stroom", "112", r"\bgeelektrocuteerd\b|\bonder\s+stroom\b", strong=False),
-    _rule("levenloos", "112", r"\b(?:levenloos|geen\s+(?:hartslag|polsslag)|hart\s+(?:klopt|"
-          r"slaat)\s+niet|hartstilstand)\b"),  # fmt: skip
-    _rule("ophangen", ("112", "113"), r"\b(?:hangt|hing)\s+aan\s+(?:een|het|de|zijn|haar)\s+"
-          r"(?:touw|riem|sjaal|kabel|snoer)\b|\bgevonden\s+" + _gap(3)
-          + r"(?:hij|ze|zij)\s+(?:hangt|hing)\b|\btouw\s+om\s+(?:zijn|haar|de|mijn)\s+nek\b|"
-          r"\b(?:zich|zichzelf|mezelf)\s+" + _gap(2) + r"(?:opgehangen|verhangen|opgeknoopt)\b",
-          strong=False),  # fmt: skip
+    _rule(
+        "wapen",
+        "112",
+        r"\b(?:staat|stond|loopt|liep|zwaait|dreigt|komt|zit|rent)\s+"
+        + _gap(3)
+        + r"met\s+(?:een|zijn|haar|het|de)\s+"
+        + _WEAPON
+        + r"\b",
+        r"\b(?:gestoken|neergestoken|neergeschoten|beschoten)\b",
+        strong=False,
+    ),
+    _rule(
+        "wapen-dreiging",
+        "112",
+        r"\b(?:heeft|pakt|pakte|gepakt|houdt|hield|haalt)\s+"
+        + _gap(3)
+        + r"(?:een|zijn|haar|het|de)\s+"
+        + _WEAPON
+        + r"\b",
+        strong=False,
+        requires=r"\b(?:dreigt|dreigde|bedreigt|schreeuwt|aandoen|aan\s+te\s+doen|vermoorden|"
+        r"schieten|steken|dood|nu)\b",
+    ),
+    _rule(
+        "keel",
+        "112",
+        r"\b"
+        + _WEAPON
+        + r"\s+"
+        + _gap(3)
+        + r"op\s+(?:mijn|haar|zijn|de|je)\s+(?:keel|hals|buik)\b",
+        r"\b(?:slaat|trapt|gooit|schopt|sloeg|trapte)\s+"
+        + _gap(2)
+        + r"(?:ramen|ruiten|ruit|raam|deur)\s+(?:in|kapot)\b",
+    ),
+    _rule(
+        "nu-geweld",
+        "112",
+        r"\b" + _HIT + r"\s+" + _VICTIM + r"\s+(?:nu|op\s+dit\s+moment)\b(?!\s+al\b)",
+        r"\bop\s+dit\s+moment\s+" + _gap(3) + _HIT + r"\b",
+        actor_check=True,
+    ),
+    # serious injury, a fall from height, drowning, fire, electricity
+    _rule(
+        "letsel",
+        "112",
+        r"\bbloed(?:t|en)?\s+" + _gap(2) + r"(?:erg|hevig|enorm|veel|flink|hard)\b",
+        r"\bbloed(?:t|en)?\s+niet\s+te\s+stoppen\b",
+        r"\bblijft\s+" + _gap(2) + r"bloeden\b",
+        r"\bbloedt\s+uit\s+(?:zijn|haar)\s+(?:oor|oren|mond|hoofd)\b",
+        r"\b(?:open\s+(?:hoofd)?wond|ernstig\s+gewond|zwaar\s+gewond|levensgevaarlijk)\b",
+        r"\b(?:bot\s+steekt|aangereden|overreden)\b",
+        r"\b(?:van|uit)\s+(?:het|de|een)\s+(?:balkon|dak|raam|flat|galerij)\s+(?:af\s+)?gevallen\b",
+        r"\b(?:verdrinkt|verdronken|verdrinken)\b",
+        r"\b(?:geelektrocuteerd|onder\s+stroom)\b",
+        strong=False,
+    ),
+    _rule(
+        "brand",
+        "112",
+        r"\ber\s+is\s+(?:hier\s+)?brand\b",
+        r"\bstaat\s+in\s+(?:de\s+)?brand\b",
+        r"\bhuis\s+brandt\b",
+    ),
+    # hanging: 112 first, and 113 alongside
+    _rule(
+        "ophangen",
+        ("112", "113"),
+        r"\b(?:hangt|hing)\s+aan\s+(?:een|het|de|zijn|haar)\s+(?:touw|riem|sjaal|kabel|snoer)\b",
+        r"\bgevonden\s+" + _gap(3) + r"(?:hij|ze|zij)\s+(?:hangt|hing)\b",
+        r"\btouw\s+om\s+(?:zijn|haar|de|mijn)\s+nek\b",
+        r"\b(?:zich|zichzelf|mezelf)\s+" + _gap(2) + r"(?:opgehangen|verhangen|opgeknoopt)\b",
+        strong=False,
+    ),
     # ---------------------------------------------------------------- 113: suicidal, self-harm
     # wanting to die: "ik wil dood", "ze zegt dat ze dood wil", "liever dood"
-    _rule("wil-dood", "113", r"\b(?:wil|wilt|wou|willen|wilde)\s+(?:(?:echt|gewoon|liever|het|"
-          r"liefst|graag|nu|zo|heel|dan|ook|maar|al|zelf|eigenlijk|soms|vaak|steeds|gewoon|"
-          r"gwn)\s+){0,3}(?:dood|doodgaan|sterven)\b(?!\s+van\b)|\b(?:dood|sterven)\s+"
-          r"(?:te\s+)?(?:gaan\s+)?(?:wil|wilt|willen|wou|wilde)\b"),  # fmt: skip
-    _rule("liever-dood", "113", r"\b(?:liever|beter)\s+dood\b|\bwas\s+ik\s+(?:maar\s+)?dood\b|"
-          r"\bdat\s+ik\s+dood\s+(?:was|ben)\b"),  # fmt: skip
-    _rule("niet-leven", "113", r"\b(?:wil|wilt|willen|wou|wilde|hoef)\s+" + _gap(3)
-          + r"niet\s+meer\s+(?:te\s+)?(?:leven|bestaan)\b|\bniet\s+meer\s+(?:wil|wilt|willen|"
-          r"wou)\s+(?:leven|bestaan)\b"),  # fmt: skip
-    _rule("geen-zin", "113", r"\bgeen\s+(?:zin|reden|puf)\s+(?:meer\s+)?(?:in|om\s+te)\s+"
-          r"(?:het\s+|mijn\s+|dit\s+)?leven\b|\bleven\s+(?:heeft|is)\s+(?:voor\s+mij\s+)?"
-          r"geen\s+zin\b"),  # fmt: skip
-    _rule("er-niet-zijn", "113", r"\bwil\w*\s+er\s+niet\s+meer\s+(?:zijn|wezen)\b|"
-          r"\bbeter\s+af\s+" + _gap(3) + r"(?:zonder\s+(?:mij|me)|als\s+ik\s+(?:dood|er\s+niet|"
-          r"weg))\b|\bzonder\s+(?:mij|me)\s+beter\s+af\b|\bniemand\s+(?:zou|zal)\s+(?:me|mij)\s+"
-          r"missen\b"),  # fmt: skip
-    _rule("eind", "113", r"\ber\s+(?:een\s+)?eind[e]?\s+aan\s+" + _gap(1)
-          + r"(?:maken|te\s+maken|maak|maakt)\b|\beind[e]?\s+aan\s+(?:mijn|zijn|haar|het|je|"
-          r"ons)\s+leven\b|\beind[e]?\s+aan\s+alles\b|\buit\s+het\s+leven\s+(?:te\s+)?"
-          r"(?:stappen|gaan)\b|\bweg\s+uit\s+(?:dit|het)\s+leven\b|\bvan\s+kant\s+"
-          r"(?:[a-z]+\s+)?(?:te\s+)?maken\b"),  # fmt: skip
-    _rule("doden", "113", r"\b(?:mezelf|zichzelf|mijzelf|hemzelf|haarzelf)\s+" + _gap(2)
-          + r"(?:doden|ombrengen|om\s+het\s+leven\s+brengen|ophangen|opknopen|doodmaken|"
-          r"dood\s+maken|vermoorden|van\s+het\s+leven\s+beroven)\b"),
-    _rule("doodswens", "113", r"\b(?:doodswens|doodsgedachten|doodsgedachte)\b|\bweg\s+van\s+"
-          r"(?:deze|de)\s+wereld\b|\bvan\s+de\s+wereld\s+(?:verdwijnen|af)\b"),
-    _rule("zelfmoord", "113", r"\b(?:zelfmoord\w*|zelfdoding|suicid\w*|suicide\w*)\b",
-          strong=False),  # fmt: skip
-    _rule("zelfmoord-sterk", "113", r"\bzelfmoord\s+(?:te\s+)?(?:plegen|pleeg|wil|wilt)\b|"
-          r"\bzelfmoordpoging\b|\bdenk\w*\s+" + _gap(3) + r"aan\s+zelfmoord\b"),
-    _rule("springen", "113", r"\b(?:wil|wilt|dreigt|gaat|ga|wou)\s+" + _gap(4)
-          + r"(?:van|voor|onder|uit)\s+(?:het|de|een)\s+(?:dak|flat|brug|balkon|trein|raam|"
-          r"spoor)\s+(?:af\s+)?(?:springen|te\s+springen|gaan|lopen|liggen)\b|\b(?:van|voor|"
-          r"onder|uit)\s+(?:het|de|een)\s+(?:dak|flat|brug|balkon|trein|raam|spoor)\s+(?:af\s+)?"
-          r"(?:wil|wilt|wou|gaat|dreigt)\s+(?:te\s+)?(?:springen|gaan\s+liggen)\b"),  # fmt: skip
-    _rule("wakker-niet-meer", "113", r"\b(?:ik|wil|hoop|wens|liefst|wou)\s+" + _gap(4)
-          + r"(?:niet|nooit)\s+meer\s+wakker\s+(?:te\s+)?(?:worden|word)\b"),  # fmt: skip
-    _rule("pillen-dodelijk", "113", r"\b(?:hoeveel|welke)\s+" + _MEDS + r"\s+" + _gap(3)
-          + r"(?:dodelijk|dood)\b"),  # fmt: skip
-    _rule("afscheidsbrief", "113", r"\bafscheidsbrief\w*\b", strong=False),
-    # self-harm: "ze snijdt zichzelf", "ik kras mezelf", "mezelf pijn doen", signs on the body
-    _rule("zelfbeschadiging", "113", r"\b(?:snijdt|snijd|snij|sneed|snijden|krast|kras|krassen|"
-          r"kraste|brandt|brand|beschadigt|beschadig|beschadigen|verwondt|verwond|bewerkt)\s+"
-          + _gap(2) + r"(?:zichzelf|zich|mezelf|me|mijzelf|haarzelf|hemzelf)\b"
-          r"(?!\s+(?:\w+\s+)?(?:aan|per)\b)"),  # fmt: skip
-    _rule("zelfbeschadiging2", "113", r"(?:\b(?:zichzelf|mezelf|mijzelf|haarzelf|hemzelf|zich)|"
-          r"\bik\s+" + _gap(4) + r"me)\s+" + _gap(2)
-          + r"(?:snijden|krassen|beschadigen|verwonden|branden|pijn\s+(?:te\s+)?doen|pijn\s+"
-          r"doet|(?:iets|wat)\s+(?:aan\s+)?" + _gap(2) + r"(?:aan\s+)?(?:te\s+)?"
-          r"(?:doen|aandoen|aandoet|aandoe))\b"),  # fmt: skip
-    _rule("snijden-in", "113", r"\b(?:snijdt|snijd|snij|sneed|snijden|krast|kras|kraste|"
-          r"krassen)\s+" + _gap(2) + r"in\s+(?:zijn|haar|mijn|je)\s+(?:armen|arm|benen|been|"
-          r"polsen|pols|dijen|buik|huid)\b"),  # fmt: skip
-    _rule("zelfbeschadiging3", "113", r"\b(?:zelfbeschadiging|zelfverwonding|automutilatie|"
-          r"zelfbeschadigend)\b", strong=False),  # fmt: skip
-    _rule("sneetjes", "113", r"\b(?:sneetjes|snijwonden|snijwondjes|krassen|littekens)\s+"
-          + _gap(4) + r"(?:armen|arm|benen|been|polsen|pols|dijen|buik)\b", strong=False),
-    _rule("tot-bloeden", "113", r"\b(?:hoofd|zichzelf|zich|mezelf|armen)\s+" + _gap(6)
-          + r"tot\s+(?:het\s+|hij\s+|ze\s+|ik\s+)?(?:bloedt|bloed)\b"),  # fmt: skip
+    _rule(
+        "wil-dood",
+        "113",
+        r"\b" + _DIE_MODAL + r"\s+(?:(?:echt|gewoon|gwn|liever|het|liefst|graag|nu|zo|heel|dan|"
+        r"ook|maar|al|zelf|eigenlijk|soms|vaak|steeds)\s+){0,3}(?:dood|doodgaan|sterven)\b"
+        r"(?!\s+van\b)",
+        r"\b(?:dood|sterven)\s+(?:te\s+)?(?:gaan\s+)?" + _DIE_MODAL + r"\b",
+        r"\b(?:liever|beter)\s+dood\b",
+        r"\bwas\s+ik\s+(?:maar\s+)?dood\b",
+        r"\bdat\s+ik\s+dood\s+(?:was|ben)\b",
+        r"\b(?:doodswens|doodsgedachten|doodsgedachte)\b",
+    ),
+    # not wanting to live or be here: "ik wil nie meer leve", "er niet meer willen zijn"
+    _rule(
+        "niet-leven",
+        "113",
+        r"\b(?:wil|wilt|willen|wou|wilde|hoef)\s+"
+        + _gap(3)
+        + r"niet\s+meer\s+(?:te\s+)?(?:leven|bestaan)\b",
+        r"\bniet\s+meer\s+(?:wil|wilt|willen|wou)\s+(?:leven|bestaan)\b",
+        r"\bgeen\s+(?:zin|reden|puf)\s+(?:meer\s+)?(?:in|om\s+te)\s+(?:het\s+|mijn\s+|dit\s+)?"
+        r"leven\b",
+        r"\bleven\s+(?:heeft|is)\s+(?:voor\s+mij\s+)?geen\s+zin\b",
+        r"\bwil\w*\s+er\s+niet\s+meer\s+(?:zijn|wezen)\b",
+        r"\bbeter\s+af\s+"
+        + _gap(3)
+        + r"(?:zonder\s+(?:mij|me)|als\s+ik\s+(?:dood|er\s+niet|weg))\b",
+        r"\bzonder\s+(?:mij|me)\s+beter\s+af\b",
+        r"\bniemand\s+(?:zou|zal)\s+(?:me|mij)\s+missen\b",
+        r"\bweg\s+van\s+(?:deze|de)\s+wereld\b",
+        r"\bvan\s+de\s+wereld\s+(?:verdwijnen|af)\b",
+        r"\b(?:ik|wil|hoop|wens|liefst|wou)\s+"
+        + _gap(4)
+        + r"(?:niet|nooit)\s+meer\s+wakker\s+(?:te\s+)?(?:worden|word)\b",
+    ),
+    # ending one's life: "er een eind aan maken", "me van kant maken", "zichzelf doodmaken"
+    _rule(
+        "eind",
+        "113",
+        r"\ber\s+(?:een\s+)?einde?\s+aan\s+" + _gap(1) + r"(?:maken|te\s+maken|maak|maakt)\b",
+        r"\beinde?\s+aan\s+(?:mijn|zijn|haar|het|je|ons)\s+leven\b",
+        r"\beinde?\s+aan\s+alles\b",
+        r"\buit\s+het\s+leven\s+(?:te\s+)?(?:stappen|gaan)\b",
+        r"\bweg\s+uit\s+(?:dit|het)\s+leven\b",
+        r"\bvan\s+kant\s+(?:[a-z]+\s+)?(?:te\s+)?maken\b",
+        r"\b(?:mezelf|zichzelf|mijzelf|hemzelf|haarzelf)\s+"
+        + _gap(2)
+        + r"(?:doden|ombrengen|om\s+het\s+leven\s+brengen|ophangen|opknopen|doodmaken|"
+        r"dood\s+maken|vermoorden|van\s+het\s+leven\s+beroven)\b",
+        r"\b(?:hoeveel|welke)\s+" + _MEDS + r"\s+" + _gap(3) + r"(?:dodelijk|dood)\b",
+        r"\b"
+        + _DIE_MODAL
+        + r"\s+"
+        + _gap(4)
+        + _HEIGHT
+        + r"\s+(?:af\s+)?(?:springen|te\s+springen|gaan|lopen|liggen)\b",
+        r"\b(?:dreigt|gaat|ga)\s+" + _gap(4) + _HEIGHT + r"\s+(?:af\s+)?(?:te\s+)?springen\b",
+        r"\b" + _HEIGHT + r"\s+(?:af\s+)?(?:wil|wilt|wou|gaat|dreigt)\s+(?:te\s+)?"
+        r"(?:springen|gaan\s+liggen)\b",
+    ),
+    # the word itself: strong with intent, weak otherwise (grief, a series, a training)
+    _rule(
+        "zelfmoord",
+        "113",
+        r"\bzelfmoord\s+(?:te\s+)?(?:plegen|pleeg|wil|wilt)\b",
+        r"\bzelfmoordpoging\b",
+        r"\bdenk\w*\s+" + _gap(3) + r"aan\s+zelfmoord\b",
+    ),
+    _rule(
+        "zelfmoord-woord",
+        "113",
+        r"\b(?:zelfmoord\w*|zelfdoding|suicid\w*|suicide\w*|afscheidsbrief\w*)\b",
+        strong=False,
+    ),
+    # self-harm: "ze snijdt zichzelf", "ik kras mezelf", "mezelf pijn doen", "snijd in haar armen"
+    _rule(
+        "zelfbeschadiging",
+        "113",
+        r"\b(?:snijdt|snijd|snij|sneed|snijden|krast|kras|krassen|kraste|brandt|brand|"
+        r"beschadigt|beschadig|beschadigen|verwondt|verwond|bewerkt)\s+"
+        + _gap(2)
+        + _SELF
+        + r"\b(?!\s+(?:\w+\s+)?(?:aan|per)\b)",
+        r"(?:\b(?:zichzelf|mezelf|mijzelf|haarzelf|hemzelf|zich)|\bik\s+"
+        + _gap(4)
+        + r"me)\s+"
+        + _gap(2)
+        + r"(?:snijden|krassen|beschadigen|verwonden|branden|pijn\s+(?:te\s+)?doen|"
+        r"pijn\s+doet|(?:iets|wat)\s+(?:aan\s+)?"
+        + _gap(2)
+        + r"(?:aan\s+)?(?:te\s+)?(?:doen|aandoen|aandoet|aandoe))\b",
+        r"\b(?:snijdt|snijd|snij|sneed|snijden|krast|kras|kraste|krassen)\s+"
+        + _gap(2)
+        + r"in\s+(?:zijn|haar|mijn|je)\s+(?:armen|arm|benen|been|polsen|pols|dijen|buik|huid)\b",
+        r"\b(?:hoofd|zichzelf|zich|mezelf|armen)\s+"
+        + _gap(6)
+        + r"tot\s+(?:het\s+|hij\s+|ze\s+|ik\s+)?(?:bloedt|bloed)\b",
+    ),
+    _rule(
+        "zelfbeschadiging-woord",
+        "113",
+        r"\b(?:zelfbeschadiging|zelfverwonding|automutilatie|zelfbeschadigend)\b",
+        r"\b(?:sneetjes|snijwonden|snijwondjes|krassen|littekens)\s+"
+        + _gap(4)
+        + r"(?:armen|arm|benen|been|polsen|pols|dijen|buik)\b",
+        strong=False,
+    ),
     # ---------------------------------------------------------------- veilig-thuis
     # violence against "me", a partner or a child: "mijn vader slaat me", "hij slaat haar"
-    _rule("geweld", "veilig-thuis", r"\b" + _HIT + r"\s+(?:(?!van\b)[a-z0-9]+\s+)?" + _VICTIM
-          + r"\b|\b" + _ME
-          + r"\s+" + _gap(2) + _alt("slaat", "schopt", "trapt", "mishandelt", "mishandeld",
-                                    "slaan", "sloeg", "wurgt") + r"\b|\b(?:haar|hem)\s+"
-          + _alt("slaat", "schopt", "trapt", "mishandelt", "mishandeld", "sloeg", "wurgt")
-          + r"\b|\b(?:gooit|gooide|smijt)\s+" + _gap(3) + r"(?:naar|tegen)\s+(?:me|mij|ons)\b|"
-          r"\b(?:knijpt|kneep)\s+" + _gap(2) + r"keel\b",
-          actor_check=True),  # fmt: skip
-    _rule("geweld-voltooid", "veilig-thuis", r"\b(?:heeft|hebben|had)\s+" + _VICTIM + r"\s+"
-          + _gap(3) + _HIT_PARTICIPLE + r"\b", actor_check=True),  # fmt: skip
-    _rule("klappen", "veilig-thuis", r"\b(?:krijg|krijgt|krijgen|kreeg|kregen)\s+" + _gap(2)
-          + r"(?:klappen|klap|slaag|pak\s+slaag|rammel|schoppen)\b|\b(?:klappen|slaag)\s+"
-          r"(?:krijgt|krijg|krijgen|kreeg)\b|\bgeeft\s+(?:me|mij|ons|haar|hem)\s+(?:een\s+)?"
-          r"(?:klap|klappen|trap|schop)\b", actor_check=True),  # fmt: skip
-    _rule("geweld-passief", "veilig-thuis", r"\b(?:ik|ze|hij|zij)\s+(?:word|wordt|werd|ben)\s+"
-          + _gap(3) + _HIT_PARTICIPLE + r"\b|\bwerd\s+ik\s+" + _gap(3) + _HIT_PARTICIPLE
-          + r"\b|\b" + _HIT_PARTICIPLE + r"\s+(?:wordt|word|werd)\b", strong=False),
-    _rule("pijn-doen", "veilig-thuis", r"\b" + _ADULT_ACTOR + r"\s+(?P<verb>" + _gap(2)
-          + r"(?:me|mij|haar|hem|ons)\s+pijn\s+(?:doet|deed|doen))\b", actor_check=True),
-    _rule("pijn-doen2", "veilig-thuis", r"\b" + _ADULT_ACTOR
-          + r"\s+(?P<verb>doet\s+(?:me|mij|haar|hem)\s+pijn)\b", actor_check=True),
+    _rule(
+        "geweld",
+        "veilig-thuis",
+        r"\b" + _HIT + r"\s+(?:(?!van\b)[a-z0-9]+\s+)?" + _VICTIM + r"\b",
+        r"\b" + _ME + r"\s+" + _gap(2) + _HIT_FINITE + r"\b",
+        r"\b(?:haar|hem)\s+" + _HIT_FINITE + r"\b",
+        r"\b(?:gooit|gooide|smijt)\s+" + _gap(3) + r"(?:naar|tegen)\s+(?:me|mij|ons)\b",
+        r"\b(?:knijpt|kneep)\s+" + _gap(2) + r"keel\b",
+        r"\b(?:heeft|hebben|had)\s+" + _VICTIM + r"\s+" + _gap(3) + _HIT_PARTICIPLE + r"\b",
+        r"\b(?:krijg|krijgt|krijgen|kreeg|kregen)\s+"
+        + _gap(2)
+        + r"(?:klappen|klap|slaag|pak\s+slaag|rammel|schoppen)\b",
+        r"\b(?:klappen|slaag)\s+(?:krijgt|krijg|krijgen|kreeg)\b",
+        r"\bgeeft\s+(?:me|mij|ons|haar|hem)\s+(?:een\s+)?(?:klap|klappen|trap|schop)\b",
+        actor_check=True,
+    ),
+    _rule(
+        "pijn-doen",
+        "veilig-thuis",
+        r"\b"
+        + _ADULT_ACTOR
+        + r"\s+(?P<verb>"
+        + _gap(2)
+        + r"(?:me|mij|haar|hem|ons)\s+pijn\s+(?:doet|deed|doen)|doet\s+(?:me|mij|haar|hem)\s+"
+        r"pijn)\b",
+        actor_check=True,
+    ),
+    _rule(
+        "geweld-passief",
+        "veilig-thuis",
+        r"\b(?:ik|ze|hij|zij)\s+(?:word|wordt|werd|ben)\s+" + _gap(3) + _HIT_PARTICIPLE + r"\b",
+        r"\bwerd\s+ik\s+" + _gap(3) + _HIT_PARTICIPLE + r"\b",
+        r"\b" + _HIT_PARTICIPLE + r"\s+(?:wordt|word|werd)\b",
+        strong=False,
+    ),
     # parents fighting physically, violence heard next door
-    _rule("ouders-vechten", "veilig-thuis", r"\b(?:" + _PARENT + r"|papa\s+en\s+mama|mama\s+en"
-          r"\s+papa)\s+" + _gap(4) + r"(?:vechten|vochten|slaan\s+elkaar|sloegen\s+elkaar)\b"),
-    _rule("buren", "veilig-thuis", r"\b(?:hoor|horen|hoorde)\s+" + _gap(4)
-          + r"(?:klappen|slaan|vechten|geweld)\b", strong=False,
-          requires=r"\b(?:buren|buurman|buurvrouw|naast|bovenburen|onderburen|kinderen)\b"),
-    # sexual abuse
-    _rule("seksueel", "veilig-thuis", r"\b(?:misbruikt|verkracht|verkrachting|aangerand|"
-          r"aanranding|betast|ontucht|incest|seksueel\s+(?:misbruik\w*|geweld)|"
-          r"grensoverschrijdend)\b", strong=False),  # fmt: skip
-    _rule("aanzitten", "veilig-thuis", r"\bzit\w*\s+aan\s+(?:me|mij|haar|hem|mijn\s+(?:dochter|"
-          r"zoon|kind|dochtertje|zoontje|lichaam|piemel|plasser|borsten|billen))\b|\baan\s+"
-          r"(?:me|mij|haar|hem)\s+(?:zit|zat|zitten|kwam|komt)\b|\b(?:raakt|raakte)\s+"
-          r"(?:me|mij|haar|hem)\s+" + _gap(2) + r"aan\b"),  # fmt: skip
-    _rule("nachts-kamer", "veilig-thuis", r"\b" + _alt(_PARENT, _RELATIVE, "neef",
-          r"vriend\s+van\s+(?:mijn|mn)\s+moeder", r"man\s+van\s+(?:mijn|mn)\s+moeder")
-          + r"\s+" + _gap(3) + r"(?:komt|kwam|kruipt)\s+" + _gap(3)
-          + r"(?:op|in|bij)\s+(?:mijn|haar|zijn)\s+(?:kamer|bed)\b"),  # fmt: skip
-    _rule("vieze-dingen", "veilig-thuis", r"\b(?:vieze|rare|gekke|enge|seksuele|geheime)\s+"
-          r"dingen\s+(?:met|bij)\s+(?:me|mij|haar|hem|ons|mijn\s+\w+)\b|\bdingen\s+(?:met|bij)\s+"
-          r"(?:me|mij)\s+" + _gap(3) + r"(?:niet\s+wil|wil\s+ik\s+niet)\b"),  # fmt: skip
-    _rule("seks-dwang", "veilig-thuis", r"\b(?:dwingt|dwong|gedwongen)\s+" + _gap(5)
-          + r"(?:seks\w*|aan\s+te\s+raken|uit\s+te\s+kleden|naakt\w*)\b|\bseks\w*\s+" + _gap(2)
-          + r"met\s+(?:mijn|haar|zijn|een)\s+(?:kind|dochter|zoon|dochtertje|zoontje|leerling|"
-          r"nichtje|neefje)\b"),  # fmt: skip
-    # threats, stalking, coercive control
-    _rule("dreigen", "veilig-thuis", r"\b(?:bedreigt|bedreigd|bedreigen|bedreigde)\s+" + _gap(1)
-          + _VICTIM + r"\b|\b(?:dreigt|dreigde|gedreigd)\s+" + _gap(3) + r"(?:te\s+vermoorden|"
-          r"(?:iets|wat)\s+aan\s+te\s+doen|dood\s+te\s+maken|te\s+slaan|pijn\s+te\s+doen|mee\s+"
-          r"te\s+nemen|af\s+te\s+pakken|te\s+ontvoeren)\b"),  # fmt: skip
-    _rule("vermoorden", "veilig-thuis", r"\b(?:me|mij|ons|haar|de\s+kinderen|mijn\s+\w+)\s+"
-          + _gap(1) + r"(?:vermoord|vermoordt|vermoorden|doodmaakt|dood\s+maakt|afmaakt|"
-          r"(?:iets|wat)\s+aandoet|(?:iets|wat)\s+aan\s+doet)\b"),  # fmt: skip
-    _rule("opsluiten", "veilig-thuis", r"\b(?:sluit|sloot)\s+(?:me|mij|ons|haar|hem|de\s+"
-          r"kinderen)\s+" + _gap(4) + r"op\b|\bmag\s+(?:het\s+huis|de\s+deur)\s+niet\s+"
-          r"(?:meer\s+)?uit\b|\b(?:stalkt|stalken|achtervolgt)\s+(?:me|mij)\b|\bvolgt\s+"
-          r"(?:me|mij)\s+overal\b"),  # fmt: skip
-    _rule("bang-voor", "veilig-thuis", r"\bbang\s+(?:voor|van)\s+(?:mijn|haar|zijn|onze)\s+"
-          + _alt(_PARTNER, _PARENT, "stiefvader", "oom", "broer", "zoon\\s+van\\s+1[2-9]")
-          + r"\b|\b(?:agressief|agressiever|gewelddadig)\s+" + _gap(2) + r"(?:tegen|naar)\s+"
-          r"(?:mij|me|ons|de\s+kinderen|de\s+kids|haar|mijn\s+\w+)\b"),  # fmt: skip
-    _rule("huiselijk-geweld", "veilig-thuis", r"\b(?:huiselijk\s+geweld|kindermishandeling|"
-          r"partnergeweld|mishandeling|eergerelateerd\w*|uithuwelijk\w*|gedwongen\s+(?:te\s+)?"
-          r"trouwen|loverboy\w*|besnijdenis)\b", strong=False),  # fmt: skip
-    # a parent afraid of harming their child, shaking a baby
-    _rule("bang-zelf", "veilig-thuis", r"\bbang\s+(?:dat|om)\s+(?:ik|we)\s+" + _gap(4)
-          + r"(?:iets\s+aan\s*doe|aandoe|iets\s+(?:ga\s+)?aandoen|iets\s+aan\s+ga\s+doen|"
-          r"wat\s+aandoe|pijn\s+doe|pijn\s+ga\s+doen|ga\s+slaan|sla|schud|zal\s+slaan|"
-          r"te\s+slaan|(?:iets|wat)\s+aan\s+te\s+doen|pijn\s+te\s+doen|iets\s+doe)\b"),
-    _rule("schudden", "veilig-thuis", r"\b(?:schud|schudde|geschud|schudden)\s+" + _gap(3)
-          + r"(?:baby|kind|peuter|hem|haar|zoon|dochter|zoontje|dochtertje)\b|\b(?:baby|kind|"
-          r"peuter|hem|haar)\s+" + _gap(2) + r"door\s+elkaar\b"),  # fmt: skip
-    _rule("ik-sla-kind", "veilig-thuis", r"\bik\s+(?:sla|sloeg|schop|schopte)\s+"
-          r"(?:mijn|de)\s+" + _CHILD_NOUN + r"\b|\bik\s+heb\s+(?:mijn|de)\s+" + _CHILD_NOUN
-          + r"\s+" + _gap(2) + r"(?:geslagen|geschopt|geschud|gewurgd)\b"),  # fmt: skip
+    _rule(
+        "ouders-vechten",
+        "veilig-thuis",
+        r"\b(?:"
+        + _PARENT
+        + r"|papa\s+en\s+mama|mama\s+en\s+papa)\s+"
+        + _gap(4)
+        + r"(?:vechten|vochten|slaan\s+elkaar|sloegen\s+elkaar)\b",
+    ),
+    _rule(
+        "buren",
+        "veilig-thuis",
+        r"\b(?:hoor|horen|hoorde)\s+" + _gap(4) + r"(?:klappen|slaan|vechten|geweld)\b",
+        strong=False,
+        requires=r"\b(?:buren|buurman|buurvrouw|naast|bovenburen|onderburen|kinderen)\b",
+    ),
+    # sexual abuse, also in a child's words: "hij zit aan me", "doet vieze dingen met mij"
+    _rule(
+        "seksueel",
+        "veilig-thuis",
+        r"\b(?:misbruikt|verkracht|verkrachting|aangerand|aanranding|betast|ontucht|incest)\b",
+        r"\b(?:seksueel\s+(?:misbruik\w*|geweld)|grensoverschrijdend)\b",
+        strong=False,
+    ),
+    _rule(
+        "aanzitten",
+        "veilig-thuis",
+        r"\bzit\w*\s+aan\s+(?:me|mij|haar|hem)\b",
+        r"\bzit\w*\s+aan\s+mijn\s+(?:dochter|zoon|kind|dochtertje|zoontje|lichaam|piemel|"
+        r"plasser|borsten|billen)\b",
+        r"\baan\s+(?:me|mij|haar|hem)\s+(?:zit|zat|zitten|kwam|komt)\b",
+        r"\b(?:raakt|raakte)\s+(?:me|mij|haar|hem)\s+" + _gap(2) + r"aan\b",
+        r"\b"
+        + _alt(_PARENT, _RELATIVE, r"(?:vriend|man)\s+van\s+mijn\s+moeder")
+        + r"\s+"
+        + _gap(3)
+        + r"(?:komt|kwam|kruipt)\s+"
+        + _gap(3)
+        + r"(?:op|in|bij)\s+(?:mijn|haar|zijn)\s+(?:kamer|bed)\b",
+        r"\b(?:vieze|rare|gekke|enge|seksuele|geheime)\s+dingen\s+(?:met|bij)\s+"
+        r"(?:me|mij|haar|hem|ons|mijn\s+\w+)\b",
+        r"\bdingen\s+(?:met|bij)\s+(?:me|mij)\s+" + _gap(3) + r"(?:niet\s+wil|wil\s+ik\s+niet)\b",
+        r"\b(?:dwingt|dwong|gedwongen)\s+"
+        + _gap(5)
+        + r"(?:seks\w*|aan\s+te\s+raken|uit\s+te\s+kleden|naakt\w*)\b",
+        r"\bseks\w*\s+" + _gap(2) + r"met\s+(?:mijn|haar|zijn|een)\s+(?:kind|dochter|zoon|"
+        r"dochtertje|zoontje|leerling|nichtje|neefje)\b",
+    ),
+    # threats, stalking, coercive control, fear of a partner or parent
+    _rule(
+        "dreigen",
+        "veilig-thuis",
+        r"\b(?:bedreigt|bedreigd|bedreigen|bedreigde)\s+" + _gap(1) + _VICTIM + r"\b",
+        r"\b(?:dreigt|dreigde|gedreigd)\s+" + _gap(3) + r"(?:te\s+vermoorden|(?:iets|wat)\s+aan\s+"
+        r"te\s+doen|dood\s+te\s+maken|te\s+slaan|pijn\s+te\s+doen|mee\s+te\s+nemen|af\s+te\s+"
+        r"pakken|te\s+ontvoeren)\b",
+        r"\b(?:me|mij|ons|haar|de\s+kinderen|mijn\s+\w+)\s+"
+        + _gap(1)
+        + r"(?:vermoord|vermoordt|vermoorden|doodmaakt|dood\s+maakt|afmaakt|(?:iets|wat)\s+"
+        r"aandoet|(?:iets|wat)\s+aan\s+doet)\b",
+        r"\b(?:sluit|sloot)\s+(?:me|mij|ons|haar|hem|de\s+kinderen)\s+" + _gap(4) + r"op\b",
+        r"\bmag\s+(?:het\s+huis|de\s+deur)\s+niet\s+(?:meer\s+)?uit\b",
+        r"\b(?:stalkt|stalken|achtervolgt)\s+(?:me|mij)\b",
+        r"\bvolgt\s+(?:me|mij)\s+overal\b",
+        r"\bbang\s+(?:voor|van)\s+(?:mijn|haar|zijn|onze)\s+"
+        + _alt(_PARTNER, _PARENT, "oom", "broer", r"zoon\s+van\s+1[2-9]")
+        + r"\b",
+        r"\b(?:agressief|agressiever|gewelddadig)\s+"
+        + _gap(2)
+        + r"(?:tegen|naar)\s+(?:mij|me|ons|de\s+kinderen|de\s+kids|haar|mijn\s+\w+)\b",
+    ),
+    _rule(
+        "huiselijk-geweld",
+        "veilig-thuis",
+        r"\b(?:huiselijk\s+geweld|kindermishandeling|partnergeweld|mishandeling)\b",
+        r"\b(?:eergerelateerd\w*|uithuwelijk\w*|gedwongen\s+(?:te\s+)?trouwen|loverboy\w*)\b",
+        r"\bbesnijdenis\b",
+        strong=False,
+    ),
+    # a parent afraid of harming their child, shaking a baby, hitting their child
+    _rule(
+        "ouder-geweld",
+        "veilig-thuis",
+        r"\bbang\s+(?:dat|om)\s+(?:ik|we)\s+"
+        + _gap(4)
+        + r"(?:iets\s+aan\s*doe|aandoe|iets\s+(?:ga\s+)?aandoen|iets\s+aan\s+ga\s+doen|wat\s+"
+        r"aandoe|pijn\s+doe|pijn\s+ga\s+doen|ga\s+slaan|sla|schud|zal\s+slaan|te\s+slaan|"
+        r"(?:iets|wat)\s+aan\s+te\s+doen|pijn\s+te\s+doen|iets\s+doe)\b",
+        r"\b(?:schud|schudde|geschud|schudden)\s+"
+        + _gap(3)
+        + r"(?:baby|kind|peuter|hem|haar|zoon|dochter|zoontje|dochtertje)\b",
+        r"\b(?:baby|kind|peuter|hem|haar)\s+" + _gap(2) + r"door\s+elkaar\b",
+        r"\bik\s+(?:sla|sloeg|schop|schopte)\s+(?:mijn|de)\s+" + _CHILD_NOUN + r"\b",
+        r"\bik\s+heb\s+(?:mijn|de)\s+"
+        + _CHILD_NOUN
+        + r"\s+"
+        + _gap(2)
+        + r"(?:geslagen|geschopt|geschud|gewurgd)\b",
+    ),
     # neglect
-    _rule("verwaarlozing", "veilig-thuis", r"\b(?:verwaarloosd|verwaarloost|verwaarlozing|"
-          r"verwaarlozen)\b|\b(?:krijg|krijgt|krijgen)\s+" + _gap(2) + r"geen\s+eten\b|"
-          r"\bzonder\s+eten\s+(?:naar|op|komt)\b|\bgeeft\s+(?:me|mij|ons|haar|hem)\s+geen\s+eten\b|\blaten\s+(?:hun|de|haar|zijn)\s+" + _gap(3)
-          + r"alleen\b", strong=False),  # fmt: skip
-    # professionals: signs of abuse, suspicion
-    _rule("signalen", "veilig-thuis", r"\b(?:blauwe\s+plek\w*|striemen|brandwond\w*|"
-          r"verwonding\w*|wondjes|gebroken\s+(?:arm|been|rib\w*|sleutelbeen)|botbreuk\w*|"
-          r"bijtwond\w*|schrikt\s+" + _gap(4) + r"arm)\b", strong=False,
-          requires=r"\b(?:leerling\w*|in\s+mijn\s+groep|op\s+de\s+opvang|op\s+school|"
-          r"pedagogisch\w*|leerkracht|als\s+(?:\w+\s+)?(?:medewerker|verpleegkundige|arts|"
-          r"huisarts|jeugdarts|leerkracht|docent|juf|meester|mentor|hulpverlener|consulent|"
-          r"begeleider|coach|trainer|gastouder|oppas|wijkagent|jongerenwerker|"
-          r"jeugdverpleegkundige)|client\w*|meld\w*|vermoed\w*|vreemd\s+verhaal|raar\s+verhaal|"
-          r"geen\s+verklaring|klopt\s+niet)\b"),  # fmt: skip
-    _rule("vermoeden", "veilig-thuis", r"\b(?:vermoed\w*|denk|zorgen|signalen|bang)\s+" + _gap(6)
-          + r"(?:mishandel\w*|kindermishandeling|misbruik\w*|huiselijk\s+geweld|verwaarlo\w*|"
-          r"geslagen)\b", strong=False),  # fmt: skip
+    _rule(
+        "verwaarlozing",
+        "veilig-thuis",
+        r"\b(?:verwaarloosd|verwaarloost|verwaarlozing|verwaarlozen)\b",
+        r"\b(?:krijg|krijgt|krijgen)\s+" + _gap(2) + r"geen\s+eten\b",
+        r"\bzonder\s+eten\s+(?:naar|op|komt)\b",
+        r"\bgeeft\s+(?:me|mij|ons|haar|hem)\s+geen\s+eten\b",
+        r"\blaten\s+(?:hun|de|haar|zijn)\s+" + _gap(3) + r"alleen\b",
+        strong=False,
+    ),
+    # professionals: signs of abuse (with a professional or reporting context), suspicion
+    _rule(
+        "signalen",
+        "veilig-thuis",
+        r"\b(?:blauwe\s+plek\w*|striemen|brandwond\w*|verwonding\w*|wondjes|botbreuk\w*)\b",
+        r"\b(?:gebroken\s+(?:arm|been|rib\w*|sleutelbeen)|bijtwond\w*)\b",
+        r"\bschrikt\s+" + _gap(4) + r"arm\b",
+        strong=False,
+        requires=_PROFESSIONAL,
+    ),
+    _rule(
+        "vermoeden",
+        "veilig-thuis",
+        r"\b(?:vermoed\w*|denk|zorgen|signalen|bang)\s+"
+        + _gap(6)
+        + r"(?:mishandel\w*|kindermishandeling|misbruik\w*|huiselijk\s+geweld|verwaarlo\w*|"
+        r"geslagen)\b",
+        strong=False,
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -642,9 +876,12 @@ _HOME_WORRY = re.compile(
     r"\b" + _PARENT + r"\s+" + _gap(6) + r"(?:ruzie|schreeuwen|schreeuwt|gillen|dronken|drinkt|"
     r"drinken|zuipt|drugs|blowt|gebruikt|depressief|gevangenis|cel|huilt|weg|verslaafd)\b|"
     r"\bthuis\s+" + _gap(4) + r"(?:bang|eng|onveilig|niet\s+veilig|alleen|ongelukkig|"
-    r"verdrietig|schreeuwt|ruzie)\b|\b(?:bang|eng|onveilig|alleen|ongelukkig)\s+" + _gap(2)
-    + r"thuis\b|\bniemand\s+(?:let|luistert|praat|ziet)\s+" + _gap(2)
-    + r"(?:op\s+|naar\s+|met\s+)?(?:mij|me)\b|\bmoet\s+" + _gap(3)
+    r"verdrietig|schreeuwt|ruzie)\b|\b(?:bang|eng|onveilig|alleen|ongelukkig)\s+"
+    + _gap(2)
+    + r"thuis\b|\bniemand\s+(?:thuis\s+)?(?:let|luistert|praat|ziet)\s+"
+    + _gap(2)
+    + r"(?:op\s+|naar\s+|met\s+)?(?:mij|me)\b|\bmoet\s+"
+    + _gap(3)
     + r"(?:voor|op)\s+(?:mijn|de)\s+(?:zieke\s+)?(?:broertje|zusje|broertjes|zusjes|broer|zus|"
     r"broers|zussen|" + _PARENT[3:-1] + r")\w*\s+(?:zorgen|passen)\b"
 )
@@ -665,6 +902,9 @@ _ATTEMPT = re.compile(
 _FAMILY_OR_PARTNER = re.compile(r"\b" + _alt(_PARENT, _PARTNER, _RELATIVE) + r"\b")
 
 
+_IDIOM_VETO = "uitdrukking"
+
+
 @dataclass
 class RuleResult:
     """What the rules found in one message (exposed for tests and the ablation benchmark)."""
@@ -676,8 +916,17 @@ class RuleResult:
 
     @property
     def contrast(self) -> bool:
-        """A contrast rule matched and no crisis rule did: the embeddings are not consulted."""
+        """A contrast rule matched and no crisis rule did."""
         return not self.categories and bool(self.vetoes)
+
+    @property
+    def context_veto(self) -> bool:
+        """Grief, the past, play, media, prevention or a young child explain the alarming words.
+
+        Such a context holds for the whole message, so the embeddings are not consulted. An
+        idiom only explains its own sentence (see :meth:`SafetyChecker.check`).
+        """
+        return not self.categories and any(v != _IDIOM_VETO for v in self.vetoes)
 
 
 def _nearest_actor_is_young_child(text: str, start: int) -> bool:
@@ -715,7 +964,7 @@ def evaluate_rules(text: str) -> RuleResult:
         return result
     cleaned, n_idioms = _IDIOMS.subn(" _ ", norm)
     if n_idioms:
-        result.vetoes.append("uitdrukking")
+        result.vetoes.append(_IDIOM_VETO)
     active_vetoes = [name for name, pattern in _CONTEXT_VETOES if pattern.search(cleaned)]
 
     for rule in _RULES:
@@ -737,7 +986,7 @@ def evaluate_rules(text: str) -> RuleResult:
     if "113" in result.categories and _ATTEMPT.search(cleaned):
         result.categories.add("112")
         result.fired.append("poging")
-    threat = {"wapen", "wapen2", "keel", "inbreken", "nu-geweld"} & set(result.fired)
+    threat = {"wapen", "wapen-dreiging", "keel", "nu-geweld"} & set(result.fired)
     if threat and _FAMILY_OR_PARTNER.search(cleaned):
         result.categories.add("veilig-thuis")
 
@@ -745,11 +994,7 @@ def evaluate_rules(text: str) -> RuleResult:
     if _HOME_FEAR.search(cleaned):
         result.categories.add("veilig-thuis" if _ADULT.search(cleaned) else "kindertelefoon")
         result.fired.append("thuis-angst")
-    if (
-        result.child
-        and _HOME_WORRY.search(cleaned)
-        and _HOME_WORRY_INTENSITY.search(cleaned)
-    ):
+    if result.child and _HOME_WORRY.search(cleaned) and _HOME_WORRY_INTENSITY.search(cleaned):
         result.categories.add("kindertelefoon")
         result.fired.append("thuis-zorgen")
     return result
@@ -770,16 +1015,29 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SENTENCES = re.compile(r"(?<=[.!?\n])\s+")
 
 
+def _clean(text: str) -> str:
+    return _SPACES.sub(" ", _CONTROL.sub(" ", text[:_RULES_MAX_CHARS])).strip()
+
+
+def _has_words(text: str) -> bool:
+    return sum(c.isalpha() for c in text) >= 2
+
+
+def _sentences(text: str) -> list[str]:
+    """The first sentences of a message, each cut short (at most ``_EMBED_MAX_CHUNKS``)."""
+    parts = [s.strip() for s in _SENTENCES.split(_clean(text)) if _has_words(s)]
+    return [s[:_EMBED_MAX_CHARS] for s in parts[:_EMBED_MAX_CHUNKS]]
+
+
 def _embedding_chunks(text: str) -> list[str]:
-    """The whole message (cut short) plus its first sentences, for long multi-sentence messages."""
-    text = _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
-    if sum(c.isalpha() for c in text) < 2:
+    """The whole message (cut short) plus its first sentences, for multi-sentence messages."""
+    text = _clean(text)
+    if not _has_words(text):
         return []
-    chunks = [text[:_EMBED_MAX_CHARS]]
-    sentences = [s.strip() for s in _SENTENCES.split(text) if sum(c.isalpha() for c in s) >= 2]
-    if len(sentences) > 1:
-        chunks += [s[:_EMBED_MAX_CHARS] for s in sentences[: _EMBED_MAX_CHUNKS - 1]]
-    return chunks
+    sentences = _sentences(text)
+    if len(sentences) <= 1:
+        return [text[:_EMBED_MAX_CHARS]]
+    return [text[:_EMBED_MAX_CHARS], *sentences[: _EMBED_MAX_CHUNKS - 1]]
 
 
 @dataclass(frozen=True)
@@ -833,9 +1091,13 @@ class SafetyChecker:
         try:
             text = text if isinstance(text, str) else str(text)
             rules = self._safe_rules(text)
+            chunks = _embedding_chunks(text)
+            if rules is not None and rules.context_veto:
+                return None  # grief, play, media, prevention or a toddler explain the words
             if rules is not None and rules.contrast:
-                return None  # an idiom, grief, play or a toddler explains the alarming words
-            embedded = self._embedding_category(text)
+                # only idioms: the embeddings may still look at the sentences without one
+                chunks = [c for c in _sentences(text) if not _IDIOMS.search(normalize_text(c))]
+            embedded = self._embedding_category(chunks)
             if rules is not None and rules.categories:
                 source = "regels+embedding" if embedded else "regels"
                 cats = _ordered(rules.categories, rules.child)
@@ -861,7 +1123,7 @@ class SafetyChecker:
     def check_embedding(self, text: str) -> SafetySignal | None:
         """Only the embeddings, without rules or vetoes (for the ablation benchmark)."""
         try:
-            embedded = self._embedding_category(text)
+            embedded = self._embedding_category(_embedding_chunks(text))
         except Exception:  # pragma: no cover - _embedding_category already guards
             return None
         if not embedded:
@@ -871,10 +1133,23 @@ class SafetyChecker:
     def embedding_scores(self, text: str) -> EmbeddingScores | None:
         """Raw similarities (for calibration); None when there is no usable embedder."""
         try:
-            return self._scores(text)
+            return self._scores(_embedding_chunks(text))
         except Exception as exc:
             self._note_failure(exc)
             return None
+
+    def warm_up(self) -> bool:
+        """Embed the example sentences now (e.g. at start-up), so no message waits for it.
+
+        Returns whether the embedding part is ready. Never raises.
+        """
+        if self._embedder is None:
+            return False
+        try:
+            return self._example_matrix() is not None
+        except Exception as exc:
+            self._note_failure(exc)
+            return False
 
     # -- internals -------------------------------------------------------------------------
 
@@ -887,11 +1162,11 @@ class SafetyChecker:
             log.debug("Details", exc_info=True)
             return None
 
-    def _embedding_category(self, text: str) -> str | None:
-        if self._embedder is None or time.monotonic() < self._retry_after:
+    def _embedding_category(self, chunks: list[str]) -> str | None:
+        if self._embedder is None or not chunks or time.monotonic() < self._retry_after:
             return None
         try:
-            scores = self._scores(text)
+            scores = self._scores(chunks)
         except Exception as exc:
             self._note_failure(exc)
             return None
@@ -934,10 +1209,11 @@ class SafetyChecker:
                 self._matrix = matrix
         return self._matrix, self._labels
 
-    def _scores(self, text: str) -> EmbeddingScores | None:
+    def _scores(self, chunks: list[str]) -> EmbeddingScores | None:
+        if not chunks or self._embedder is None:
+            return None
         prepared = self._example_matrix()
-        chunks = _embedding_chunks(text)
-        if prepared is None or not chunks or self._embedder is None:
+        if prepared is None:
             return None
         matrix, labels = prepared
         vectors = np.asarray(self._embedder.embed_queries(chunks), dtype=np.float32)
@@ -970,12 +1246,12 @@ def _margin(scores: EmbeddingScores) -> float:
     return scores.best[1] - scores.contrast
 
 
-__all__: Sequence[str] = (
+__all__ = [
     "CATEGORIES",
     "EmbeddingScores",
     "RuleResult",
-    "SafetySignal",
     "SafetyChecker",
+    "SafetySignal",
     "evaluate_rules",
     "normalize_text",
-)
+]

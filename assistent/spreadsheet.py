@@ -176,7 +176,7 @@ COLUMNS: tuple[Column, ...] = (
         "Telefoonnummer: cijfers, spaties, '-', '+' en haakjes.",
         "012-345 6701",
     ),
-    Column("whatsapp", "text", 16, "nee", "WhatsApp-nummer.", "06-12345678"),
+    Column("whatsapp", "text", 16, "nee", "WhatsApp-nummer.", "012-345 6701"),
     Column("email", "text", 30, "nee", "E-mailadres.", "info@cjg.voorbeeldstad.example"),
     Column(
         "website",
@@ -436,8 +436,21 @@ class ExportReport:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def _control(file_fp: str, row_fp: str) -> str:
-    return f"{file_fp}.{row_fp}"
+def _id_fingerprint(entry_id: str) -> str:
+    return hashlib.sha256(entry_id.encode()).hexdigest()[:6]
+
+
+def _control(entry_id: str, file_fp: str, row_fp: str) -> str:
+    """``<file>.<row>.<id>``: the id part stops a copied row from borrowing another's check."""
+    return f"{file_fp}.{row_fp}.{_id_fingerprint(entry_id)}"
+
+
+def _parse_control(text: str, entry_id: str) -> tuple[str | None, str | None]:
+    """(file fingerprint, row fingerprint) of a ``_controle`` cell, if it belongs to this id."""
+    parts = text.split(".")
+    if len(parts) != 3 or parts[2] != _id_fingerprint(entry_id):
+        return None, None
+    return parts[0] or None, parts[1] or None
 
 
 def export_spreadsheet(kb_root: Path, target: Path, gemeente: str | None = None) -> ExportReport:
@@ -482,7 +495,7 @@ def export_spreadsheet(kb_root: Path, target: Path, gemeente: str | None = None)
                 )
         values = {c.name: canonical(c, cells[c.name]) for c in DATA_COLUMNS}
         file_fp = file_fingerprint(path.read_bytes())
-        cells[CONTROL] = _control(file_fp, row_fingerprint(values))
+        cells[CONTROL] = _control(entry.id, file_fp, row_fingerprint(values))
         manifest[entry.id] = file_fp
         rows.append(cells)
     if fmt == "xlsx":
@@ -552,7 +565,8 @@ def _write_xlsx(target: Path, rows: list[dict[str, Any]], manifest: dict[str, st
         cell.font = header_font
         cell.fill = header_fill
         cell.alignment = Alignment(vertical="center")
-        ws.column_dimensions[get_column_letter(col)].width = column.width
+        # room for the name and the filter button, so no header is cut off
+        ws.column_dimensions[get_column_letter(col)].width = max(column.width, len(column.name) + 4)
     for r, cells in enumerate(rows, start=2):
         for col, column in enumerate(COLUMNS, start=1):
             value = cells.get(column.name)
@@ -860,8 +874,7 @@ def plan_import(kb_root: Path, source: Path, overwrite: bool = False) -> ImportP
     manifest = sheet.manifest or {}
     plan = ImportPlan(kb_root, sheet.path)
     for row, entry, values in parsed:
-        control = _text(row.cells.get(CONTROL))
-        file_fp, _, row_fp = control.partition(".")
+        file_fp, row_fp = _parse_control(_text(row.cells.get(CONTROL)), entry.id)
         exported_fp = file_fp or manifest.get(entry.id)
         row_changed = not row_fp or row_fp != row_fingerprint(values)
         label = f"rij {row.number} ({entry.id})"

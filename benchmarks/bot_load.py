@@ -143,8 +143,13 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
 
     pool = load_questions(args.vragen)
+    # Each question is made unique (real people never type the exact same text), so the
+    # searcher's query cache does not flatter the figures.
     questions = [
-        [pool[(u * args.questions + q) % len(pool)] for q in range(args.questions)]
+        [
+            f"{pool[n % len(pool)]} (vraag {n})"
+            for n in range(u * args.questions, (u + 1) * args.questions)
+        ]
         for u in range(args.users)
     ]
     with tempfile.TemporaryDirectory() as tmp:

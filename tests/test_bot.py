@@ -463,25 +463,32 @@ def test_edited_message_gets_friendly_reply(instance: Instance) -> None:
 @pytest.mark.parametrize("chat_type", ["group", "supergroup"])
 def test_group_chats_get_only_the_group_text(instance: Instance, chat_type: str) -> None:
     async def scenario(h: Harness) -> None:
-        for text in ("/start", "mijn kind slaapt slecht", "/stats"):
+        for text in ("/start", "/stats@t_bot", "@t_bot mijn kind slaapt slecht"):
             calls = await h.text(text, user=ADMIN, chat_type=chat_type)
             assert [name for name, _ in calls] == ["sendMessage"]
             assert texts(calls) == [GROEP]
+        # group chatter not meant for the bot gets no reply at all
+        assert await h.text("mijn kind slaapt slecht", chat_type=chat_type) == []
+        added = h.message(ADMIN, chat_type, new_chat_members=[BOT_USER])
+        assert texts(await h.update({"message": added})) == [GROEP]
+        sticker = {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1,
+                   "height": 1, "is_animated": False, "is_video": False}  # fmt: skip
+        assert await h.update({"message": h.message(USER, chat_type, sticker=sticker)}) == []
         assert h.store.counts()["vragen"] == 0
 
     play(instance, scenario)
 
 
-def test_channel_post_gets_group_text(instance: Instance) -> None:
+def test_channel_post_for_the_bot_gets_group_text(instance: Instance) -> None:
     async def scenario(h: Harness) -> None:
-        post = {
-            "message_id": 1,
-            "date": int(time.time()),
-            "chat": {"id": -100222, "type": "channel", "title": "Kanaal"},
-            "text": "hallo",
-        }
-        calls = await h.update({"channel_post": post})
-        assert texts(calls) == [GROEP]
+        for text, expected in (("/start", [GROEP]), ("hallo allemaal", [])):
+            post = {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": -100222, "type": "channel", "title": "Kanaal"},
+                "text": text,
+            }
+            assert texts(await h.update({"channel_post": post})) == expected
 
     play(instance, scenario)
 

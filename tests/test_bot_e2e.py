@@ -9,7 +9,10 @@ The application is built and run exactly as ``assistent bot`` does (``build_appl
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -205,3 +208,38 @@ def test_webhook_mode_checks_the_secret_token(fake: FakeTelegram, instance: Inst
     finally:
         settings.webhook_url = None
         settings.webhook_port = 8443
+
+
+def test_assistent_bot_command_runs_and_stops_on_sigterm(
+    fake: FakeTelegram, instance: Instance
+) -> None:
+    """The real `assistent bot` process: answers, stops cleanly on SIGTERM, never logs the token."""
+    user = USER + 4
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTENT_")}
+    env.update(
+        ASSISTENT_TELEGRAM_TOKEN=TOKEN,
+        ASSISTENT_TELEGRAM_BASE_URL=fake.base_url,
+        ASSISTENT_KENNISBANK=str(instance.settings.kennisbank),
+        ASSISTENT_INDEX_DIR=str(instance.settings.index_dir),
+        ASSISTENT_DATA_DIR=str(instance.settings.data_dir),
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistent", "bot"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        fake.send_text(user, "/help")
+        (helptext,) = fake.wait_messages(user, after=0, timeout=60)
+        assert helptext.text.startswith("Zo werk ik")
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=WAIT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert TOKEN not in out + err
+    assert "Long polling gestart" in err and "Zo werk ik" not in err

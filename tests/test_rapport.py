@@ -189,3 +189,10 @@ def test_cli_rapport(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert runner.invoke(app, ["rapport", "--van", "31-13-2026"]).exit_code == 2
     result = runner.invoke(app, ["rapport", "--van", "2026-11-01", "--tot", "2026-10-01"])
     assert result.exit_code == 2
+
+
+def test_deployment_doc_lists_every_setting() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "deployment.md").read_text("utf-8")
+    table = doc.split("## Instellingen", 1)[1].split("\n## ", 1)[0]
+    for name in Settings.model_fields:
+        assert f"`ASSISTENT_{name.upper()}`" in table, name

@@ -238,6 +238,35 @@ def test_new_row_in_comma_csv_is_added_in_the_gemeente_folder(
     assert entry.beschrijving.count("\n\n") == 1
 
 
+def test_copied_row_with_a_new_id_is_added(kennisbank_copy: Path, exported: Path) -> None:
+    sheet = Xlsx(exported)
+    source = sheet.row_of(HOME_START)
+    target = sheet.ws.max_row + 1
+    for column in sheet.columns.values():  # copy the whole row, _controle included
+        sheet.ws.cell(target, column).value = sheet.ws.cell(source, column).value
+    sheet.ws.cell(target, sheet.columns["id"]).value = "home-start-kopie"
+    sheet.save()
+    plan = plan_import(kennisbank_copy, exported)
+    assert [(c.kind, c.id) for c in plan.changes] == [("toevoegen", "home-start-kopie")]
+    assert plan.refused == []
+
+
+def test_windows_1252_csv_from_excel_is_read(kennisbank_copy: Path, tmp_path: Path) -> None:
+    source = export_spreadsheet(kennisbank_copy, tmp_path / "export.csv").path
+    text = source.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    keep = [rows[0], *(r for r in rows if r[0] == HOME_START), rows[-1]]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows(keep)
+    ansi = tmp_path / "ansi.csv"
+    ansi.write_bytes(buffer.getvalue().encode("cp1252"))  # "CSV (gescheiden door ...)"
+    plan = plan_import(kennisbank_copy, ansi)
+    assert plan.unchanged == 1
+    # every other exported entry is missing from this file, so it would be removed
+    assert {c.kind for c in plan.changes} == {"verwijderen"}
+    assert HOME_START not in {c.id for c in plan.changes}
+
+
 # --- validation ----------------------------------------------------------------------------------
 def test_typo_in_column_name_names_row_and_column(kennisbank_copy: Path, exported: Path) -> None:
     sheet = Xlsx(exported)

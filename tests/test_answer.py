@@ -1,0 +1,160 @@
+"""The answer pipeline a user gets: odd input, crisis first, fallback, rendering."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistent.config import Settings
+from assistent.conversation import Conversation, Reply
+from assistent.render import render_console, render_telegram, split_message
+from assistent.search import Profile
+from assistent.service import Instance
+from tests.conftest import FIXTURES, FakeEmbedder
+
+MINI = FIXTURES / "kennisbank_mini"
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Instance:
+    settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.2)
+    return Instance(settings, embedder=FakeEmbedder())
+
+
+def reply(instance: Instance, text: str, **profile: object) -> Reply:
+    conversation = Conversation(instance.assistant)
+    session = conversation.load_session("test")
+    session.profile = Profile(**profile)
+    return conversation.ask("test", session, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "notice"),
+    [
+        ("", "leeg"),
+        ("   \n\t  ", "leeg"),
+        ("\x00\x07\x1b", "leeg"),
+        ("😀😢🙏", "geen-tekst"),
+        ("?!...", "geen-tekst"),
+    ],
+)
+def test_unusable_input_gets_a_kind_prompt(instance: Instance, text: str, notice: str) -> None:
+    answer = instance.assistant.answer(text)
+    assert answer.notices == [notice]
+    assert not answer.results and answer.crisis is None
+    shown = render_console(Reply(answer, [], True, False))
+    assert "Typ je vraag" in shown or "alleen tekst" in shown
+
+
+def test_very_long_message_is_answered_and_flagged(instance: Instance) -> None:
+    text = "mijn puber luistert niet en we hebben elke dag ruzie. " * 200  # ~10,000 chars
+    answer = instance.assistant.answer(text)
+    assert "te-lang" in answer.notices
+    assert answer.results[0].entry.id == "pubercursus"
+
+
+def test_control_characters_are_removed_not_fatal(instance: Instance) -> None:
+    answer = instance.assistant.answer("mijn\x00 puber\u200b luistert\x1b niet")
+    assert answer.results and answer.results[0].entry.id == "pubercursus"
+
+
+def test_other_script_gets_a_language_notice_and_still_an_answer(instance: Instance) -> None:
+    answer = instance.assistant.answer("ابني لا ينام في الليل")
+    assert "andere-taal" in answer.notices
+    assert answer.results  # at least the CJG fallback, never nothing
+
+
+def test_crisis_comes_first_with_the_right_line(instance: Instance) -> None:
+    r = reply(instance, "mijn vriend slaat me waar de kinderen bij zijn")
+    assert r.answer.crisis is not None and r.answer.crisis.category == "veilig-thuis"
+    assert r.answer.ids()[0] == "veilig-thuis"
+    text = render_console(r)
+    assert text.index("0800-2000") < text.find("Daarnaast") if "Daarnaast" in text else True
+    assert "0800-2000" in text.split("\n\n")[0]
+    assert "automatische assistent" in text
+    assert "cursus" not in text.split("\n\n")[0].lower()
+
+
+def test_crisis_lines_are_not_repeated_as_local_results(instance: Instance) -> None:
+    answer = instance.assistant.answer("ik wil dood")
+    assert answer.crisis is not None and answer.crisis.category == "113"
+    line_ids = {line.id for line in answer.crisis_lines}
+    assert not line_ids & {r.entry.id for r in answer.results}
+
+
+def test_ordinary_question_has_no_crisis(instance: Instance) -> None:
+    answer = instance.assistant.answer("we zijn doodmoe van ons huilende kindje")
+    assert answer.crisis is None
+
+
+def test_abstain_says_so_and_offers_the_cjg(tmp_path: Path) -> None:
+    settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.99)
+    instance = Instance(settings, embedder=FakeEmbedder())
+    r = reply(instance, "hoe laat vertrekt de bus")
+    assert r.answer.abstained and [x.entry.id for x in r.results] == ["cjg-testdorp"]
+    text = render_console(r)
+    assert "geen plek die precies" in text and "012-345 6799" in text
+    assert not r.has_more
+
+
+def test_contacts_shown_are_exactly_those_in_the_kennisbank(instance: Instance) -> None:
+    r = reply(instance, "we hebben schulden", wijk="West")
+    top = r.results[0].entry
+    assert top.id == "wijkteam-west"
+    text = render_console(r)
+    assert "012-345 6797" in text  # telefoon and whatsapp as written in the file
+    phones = {line.split(": ", 1)[1] for line in text.splitlines() if "Telefoon:" in line}
+    known = {e.contact.telefoon for e in instance.kennisbank.entries}
+    assert phones <= known
+
+
+def test_paging_with_more(instance: Instance) -> None:
+    conversation = Conversation(instance.assistant, page_size=2)
+    session = conversation.load_session("x")
+    first = conversation.ask("x", session, "vraag over opvoeden en ruzie en peuter")
+    assert len(first.results) == 2 and first.has_more
+    second = conversation.more(session)
+    assert second is not None and not second.first_page
+    assert {r.entry.id for r in first.results}.isdisjoint({r.entry.id for r in second.results})
+
+
+def test_json_form_has_the_structured_answer(instance: Instance) -> None:
+    data = json.loads(json.dumps(instance.assistant.answer("mijn puber luistert niet").to_dict()))
+    assert data["crisis"] is None and data["resultaten"][0]["id"] == "pubercursus"
+    assert {"id", "naam", "waarom", "contact", "score"} <= set(data["resultaten"][0])
+
+
+def test_telegram_html_escapes_and_splits() -> None:
+    long = "\n\n".join(f"<b>{i}</b> " + "woord " * 300 for i in range(6))
+    chunks = split_message(long)
+    assert all(len(c) <= 4096 for c in chunks) and len(chunks) > 1
+    assert "".join(c.replace("\n", "") for c in chunks) == long.replace("\n", "")
+    # a single enormous word is cut, not lost
+    assert sum(len(c) for c in split_message("x" * 9000)) == 9000
+
+
+def test_rendered_telegram_answer_escapes_kennisbank_fields(instance: Instance) -> None:
+    r = reply(instance, "mijn puber luistert niet")
+    entry = r.results[0].entry
+    evil = entry.model_copy(update={"naam": "Cursus <b>& co</b>"})
+    r.results[0].entry = evil
+    html = "".join(render_telegram(r))
+    assert "Cursus &lt;b&gt;&amp; co&lt;/b&gt;" in html
+
+
+def test_core_imports_neither_telegram_nor_the_cli_library() -> None:
+    """Dependencies point one way: only bot.py imports telegram, only cli.py typer/rich."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import assistent.service, assistent.conversation, assistent.render, "
+        "assistent.evaluation, assistent.chat\n"
+        "print(sorted(m for m in ('telegram', 'typer', 'rich') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

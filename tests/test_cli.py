@@ -1,0 +1,153 @@
+"""The `assistent` command: exit codes, messages, and the `eval --json` contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from assistent.cli import app
+from tests.conftest import FIXTURES, ROOT
+
+MINI = FIXTURES / "kennisbank_mini"
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def test_check_demo_kennisbank_is_clean() -> None:
+    result = run("check", "--kennisbank", str(ROOT / "kennisbank"))
+    assert result.exit_code == 0, result.output
+    assert "in orde" in result.output
+
+
+def test_check_lists_all_errors_and_exits_1(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(MINI, kb)
+    a = kb / "testdorp" / "pubercursus.md"
+    a.write_text(a.read_text().replace("onderwerpen:", "onderwerp:"))
+    b = kb / "testdorp" / "wijkteam-west.md"
+    b.write_text(b.read_text().replace("012-345 6797", "bel ons"))
+    result = run("check", "--kennisbank", str(kb))
+    assert result.exit_code == 1
+    assert (
+        "pubercursus.md › onderwerp" in result.output and "Bedoel je 'onderwerpen'" in result.output
+    )
+    assert "wijkteam-west.md › contact.telefoon" in result.output
+    assert "wijkteam-west.md › contact.whatsapp" in result.output
+    assert "3 fout(en)" in result.output
+
+
+def test_check_warns_about_stale_entries_with_the_owner(tmp_path: Path) -> None:
+    result = run("check", "--kennisbank", str(MINI))
+    assert result.exit_code == 0
+    assert "pubercursus.md › laatst_gecontroleerd: 2025-01-01" in result.output
+
+
+def test_missing_kennisbank_folder_exits_1_with_what_to_do(tmp_path: Path) -> None:
+    result = run("vraag", "test", "--kennisbank", str(tmp_path / "nergens"))
+    assert result.exit_code == 1
+    assert "bestaat niet" in result.output
+
+
+def test_bad_rol_is_a_usage_error() -> None:
+    result = run("vraag", "test", "--rol", "opa", "--kennisbank", str(MINI))
+    assert result.exit_code == 2 and "ouder, professional of jongere" in result.output
+
+
+def test_bot_without_token_exits_4() -> None:
+    result = run("bot", "--kennisbank", str(MINI))
+    assert result.exit_code == 4 and "ASSISTENT_TELEGRAM_TOKEN" in result.output
+
+
+def test_eval_file_errors_name_file_and_case(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- vraag: ok\n- verwacht: [x]\n- vraag: y\n  crisis: paniek\n")
+    result = run("eval", str(bad), "--kennisbank", str(MINI))
+    assert result.exit_code == 5
+    assert "vraag 2 › vraag" in result.output and "vraag 3 › crisis" in result.output
+    missing = run("eval", str(tmp_path / "weg.yaml"), "--kennisbank", str(MINI))
+    assert missing.exit_code == 5 and "bestaat niet" in missing.output
+
+
+@pytest.mark.model
+def test_index_builds_once_then_is_current(tmp_path: Path) -> None:
+    first = run("index", "--kennisbank", str(MINI), "--index", str(tmp_path / "i"))
+    assert first.exit_code == 0 and "Index gebouwd" in first.output
+    second = run("index", "--kennisbank", str(MINI), "--index", str(tmp_path / "i"))
+    assert "actueel" in second.output
+
+
+@pytest.mark.model
+def test_vraag_json_answers_from_any_kennisbank(tmp_path: Path) -> None:
+    result = run(
+        "vraag", "mijn puber luistert niet", "--json", "--kennisbank", str(MINI), "--leeftijd", "14"
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["resultaten"][0]["id"] == "pubercursus"
+    assert data["crisis"] is None
+
+
+@pytest.mark.model
+def test_vraag_crisis_reply_first_in_console(tmp_path: Path) -> None:
+    result = run("vraag", "mijn peuter heeft schoonmaakmiddel gedronken", "--kennisbank", str(MINI))
+    assert result.exit_code == 0
+    first_paragraph = result.stdout.strip().split("\n\n")[0]
+    assert "112" in first_paragraph
+
+
+@pytest.mark.model
+def test_eval_json_contract_on_another_kennisbank() -> None:
+    result = run("eval", str(FIXTURES / "eval_mini.yaml"), "--json", "--kennisbank", str(MINI))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"cases", "metrics"}
+    assert set(data["metrics"]) == {
+        "hit_at_1",
+        "hit_at_3",
+        "mrr",
+        "crisis_recall",
+        "crisis_false_positives",
+        "ms_p50",
+        "ms_p95",
+    }
+    assert len(data["cases"]) == 6
+    for case in data["cases"]:
+        assert set(case) == {"vraag", "ids", "crisis", "ms"}
+        assert isinstance(case["ids"], list) and 1 <= len(case["ids"]) <= 5
+        assert case["crisis"] is None or isinstance(case["crisis"], str)
+        assert isinstance(case["ms"], float)
+    assert data["cases"][3]["crisis"] == "113"
+    assert data["cases"][3]["ids"][0] == "113-zelfmoordpreventie"
+    assert data["metrics"]["crisis_recall"] == 1.0
+    assert data["metrics"]["hit_at_3"] >= 0.8
+    table = run("eval", str(FIXTURES / "eval_mini.yaml"), "--kennisbank", str(MINI))
+    assert "hit_at_3" in table.stdout
+
+
+@pytest.mark.model
+def test_chat_console_conversation() -> None:
+    script = "mijn puber luistert niet\n/meer\n/hulp\nik wil dood\n/vergeet\n/stop\n"
+    result = run("chat", "--kennisbank", str(MINI), input=script)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Cursus Pubers in huis" in out
+    assert "0800-2000" in out and "0800-0432" in out  # /hulp lists all lines
+    assert out.index("113") < out.rindex("Tot ziens")
+    assert "Klaar. Ik heb alles gewist" in out
+
+
+def test_module_entry_point() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "assistent", "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and "vraag" in result.stdout
