@@ -11,12 +11,13 @@ import logging
 from dataclasses import dataclass, field, replace
 
 from assistent.answer import Answer, Assistant, Result
-from assistent.search import Profile
+from assistent.profile import ROLES, Profile
 from assistent.store import Event, Store
 
 log = logging.getLogger(__name__)
 
-ROLES = ("ouder", "professional", "jongere")
+__all__ = ["AGE_CHOICES", "ROLES", "Conversation", "Reply", "Session"]
+
 AGE_CHOICES = tuple(range(0, 19))
 
 

@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistent.errors import AssistentError
-from assistent.search import Profile, Rol
+from assistent.profile import Profile, Rol
 
 if TYPE_CHECKING:
     from assistent.answer import Assistant

@@ -214,27 +214,30 @@ def _style(ax: object) -> None:
     ax.tick_params(labelsize=9)  # type: ignore[attr-defined]
 
 
-def _week_labels(per_week: list[tuple[str, int, int]]) -> list[str]:
-    labels, last_year = [], None
-    for label, _, _ in per_week:
+def _week_labels(labels: list[str]) -> list[str]:
+    """Week numbers; the year only under the first label and where the year changes."""
+    shown, last_year = [], None
+    for label in labels:
         week, year = label.split("\n")
-        labels.append(week if year == last_year else f"{week}\n{year}")
+        shown.append(week if year == last_year else f"{week}\n{year}")
         last_year = year
-    return labels
+    return shown
 
 
 def chart_weeks(per_week: list[tuple[str, int, int]]) -> str:
     """Stacked bars: questions per week, answered and without a fitting answer."""
     figure = _figure(9, 3.8)
     ax = figure.add_subplot()
-    labels = _week_labels(per_week)
+    labels = [label for label, _, _ in per_week]
     answered = [a for _, a, _ in per_week]
     abstained = [b for _, _, b in per_week]
     x = list(range(len(labels)))
     ax.bar(x, answered, color=BLUE, label="met passend antwoord")
     ax.bar(x, abstained, bottom=answered, color=ORANGE, label="zonder passend antwoord")
     step = max(1, len(labels) // 16)
-    ax.set_xticks(x[::step], labels[::step])
+    ax.set_xticks(x[::step], _week_labels(labels[::step]))
+    pad = max(0, 8 - len(x)) / 2  # a few weeks: keep bars narrow and centred
+    ax.set_xlim(-0.5 - pad, len(x) - 0.5 + pad)
     ax.set_xlabel("weeknummer")
     ax.set_ylabel("aantal vragen")
     ax.yaxis.get_major_locator().set_params(integer=True)

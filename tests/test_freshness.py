@@ -14,7 +14,6 @@ from assistent.index import ensure_index
 from assistent.kb_write import write_entry
 from assistent.kennisbank import Voorziening, load_kennisbank
 from assistent.search import Profile, Searcher
-from assistent.service import make_searcher
 from tests.conftest import FakeEmbedder
 
 STALE = date(2020, 1, 15)
@@ -78,8 +77,14 @@ def test_expired_entry_is_hidden_only_when_the_setting_is_on(
     question = expired.voorbeeldvragen[0]
 
     def searcher(hide: bool) -> Searcher:
-        settings = Settings(kennisbank=kennisbank_copy, hide_expired=hide, max_age_months=12)
-        return make_searcher(settings, kb, embedder, index)
+        settings = Settings(kennisbank=kennisbank_copy, hide_expired=hide)
+        return Searcher(
+            index,
+            embedder,
+            hide_expired=settings.hide_expired,
+            max_age_months=settings.max_age_months,
+            today=date(2026, 11, 23),
+        )
 
     shown = searcher(hide=False)
     assert shown.allowed(Profile())[position]
