@@ -22,6 +22,21 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000  # what retrieval looks at; the safety check reads up to SAFETY_CHARS
 SAFETY_CHARS = 20_000
 
+# After a crisis reply, local help may follow, but only people who can support, never a course
+# or a leisure activity; at most two, else the gemeente's CJG.
+CRISIS_FOLLOW_UP_SOORTEN = frozenset(
+    {
+        "cjg",
+        "wijkteam",
+        "professionals",
+        "schoolmaatschappelijk-werk",
+        "huisarts",
+        "jeugd-ggz",
+        "jeugdgezondheidszorg",
+    }
+)
+CRISIS_FOLLOW_UP_MAX = 2
+
 Notice = Literal["leeg", "geen-tekst", "te-lang", "andere-taal"]
 
 
@@ -169,10 +184,25 @@ class Assistant:
             for m in outcome.matches
         ]
         if signal is not None:
-            # Local help may follow the crisis lines, but never the national lines twice.
-            shown = {line.id for line in answer.crisis_lines}
-            answer.results = [r for r in answer.results if r.entry.id not in shown]
+            answer.results = self._after_crisis(answer, profile)
         return answer
+
+    def _after_crisis(self, answer: Answer, profile: Profile) -> list[Result]:
+        """Local help that may follow a crisis reply: professional support, never a course."""
+        shown = {line.id for line in answer.crisis_lines}
+        follow_up = [
+            r
+            for r in answer.results
+            if not answer.abstained
+            and r.entry.soort in CRISIS_FOLLOW_UP_SOORTEN
+            and r.entry.id not in shown
+        ][:CRISIS_FOLLOW_UP_MAX]
+        if follow_up:
+            return follow_up
+        return [
+            Result(entry=e, waarom=_fallback_reason(), score=0.0)
+            for e in self.searcher.fallback(profile)
+        ]
 
 
 def _fallback_reason() -> str:

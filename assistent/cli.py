@@ -286,7 +286,7 @@ def evaluate(
 def _print_eval(report: dict, cases: list) -> None:
     table = Table(title="Per vraag", show_lines=False)
     for column in ("vraag", "verwacht", "top 3", "crisis", "ms"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for case, result in zip(cases, report["cases"], strict=True):
         top3 = result["ids"][:3]
         hit = not case.verwacht or bool(set(case.verwacht) & set(top3))
