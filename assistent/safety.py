@@ -182,6 +182,11 @@ def _alt(*words: str) -> str:
     return "(?:" + "|".join(words) + ")"
 
 
+def _any(*alternatives: str) -> str:
+    """Regular expressions joined as alternatives, each in its own group."""
+    return "|".join(f"(?:{a})" for a in alternatives)
+
+
 _PARENT = _alt(
     "vader", "moeder", "pa", "ma", "papa", "mama", "stiefvader", "stiefmoeder", "stiefpa",
     "stiefma", "ouders",
@@ -220,6 +225,7 @@ _HAAR_HEM = (
 _VICTIM = _alt(
     _ME,
     _HAAR_HEM,
+    r"(?:mama|papa)",
     r"(?:mijn|zijn|haar|hun|onze|de)\s+" + _alt(_CHILD_NOUN, "moeder", "vader", "mama", "papa",
                                                 "vrouw", "vriendin", "partner", "man"),
 )  # fmt: skip
@@ -257,6 +263,12 @@ _SWALLOWED = _alt(
 _HIT_FINITE = _alt(
     "slaat", "schopt", "trapt", "mishandelt", "mishandeld", "sloeg", "wurgt", "slaan",
 )  # fmt: skip
+# "hij doet me pijn", "papa haar pijn doet", "heeft mama pijn gedaan"
+_PAIN = _any(
+    r"(?:me|mij|haar|hem|ons)\s+pijn\s+(?:doet|deed|doen)",
+    r"doet\s+(?:me|mij|haar|hem)\s+pijn",
+    r"(?:heeft|had)\s+" + _VICTIM + r"\s+" + _gap(2) + r"pijn\s+gedaan",
+)
 _ACCIDENTAL_SWALLOW = _alt(
     "ingeslikt", "doorgeslikt", "opgegeten", "leeggegeten", "leeg gegeten", "binnengekregen",
     "opgedronken",
@@ -282,10 +294,6 @@ class _Rule:
     strong: bool = True
     requires: re.Pattern[str] | None = None  # must also match somewhere in the message
     actor_check: bool = False  # veto when the nearest actor before the match is a young child
-
-
-def _any(*alternatives: str) -> str:
-    return "|".join(f"(?:{a})" for a in alternatives)
 
 
 def _rule(
@@ -362,7 +370,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "aanspreekbaar",
         "112",
-        r"\bniet\s+(?:meer\s+)?aanspreekbaar\b",
+        r"\bniet\s+(?:meer\s+)?(?:aanspreekbaar|te\s+wekken)\b",
         r"\b(?:wordt|word|werd)\s+niet\s+meer\s+wakker\b",
         r"\bkrijg\w*\s+" + _gap(2) + r"niet\s+(?:meer\s+)?wakker\b",
         r"\b(?:doet|opent|krijgt)\s+(?:zijn|haar|de)\s+ogen\s+niet\s+(?:meer\s+)?open\b",
@@ -489,7 +497,9 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "wil-dood",
         "113",
-        r"\b" + _DIE_MODAL + r"\s+(?:(?:echt|gewoon|gwn|liever|het|liefst|graag|nu|zo|heel|dan|"
+        r"\b"
+        + _DIE_MODAL
+        + r"\s+(?:(?:ik|je|hij|ze|zij|echt|gewoon|gwn|liever|het|liefst|graag|nu|zo|heel|dan|"
         r"ook|maar|al|zelf|eigenlijk|soms|vaak|steeds)\s+){0,3}(?:dood|doodgaan|sterven)\b"
         r"(?!\s+van\b)",
         r"\b(?:dood|sterven)\s+(?:te\s+)?(?:gaan\s+)?" + _DIE_MODAL + r"\b",
@@ -509,7 +519,7 @@ _RULES: tuple[_Rule, ...] = (
         r"\bgeen\s+(?:zin|reden|puf)\s+(?:meer\s+)?(?:in|om\s+te)\s+(?:het\s+|mijn\s+|dit\s+)?"
         r"leven\b",
         r"\bleven\s+(?:heeft|is)\s+(?:voor\s+mij\s+)?geen\s+zin\b",
-        r"\bwil\w*\s+er\s+niet\s+meer\s+(?:zijn|wezen)\b",
+        r"\bwil\w*\s+(?:ik\s+|je\s+|hij\s+|ze\s+|zij\s+)?er\s+niet\s+meer\s+(?:zijn|wezen)\b",
         r"\bbeter\s+af\s+"
         + _gap(3)
         + r"(?:zonder\s+(?:mij|me)|als\s+ik\s+(?:dood|er\s+niet|weg))\b",
@@ -603,7 +613,7 @@ _RULES: tuple[_Rule, ...] = (
         r"\b(?:haar|hem)\s+" + _HIT_FINITE + r"\b",
         r"\b(?:gooit|gooide|smijt)\s+" + _gap(3) + r"(?:naar|tegen)\s+(?:me|mij|ons)\b",
         r"\b(?:knijpt|kneep)\s+" + _gap(2) + r"keel\b",
-        r"\b(?:heeft|hebben|had)\s+" + _VICTIM + r"\s+" + _gap(3) + _HIT_PARTICIPLE + r"\b",
+        r"\b(?:heeft|hebben|had)\s+" + _VICTIM + r"\s+" + _gap(6) + _HIT_PARTICIPLE + r"\b",
         r"\b(?:krijg|krijgt|krijgen|kreeg|kregen)\s+"
         + _gap(2)
         + r"(?:klappen|klap|slaag|pak\s+slaag|rammel|schoppen)\b",
@@ -614,12 +624,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "pijn-doen",
         "veilig-thuis",
-        r"\b"
-        + _ADULT_ACTOR
-        + r"\s+(?P<verb>"
-        + _gap(2)
-        + r"(?:me|mij|haar|hem|ons)\s+pijn\s+(?:doet|deed|doen)|doet\s+(?:me|mij|haar|hem)\s+"
-        r"pijn)\b",
+        r"\b" + _ADULT_ACTOR + r"\s+(?P<verb>" + _gap(2) + _PAIN + r")\b",
         actor_check=True,
     ),
     _rule(
@@ -912,7 +917,8 @@ class RuleResult:
     categories: set[str] = field(default_factory=set)
     fired: list[str] = field(default_factory=list)  # rule names
     vetoes: list[str] = field(default_factory=list)  # contrast rules that explained words
-    child: bool = False
+    child: bool = False  # a child or young person writes about themselves
+    adult: bool = False  # a parent, partner or professional writes
 
     @property
     def contrast(self) -> bool:
@@ -942,18 +948,20 @@ def _nearest_actor_is_young_child(text: str, start: int) -> bool:
     return True
 
 
-def _is_child_writer(text: str) -> bool:
+def _writer(text: str) -> tuple[bool, bool]:
+    """(child, adult): is the writer evidently a child or young person, or an adult?"""
     age = _AGE.search(text)
     if age:
-        return int(age.group(1)) < 18
+        child = int(age.group(1)) < 18
+        return child, not child
     if _ADULT.search(text):
-        return False
+        return False, True
     return bool(
         _SCHOOL.search(text)
         or _FAMILY_SELF.search(text)
         or _FAMILY_ME.search(text)
         or _VICTIM_SELF.search(text)
-    )
+    ), False
 
 
 def evaluate_rules(text: str) -> RuleResult:
@@ -990,9 +998,9 @@ def evaluate_rules(text: str) -> RuleResult:
     if threat and _FAMILY_OR_PARTNER.search(cleaned):
         result.categories.add("veilig-thuis")
 
-    result.child = _is_child_writer(cleaned)
+    result.child, result.adult = _writer(cleaned)
     if _HOME_FEAR.search(cleaned):
-        result.categories.add("veilig-thuis" if _ADULT.search(cleaned) else "kindertelefoon")
+        result.categories.add("veilig-thuis" if result.adult else "kindertelefoon")
         result.fired.append("thuis-angst")
     if result.child and _HOME_WORRY.search(cleaned) and _HOME_WORRY_INTENSITY.search(cleaned):
         result.categories.add("kindertelefoon")
@@ -1098,6 +1106,8 @@ class SafetyChecker:
                 # only idioms: the embeddings may still look at the sentences without one
                 chunks = [c for c in _sentences(text) if not _IDIOMS.search(normalize_text(c))]
             embedded = self._embedding_category(chunks)
+            if embedded == "kindertelefoon" and rules is not None and rules.adult:
+                embedded = None  # a parent or professional: not a child's own crisis line
             if rules is not None and rules.categories:
                 source = "regels+embedding" if embedded else "regels"
                 cats = _ordered(rules.categories, rules.child)

