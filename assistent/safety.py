@@ -556,6 +556,15 @@ _RULES: tuple[_Rule, ...] = (
         r"\b" + _HEIGHT + r"\s+(?:af\s+)?(?:wil|wilt|wou|gaat|dreigt)\s+(?:te\s+)?"
         r"(?:springen|gaan\s+liggen)\b",
     ),
+    # English, for newcomers: "i want to die", "kill myself"
+    _rule(
+        "engels-113",
+        "113",
+        r"\bi\s+(?:just\s+)?(?:want|wanna)\s+(?:to\s+)?die\b",
+        r"\b(?:kill|hurt|cut)\s+(?:my|him|her)self\b",
+        r"\bend\s+(?:my|his|her)\s+life\b",
+        r"\bdon\s*t\s+want\s+to\s+live\b",
+    ),
     # the word itself: strong with intent, weak otherwise (grief, a series, a training)
     _rule(
         "zelfmoord",
@@ -619,6 +628,13 @@ _RULES: tuple[_Rule, ...] = (
         + r"(?:klappen|klap|slaag|pak\s+slaag|rammel|schoppen)\b",
         r"\b(?:klappen|slaag)\s+(?:krijgt|krijg|krijgen|kreeg)\b",
         r"\bgeeft\s+(?:me|mij|ons|haar|hem)\s+(?:een\s+)?(?:klap|klappen|trap|schop)\b",
+        actor_check=True,
+    ),
+    _rule(
+        "engels-geweld",
+        "veilig-thuis",
+        r"\b(?:hits|beats|kicks|chokes|rapes|abuses)\s+(?:me|us|my\s+\w+)\b",
+        r"\b(?:i\s+am|i\s+m|im|i\s+get)\s+(?:being\s+)?(?:hit|beaten|abused|raped)\b",
         actor_check=True,
     ),
     _rule(
@@ -853,7 +869,8 @@ _ACTOR_WORDS = re.compile(
 
 _AGE = re.compile(
     r"\bik\s+ben\s+(?:een\s+)?(?:(?:meisje|jongen|kind)\s+van\s+)?(\d{1,2})\b"
-    r"(?!\s+(?:weken|week|maanden|maand|dagen|dag|uur|keer|kilo|kg|minuten|procent))"
+    r"(?!\s+(?:weken|week|maanden|maand|dagen|dag|uur|keer|kilo|kg|minuten|procent)\b)"
+    r"(?!\s+jaar\s+(?:getrouwd|samen|moeder|vader|ouder|gescheiden|bezig)\b)"
 )
 _SCHOOL = re.compile(
     r"\bik\s+(?:zit|ga)\s+in\s+(?:groep\s+[3-8]|de\s+brugklas|klas\s+\d|de\s+\d\w*\s+klas|"
@@ -896,8 +913,12 @@ _HOME_WORRY_INTENSITY = re.compile(
 )
 # Running away or afraid to go home: in itself a child's crisis line, unless an adult writes.
 _HOME_FEAR = re.compile(
-    r"\b(?:durf|wil)\s+" + _gap(1) + r"niet\s+(?:meer\s+)?naar\s+huis\b|\bweg\s*lopen\s+van\s+"
-    r"huis\b|\bvan\s+huis\s+weg\s*(?:lopen|gelopen)\b|\bweggelopen\b|\bweglopen\s+van\s+huis\b"
+    _any(
+        r"\bdurf\s+" + _gap(1) + r"niet\s+(?:meer\s+)?naar\s+huis\b",
+        r"\bik\s+wil\s+" + _gap(1) + r"niet\s+(?:meer\s+)?naar\s+huis\b",
+        r"\bik\s+(?:ben|wil|ga)\s+" + _gap(3) + r"(?:weglopen|weggelopen|weg\s+lopen)\b",
+        r"\b(?:weglopen|weg\s+lopen)\s+van\s+huis\b",
+    )
 )
 
 # Ingestion after suicidal words: an attempt in progress, so 112 as well.

