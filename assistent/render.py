@@ -119,7 +119,8 @@ def crisis_block(answer: Answer, fmt: Callable[[CrisisLijn], list[str]], esc: Ca
     text = [esc(main.boodschap)] if main else []
     for line in lines:
         text += ["• " + s for s in fmt(line)]
-    if answer.crisis.category != "112" and not any(line.id == "alarmnummer-112" for line in lines):
+    mentions_112 = main is not None and "112" in main.boodschap
+    if not mentions_112 and not any(line.id == "alarmnummer-112" for line in lines):
         text.append(esc("Is er nu direct gevaar? Bel 112."))
     text.append(esc(AUTOMATISCH))
     return "\n".join(text)

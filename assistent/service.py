@@ -86,6 +86,7 @@ class Instance:
         )
         try:
             preload_safety_examples(examples, self.embedder, settings.index_dir)
+            self.safety.warm_up()  # the example matrix is ready before the first message
         except Exception as exc:  # rules keep working without the model
             log.warning("Voorbeeldzinnen voor de veiligheidscheck niet ingebed: %s", exc)
         self.assistant = Assistant(make_searcher(settings, index, self.embedder), self.safety)

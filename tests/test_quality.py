@@ -83,3 +83,10 @@ def test_eval_on_a_copy_with_one_entry_removed_still_runs(
     report = run_eval(other.assistant, load_cases(EVAL / "voorbeeldstad.yaml"))
     assert all("home-start-voorbeeldstad" not in c["ids"] for c in report["cases"])
     assert report["metrics"]["hit_at_3"] > 0.8
+
+
+def test_second_crisis_set_through_the_pipeline(instance: Instance) -> None:
+    cases = load_cases(EVAL / "crisis_extra.yaml")
+    metrics = run_eval(instance.assistant, cases)["metrics"]
+    assert metrics["crisis_recall"] == 1.0, metrics
+    assert metrics["crisis_false_positives"] <= 0.05, metrics
