@@ -14,12 +14,14 @@ from typing import Any, Literal
 
 from assistent.crisislijnen import CrisisLijn, load_crisislijnen
 from assistent.kennisbank import Voorziening
-from assistent.safety import SafetyChecker, SafetySignal
+from assistent.safety import EMBED_MAX_CHARS, SafetyChecker, SafetySignal
 from assistent.search import Match, Profile, Searcher
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 1000  # what retrieval looks at; the safety check reads up to SAFETY_CHARS
+# What retrieval looks at: the same cut the safety check embeds, so both share one embedding.
+# The safety rules read the whole message, up to SAFETY_CHARS.
+MAX_QUESTION_CHARS = EMBED_MAX_CHARS
 SAFETY_CHARS = 20_000
 
 # After a crisis reply, local help may follow, but only people who can support, never a course

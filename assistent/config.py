@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     )
     webhook_listen: str = Field("127.0.0.1", description="Adres waarop de webhook luistert.")
     webhook_port: int = Field(8443, description="Poort waarop de webhook luistert.")
+    telegram_max_rate: float = Field(
+        30,
+        ge=0,
+        description="Hoogstens zoveel berichten per seconde naar Telegram (Telegrams eigen "
+        "grens is 30). 0 = geen grens, alleen voor een eigen Bot API-server of een test.",
+    )
     admin_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list,
         description="Telegram user-ids die /herlaad en /stats mogen gebruiken, komma-gescheiden.",

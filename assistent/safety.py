@@ -46,7 +46,9 @@ EMBED_TOP_K = 2  # mean of the k most similar sentences per category
 EMBED_MIN_SIMILARITY = 0.905
 EMBED_MIN_MARGIN = 0.02
 EMBED_RETRY_SECONDS = 300.0  # after a failure, rules only for this long
-_EMBED_MAX_CHARS = 400  # per embedded chunk: keeps latency flat for very long messages
+# per embedded chunk: keeps latency flat for very long messages. The search embeds the same
+# cut of the message, so the first chunk and the search share one embedding (CachedEmbedder).
+EMBED_MAX_CHARS = 1000
 _EMBED_MAX_CHUNKS = 6
 _EMBED_SPLIT_CHARS = 200  # longer messages are also embedded per sentence
 _RULES_MAX_CHARS = 20_000
@@ -1059,7 +1061,7 @@ def _has_words(text: str) -> bool:
 def _sentences(text: str) -> list[str]:
     """The first sentences of a message, each cut short (at most ``_EMBED_MAX_CHUNKS``)."""
     parts = [s.strip() for s in _SENTENCES.split(_clean(text)) if _has_words(s)]
-    return [s[:_EMBED_MAX_CHARS] for s in parts[:_EMBED_MAX_CHUNKS]]
+    return [s[:EMBED_MAX_CHARS] for s in parts[:_EMBED_MAX_CHUNKS]]
 
 
 def _embedding_chunks(text: str) -> list[str]:
@@ -1071,8 +1073,8 @@ def _embedding_chunks(text: str) -> list[str]:
         return [text]
     sentences = _sentences(text)
     if len(sentences) <= 1:
-        return [text[:_EMBED_MAX_CHARS]]
-    return [text[:_EMBED_MAX_CHARS], *sentences[: _EMBED_MAX_CHUNKS - 1]]
+        return [text[:EMBED_MAX_CHARS]]
+    return [text[:EMBED_MAX_CHARS], *sentences[: _EMBED_MAX_CHUNKS - 1]]
 
 
 @dataclass(frozen=True)
@@ -1269,7 +1271,7 @@ def _top_k_scores(row: np.ndarray, labels: np.ndarray) -> EmbeddingScores:
         if values.size == 0:
             return -1.0
         k = min(EMBED_TOP_K, values.size)
-        return float(np.sort(values)[-k:].mean())
+        return float(np.partition(values, values.size - k)[-k:].mean())
 
     per_category = {
         category: top(labels == index)

@@ -10,6 +10,11 @@ received by the server), and lost or duplicated answers.
     python benchmarks/bot_load.py --users 50 --questions 2 --rate-limit telegram
     python benchmarks/bot_load.py --vragen kort         # short chat questions only
     python benchmarks/bot_load.py --embedder fake       # the Telegram layer alone
+    python benchmarks/bot_load.py --proces              # the real `assistent bot` process
+
+With ``--proces`` the bot runs as its own process (``python -m assistent bot``, exactly as
+deployed), so the fake server and the simulated users don't share its interpreter; they do
+still share the machine's cores, which a real Telegram server would not.
 
 ``--rate-limit none`` (default) lifts the bot's overall limit of 30 messages per second, to
 measure what the bot itself can do; ``telegram`` keeps the production setting (PTB's
@@ -20,14 +25,18 @@ answers/s by design.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -123,6 +132,36 @@ class Load:
         self.done.wait(timeout)
 
 
+@contextlib.contextmanager
+def bot_process(settings: Settings, fake: FakeTelegram, rate_limit: str) -> Iterator[None]:
+    """Run `python -m assistent bot` against the fake server until the block ends."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTENT_")}
+    env.update(
+        ASSISTENT_TELEGRAM_TOKEN=TOKEN,
+        ASSISTENT_TELEGRAM_BASE_URL=fake.base_url,
+        ASSISTENT_KENNISBANK=str(settings.kennisbank),
+        ASSISTENT_INDEX_DIR=str(settings.index_dir),
+        ASSISTENT_DATA_DIR=str(settings.data_dir),
+        ASSISTENT_TELEGRAM_MAX_RATE="0" if rate_limit == "none" else "30",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistent", "bot"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        fake.wait_call("getUpdates", timeout=60)  # ready: the first long poll arrived
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -139,17 +178,18 @@ def main() -> None:
     parser.add_argument("--embedder", choices=["default", "fake"], default="default")
     parser.add_argument("--index", type=Path, help="existing index folder (else a temp one)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--proces", action="store_true", help="run the bot as its own `assistent bot` process"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
     pool = load_questions(args.vragen)
     # Each question is made unique (real people never type the exact same text), so the
-    # searcher's query cache does not flatter the figures.
+    # query cache does not flatter the figures; the marker is a bare number (one or two
+    # tokens), so it adds little work that real questions would not have.
     questions = [
-        [
-            f"{pool[n % len(pool)]} (vraag {n})"
-            for n in range(u * args.questions, (u + 1) * args.questions)
-        ]
+        [f"{pool[n % len(pool)]} {n}" for n in range(u * args.questions, (u + 1) * args.questions)]
         for u in range(args.users)
     ]
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,8 +216,12 @@ def main() -> None:
         with FakeTelegram() as fake:
             settings.telegram_base_url = fake.base_url
             load = Load(fake, args.users, questions)
-            with BotRunner(instance, timeout=30, **build):
-                load.run(args.timeout)
+            if args.proces:
+                with bot_process(settings, fake, args.rate_limit):
+                    load.run(args.timeout)
+            else:
+                with BotRunner(instance, timeout=30, **build):
+                    load.run(args.timeout)
             sent_updates = fake.pending_updates()
             redelivered = sum(1 for n in fake.delivered.values() if n > 1)
 
@@ -211,6 +255,7 @@ def main() -> None:
             f"{figures['users']} gebruikers × {figures['questions_per_user']} vragen "
             f"(vragen: {figures['vragen']}, embedder: {figures['embedder']}, "
             f"rate limit: {figures['rate_limit']}, {figures['cpus']} cores, "
+            f"{'eigen proces' if args.proces else 'in dit proces'}, "
             f"opstarten {figures['setup_s']} s)\n"
             f"  antwoorden: {figures['answers']}/{expected} in {figures['seconds']} s "
             f"= {figures['answers_per_s']} antwoorden/s\n"
