@@ -41,6 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--eval", type=Path, default=ROOT / "tests/eval/voorbeeldstad.yaml")
     parser.add_argument("--kennisbank", type=Path, default=ROOT / "kennisbank")
+    parser.add_argument("--buiten", type=Path, default=ROOT / "tests/eval/buiten_bereik.yaml")
     args = parser.parse_args()
     cases = load_cases(args.eval)
     kb = load_kennisbank(args.kennisbank)
@@ -62,13 +63,15 @@ def main() -> None:
         h1, h3, mrr = score(searcher, cases)
         print(f"{name:32} {h1:6.3f} {h3:6.3f} {mrr:6.3f}")
 
+    off_topic = load_cases(args.buiten)
     print("\nAbstain-drempel (beste cosinus) met de standaard-rangschikking:")
-    print(f"{'drempel':>8} {'hit@3':>6} {'terugval':>9}")
-    for threshold in (0.0, 0.78, 0.80, 0.81, 0.82, 0.83, 0.84, 0.85):
+    print(f"{'drempel':>8} {'hit@3':>6} {'terugval':>9} {'terugval buiten bereik':>23}")
+    for threshold in (0.0, 0.82, 0.84, 0.85, 0.86, 0.865, 0.87, 0.875):
         searcher = Searcher(index, embedder, min_score=threshold)
         _, h3, _ = score(searcher, cases)
         fallback = np.mean([searcher.search(c.vraag, c.profile).abstained for c in cases])
-        print(f"{threshold:8.2f} {h3:6.3f} {fallback:9.3f}")
+        off = np.mean([searcher.search(c.vraag, c.profile).abstained for c in off_topic])
+        print(f"{threshold:8.3f} {h3:6.3f} {fallback:9.3f} {off:23.3f}")
 
 
 if __name__ == "__main__":
