@@ -502,6 +502,8 @@ def rapport(
     uitvoer: Annotated[
         Path, typer.Option("-o", "--uitvoer", help="Het HTML-bestand dat je krijgt.")
     ] = Path("rapport.html"),
+    kennisbank: KennisbankOpt = None,
+    index: IndexOpt = None,
 ) -> None:
     """Maak een rapport voor de gemeente: één HTML-bestand met cijfers en grafieken."""
     from assistent.rapport import write_report
@@ -510,7 +512,7 @@ def rapport(
     if start and end and start > end:
         err.print("[red]--van ligt na --tot.[/red] Draai ze om.")
         raise typer.Exit(2)
-    settings = make_settings()
+    settings = make_settings(kennisbank, index)  # accepted on every command; the data dir counts
     result = write_report(settings, uitvoer, start, end)
     if not result.database_found:
         err.print(

@@ -247,14 +247,21 @@ def link_buttons(reply: Reply) -> list[LinkButton]:
 
 def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """Split at paragraph, then line, then word boundaries, never inside an HTML tag."""
+    return _pack(text, limit, ("\n\n", "\n", " "))
+
+
+def _pack(text: str, limit: int, separators: tuple[str, ...]) -> list[str]:
+    """Greedily fill chunks with parts split on the first separator; split long parts finer."""
     if len(text) <= limit:
         return [text]
+    if not separators:  # one enormous "word": cut it; outside any tag it is plain text
+        return [text[i : i + limit] for i in range(0, len(text), limit)]
+    sep, finer = separators[0], separators[1:]
     chunks: list[str] = []
     current = ""
-    for para in text.split("\n\n"):
-        pieces = [para] if len(para) <= limit else _split_long(para, limit)
-        for piece in pieces:
-            candidate = f"{current}\n\n{piece}" if current else piece
+    for part in text.split(sep):
+        for piece in [part] if len(part) <= limit else _pack(part, limit, finer):
+            candidate = f"{current}{sep}{piece}" if current else piece
             if len(candidate) <= limit:
                 current = candidate
             else:
@@ -264,39 +271,3 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
-
-
-def _split_long(para: str, limit: int) -> list[str]:
-    out: list[str] = []
-    current = ""
-    for line in para.split("\n"):
-        words = [line] if len(line) <= limit else _split_words(line, limit)
-        for word_chunk in words:
-            candidate = f"{current}\n{word_chunk}" if current else word_chunk
-            if len(candidate) <= limit:
-                current = candidate
-            else:
-                if current:
-                    out.append(current)
-                current = word_chunk
-    if current:
-        out.append(current)
-    return out
-
-
-def _split_words(line: str, limit: int) -> list[str]:
-    out: list[str] = []
-    current = ""
-    for word in line.split(" "):
-        while len(word) > limit:  # one enormous "word": cut it, outside any tag it's plain text
-            out.append(word[:limit])
-            word = word[limit:]
-        candidate = f"{current} {word}" if current else word
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            out.append(current)
-            current = word
-    if current:
-        out.append(current)
-    return out
