@@ -537,6 +537,7 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     try:
         app()
     except KeyboardInterrupt:
