@@ -537,7 +537,9 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    # bm25s sets its own logger to DEBUG on import; the handler's level keeps that out.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.INFO)
     try:
         app()
     except KeyboardInterrupt:
