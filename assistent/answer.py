@@ -175,7 +175,11 @@ class Assistant:
         if _mostly_other_script(question):
             notices.append("andere-taal")
 
-        outcome = self.searcher.search(question, profile, limit=self.max_results)
+        try:
+            outcome = self.searcher.search(question, profile, limit=self.max_results)
+        except Exception as exc:  # the model failed: the crisis reply and the CJG still go out
+            log.warning("Zoeken mislukt (%s); terugval naar het CJG", type(exc).__name__)
+            outcome = self.searcher.abstain(profile)
         answer.abstained = outcome.abstained
         answer.results = [
             Result(

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field, replace
 
 from assistent.answer import Answer, Assistant, Result
+from assistent.kennisbank import same_name
 from assistent.profile import ROLES, Profile
 from assistent.store import Event, Store
 
@@ -62,7 +63,7 @@ class Conversation:
             {
                 w
                 for e in self.assistant.searcher.entries
-                if gemeente is None or e.gemeente == gemeente
+                if gemeente is None or same_name(e.gemeente, gemeente)
                 for w in e.wijken
             }
         )

@@ -173,7 +173,7 @@ class Searcher:
         n = len(self.entries)
         mask = self.allowed(profile)
         if n == 0 or not mask.any():
-            return self._abstain(profile, 0.0)
+            return self.abstain(profile, 0.0)
 
         query = self.embedder.embed_queries([question])[0]
         # Cosine similarity of the question with every vector (normalised vectors + inner
@@ -201,7 +201,7 @@ class Searcher:
         order = [i for i in np.argsort(-fused, kind="stable") if mask[i]]
         best_dense = float(dense[mask].max())
         if best_dense < self.min_score:
-            return self._abstain(profile, best_dense)
+            return self.abstain(profile, best_dense)
 
         query_stems = set(self._stems(question))
         matches = []
@@ -236,7 +236,8 @@ class Searcher:
         lexical_norm = lexical / top if top > 0 else np.zeros_like(lexical)
         return dense + self.bm25_weight * lexical_norm * (dense.max() - dense.min() + 1e-6)
 
-    def _abstain(self, profile: Profile, best_dense: float) -> SearchOutcome:
+    def abstain(self, profile: Profile, best_dense: float = 0.0) -> SearchOutcome:
+        """The honest 'nothing specific': the warm fallback only."""
         matches = [
             Match(entry=e, score=0.0, dense=0.0, lexical=0.0) for e in self.fallback(profile)
         ]

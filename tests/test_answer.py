@@ -158,3 +158,17 @@ def test_core_imports_neither_telegram_nor_the_cli_library() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_crisis_reply_survives_a_broken_model(tmp_path: Path) -> None:
+    """Safety never depends on the model: rules answer, and the CJG is still offered."""
+    embedder = FakeEmbedder()
+    settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.2)
+    instance = Instance(settings, embedder=embedder)
+    embedder.fail = True
+    answer = instance.assistant.answer("mijn vriend slaat me waar de kinderen bij zijn, help")
+    assert answer.crisis is not None and answer.crisis.category == "veilig-thuis"
+    assert answer.crisis_lines[0].telefoon == ["0800-2000"]
+    assert [r.entry.id for r in answer.results] == ["cjg-testdorp"]
+    ordinary = instance.assistant.answer("een heel nieuwe vraag over peuters en slapen")
+    assert ordinary.abstained and ordinary.results
