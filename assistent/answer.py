@@ -38,6 +38,7 @@ CRISIS_FOLLOW_UP_SOORTEN = frozenset(
     }
 )
 CRISIS_FOLLOW_UP_MAX = 2
+FALLBACK_REASON = "Hier kun je met elke vraag over opvoeden en opgroeien terecht."
 
 Notice = Literal["leeg", "geen-tekst", "te-lang", "andere-taal"]
 
@@ -84,11 +85,8 @@ class Answer:
 
     def ids(self) -> list[str]:
         """Ids in the order the user sees them: crisis lines first, then voorzieningen."""
-        seen: list[str] = []
-        for item in [*(line.id for line in self.crisis_lines), *(r.entry.id for r in self.results)]:
-            if item not in seen:
-                seen.append(item)
-        return seen
+        ids = [*(line.id for line in self.crisis_lines), *(r.entry.id for r in self.results)]
+        return list(dict.fromkeys(ids))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -184,8 +182,9 @@ class Assistant:
         answer.results = [
             Result(
                 entry=m.entry,
-                waarom=_fallback_reason() if outcome.abstained else why(m, profile),
+                waarom=FALLBACK_REASON if outcome.abstained else why(m, profile),
                 score=m.score,
+                topics=m.topics,
             )
             for m in outcome.matches
         ]
@@ -196,20 +195,18 @@ class Assistant:
     def _after_crisis(self, answer: Answer, profile: Profile) -> list[Result]:
         """Local help that may follow a crisis reply: professional support, never a course."""
         shown = {line.id for line in answer.crisis_lines}
-        follow_up = [
-            r
-            for r in answer.results
-            if not answer.abstained
-            and r.entry.soort in CRISIS_FOLLOW_UP_SOORTEN
-            and r.entry.id not in shown
-        ][:CRISIS_FOLLOW_UP_MAX]
+        follow_up = (
+            []
+            if answer.abstained
+            else [
+                r
+                for r in answer.results
+                if r.entry.soort in CRISIS_FOLLOW_UP_SOORTEN and r.entry.id not in shown
+            ][:CRISIS_FOLLOW_UP_MAX]
+        )
         if follow_up:
             return follow_up
         return [
-            Result(entry=e, waarom=_fallback_reason(), score=0.0)
+            Result(entry=e, waarom=FALLBACK_REASON, score=0.0)
             for e in self.searcher.fallback(profile)
         ]
-
-
-def _fallback_reason() -> str:
-    return "Hier kun je met elke vraag over opvoeden en opgroeien terecht."

@@ -73,6 +73,7 @@ from assistent.render import (
     WELKOM,
     hulp_text,
     link_buttons,
+    profile_summary,
     render_telegram,
     split_message,
 )
@@ -95,7 +96,6 @@ VRAAG_ROL = "Wie ben jij?"
 PROFIEL_KLAAR = (
     "Dank je! Dit weet ik nu: {profiel}.\nTyp je vraag maar. Aanpassen kan altijd met /profiel."
 )
-PROFIEL_LEEG = "nog niets ingevuld"
 BEWERKT = (
     "Je hebt een bericht aangepast. Ik lees alleen nieuwe berichten. Stuur je vraag gerust opnieuw."
 )
@@ -488,31 +488,19 @@ def _callback(*parts: object) -> str:
 
 async def _send(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Send HTML text in chunks of at most 4096 characters; the keyboard goes on the last."""
-    chunks = split_message(text)
+    await _send_chunks(message, split_message(text), markup)
+
+
+async def _send_chunks(
+    message: Message, chunks: Sequence[str], markup: InlineKeyboardMarkup | None
+) -> None:
+    """Send ready-made chunks in order, with the keyboard under the last one."""
     for i, chunk in enumerate(chunks):
         await message.reply_text(chunk, reply_markup=markup if i == len(chunks) - 1 else None)
 
 
 def _esc(text: str) -> str:
     return html.escape(text, quote=False)
-
-
-def profile_summary(profile: Profile) -> str:
-    """The profile in one Dutch line."""
-    parts = []
-    if profile.gemeente:
-        parts.append(f"gemeente {profile.gemeente}")
-    if profile.wijk:
-        parts.append(f"wijk {profile.wijk}")
-    if profile.leeftijd is not None:
-        parts.append(
-            "kind jonger dan 1 jaar"
-            if profile.leeftijd == 0
-            else f"kind van {profile.leeftijd} jaar"
-        )
-    if profile.rol:
-        parts.append(ROL_LABELS.get(profile.rol, profile.rol).lower())
-    return ", ".join(parts) or PROFIEL_LEEG
 
 
 def answer_keyboard(reply: Reply, seq: int) -> InlineKeyboardMarkup:
@@ -544,10 +532,7 @@ async def _send_reply(message: Message, context: Context, reply: Reply) -> None:
     if reply.first_page:
         seq += 1
         context.user_data[ANSWER_SEQ] = seq
-    chunks = render_telegram(reply)
-    markup = answer_keyboard(reply, seq)
-    for i, chunk in enumerate(chunks):
-        await message.reply_text(chunk, reply_markup=markup if i == len(chunks) - 1 else None)
+    await _send_chunks(message, render_telegram(reply), answer_keyboard(reply, seq))
 
 
 def _choice_keyboard(
@@ -768,8 +753,7 @@ async def stats(update: Update, context: Context) -> None:
         return
     await _purge(context.application)
     store = context.bot_data[STORE]
-    counts = await asyncio.to_thread(store.counts)
-    per_crisis = await asyncio.to_thread(store.crisis_counts)
+    counts, per_crisis = await asyncio.to_thread(lambda: (store.counts(), store.crisis_counts()))
     detail = ", ".join(f"{k}: {v}" for k, v in sorted(per_crisis.items()))
     text = STATS.format(
         dagen=context.bot_data[INSTANCE].settings.retention_days,

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistent.conversation import ROLES, Conversation, Session
+from assistent.kennisbank import same_name
 from assistent.render import (
     HELP,
     NIETS_MEER,
+    ONBEKEND_COMMANDO,
     PRIVACY,
     VERGETEN,
     WELKOM,
     hulp_text,
+    profile_summary,
     render_console,
 )
 from assistent.service import Instance
@@ -39,33 +42,19 @@ def edit_profile(
     gemeente = session.profile.gemeente
     if len(gemeenten) > 1:
         answer = _ask(f"Gemeente ({', '.join(gemeenten)}): ", read)
-        gemeente = next((g for g in gemeenten if g.casefold() == answer.casefold()), None)
+        gemeente = next((g for g in gemeenten if same_name(g, answer)), None)
     conversation.update_profile(USER, session, gemeente=gemeente)
     wijken = conversation.wijken(session.profile)
     wijk = None
     if wijken:
         answer = _ask(f"Wijk ({', '.join(wijken)}): ", read)
-        wijk = next((w for w in wijken if w.casefold() == answer.casefold()), None)
+        wijk = next((w for w in wijken if same_name(w, answer)), None)
     answer = _ask("Leeftijd van je kind in jaren: ", read)
     leeftijd = int(answer) if answer.isdigit() and int(answer) <= 30 else None
     answer = _ask(f"Ben je {', '.join(ROLES)}? ", read).casefold()
     rol = answer if answer in ROLES else None
     profile = conversation.update_profile(USER, session, wijk=wijk, leeftijd=leeftijd, rol=rol)
     say(f"Opgeslagen: {profile_summary(profile)}")
-
-
-def profile_summary(profile: object) -> str:
-    """One line describing a profile."""
-    parts = []
-    for label, value in (
-        ("gemeente", getattr(profile, "gemeente", None)),
-        ("wijk", getattr(profile, "wijk", None)),
-        ("leeftijd kind", getattr(profile, "leeftijd", None)),
-        ("rol", getattr(profile, "rol", None)),
-    ):
-        if value is not None:
-            parts.append(f"{label} {value}")
-    return ", ".join(parts) or "niets ingevuld"
 
 
 def run_chat(
@@ -100,7 +89,7 @@ def run_chat(
             reply = conversation.more(session)
             say(render_console(reply) if reply else NIETS_MEER)
         elif command.startswith("/"):
-            say("Dat commando ken ik niet. Typ /help voor wat ik kan.")
+            say(ONBEKEND_COMMANDO)
         else:
             # the dialogue core uses whatever assistant is current (a reload swaps it)
             conversation.assistant = instance.assistant

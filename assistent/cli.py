@@ -27,7 +27,7 @@ from assistent.config import Settings
 from assistent.errors import AssistentError, EmbedderError, IndexUnavailableError, KennisbankError
 
 if TYPE_CHECKING:  # heavy imports stay lazy so `assistent --help` is instant
-    from assistent.search import Profile
+    from assistent.profile import Profile
     from assistent.service import Instance
 
 EXIT_KENNISBANK = 1
@@ -196,7 +196,7 @@ def build(
 def _profile(
     gemeente: str | None, wijk: str | None, leeftijd: int | None, rol: str | None
 ) -> Profile:
-    from assistent.search import Profile
+    from assistent.profile import Profile
 
     return Profile(gemeente=gemeente, wijk=wijk, leeftijd=leeftijd, rol=rol)  # type: ignore[arg-type]
 
@@ -208,7 +208,9 @@ RolOpt = Annotated[
 
 
 def _check_rol(rol: str | None) -> str | None:
-    if rol is not None and rol not in ("ouder", "professional", "jongere"):
+    from assistent.profile import ROLES
+
+    if rol is not None and rol not in ROLES:
         err.print(f"[red]--rol '{rol}' ken ik niet.[/red] Kies ouder, professional of jongere.")
         raise typer.Exit(2)
     return rol
@@ -291,7 +293,8 @@ def _print_eval(report: dict, cases: list) -> None:
         top3 = result["ids"][:3]
         hit = not case.verwacht or bool(set(case.verwacht) & set(top3))
         mark = "" if hit else "[red]✗[/red] "
-        crisis_ok = case.crisis is None or (case.crisis == "geen") == (result["crisis"] is None)
+        expected_crisis = None if case.crisis == "geen" else case.crisis
+        crisis_ok = case.crisis is None or result["crisis"] == expected_crisis
         table.add_row(
             case.vraag[:60],
             ", ".join(case.verwacht),
@@ -506,6 +509,8 @@ def rapport(
     index: IndexOpt = None,
 ) -> None:
     """Maak een rapport voor de gemeente: één HTML-bestand met cijfers en grafieken."""
+    import sqlite3
+
     from assistent.rapport import write_report
 
     start, end = _parse_day(van, "--van"), _parse_day(tot, "--tot")
@@ -513,7 +518,14 @@ def rapport(
         err.print("[red]--van ligt na --tot.[/red] Draai ze om.")
         raise typer.Exit(2)
     settings = make_settings(kennisbank, index)  # accepted on every command; the data dir counts
-    result = write_report(settings, uitvoer, start, end)
+    try:
+        result = write_report(settings, uitvoer, start, end)
+    except sqlite3.Error as exc:  # a damaged or locked database: a message, not a traceback
+        err.print(f"[red]De database ({settings.database}) is niet te lezen:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    except OSError as exc:
+        err.print(f"[red]Het rapport kon niet worden geschreven naar {uitvoer}:[/red] {exc}")
+        raise typer.Exit(1) from exc
     if not result.database_found:
         err.print(
             f"[yellow]let op[/yellow] er is nog geen database ({settings.database}); het rapport "

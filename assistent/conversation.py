@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field, replace
 
 from assistent.answer import Answer, Assistant, Result
-from assistent.kennisbank import same_name
+from assistent.kennisbank import gemeenten_of, wijken_of
 from assistent.profile import ROLES, Profile
 from assistent.store import Event, Store
 
@@ -54,19 +54,12 @@ class Conversation:
     @property
     def gemeenten(self) -> list[str]:
         """The gemeenten this instance serves."""
-        return sorted({e.gemeente for e in self.assistant.searcher.entries if e.gemeente})
+        return gemeenten_of(self.assistant.searcher.entries)
 
     def wijken(self, profile: Profile) -> list[str]:
         """Wijken to choose from for the profile's gemeente."""
-        gemeente = self.assistant.searcher.gemeente_for(profile)
-        return sorted(
-            {
-                w
-                for e in self.assistant.searcher.entries
-                if gemeente is None or same_name(e.gemeente, gemeente)
-                for w in e.wijken
-            }
-        )
+        searcher = self.assistant.searcher
+        return wijken_of(searcher.entries, searcher.gemeente_for(profile))
 
     def load_session(self, user_id: int | str) -> Session:
         """A session with the stored profile, if any."""

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistent.errors import AssistentError
+from assistent.kennisbank import _translate
 from assistent.profile import Profile, Rol
 
 if TYPE_CHECKING:
@@ -79,10 +80,19 @@ def load_cases(path: Path) -> list[EvalCase]:
         except ValidationError as exc:
             for e in exc.errors():
                 field = ".".join(str(p) for p in e["loc"]) or "vraag"
-                problems.append(f"{path} › vraag {n} › {field}: {e['msg']}")
+                problems.append(f"{path} › vraag {n} › {field}: {_message(e)}")
     if problems:
         raise EvalFileError("Het eval-bestand heeft fouten:\n  " + "\n  ".join(problems))
     return cases
+
+
+def _message(error: Any) -> str:
+    """One validation error in Dutch, like the kennisbank check reports them."""
+    if error["type"] == "extra_forbidden":
+        return f"onbekend veld. Kies uit: {', '.join(EvalCase.model_fields)}."
+    if error["type"] == "literal_error":
+        return f"'{error.get('input')}' ken ik niet. Kies ouder, professional of jongere."
+    return _translate(error)[1]
 
 
 def run_eval(assistant: Assistant, cases: list[EvalCase]) -> dict[str, Any]:

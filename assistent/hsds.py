@@ -41,6 +41,7 @@ from assistent.spreadsheet import (
     Change,
     ImportPlan,
     InputFileError,
+    _same,
     entry_cells,
     scan_kennisbank,
 )
@@ -572,9 +573,13 @@ class HsdsPackage:
 
     folder: Path
     tables: dict[str, list[Record]]
+    _by_id: dict[str, dict[str, Record]] = field(default_factory=dict, repr=False, compare=False)
 
     def by_id(self, table: str) -> dict[str, Record]:
-        return {r.get("id"): r for r in self.tables.get(table, [])}
+        """The records of one table by id (built once: every service looks things up here)."""
+        if table not in self._by_id:
+            self._by_id[table] = {r.get("id"): r for r in self.tables.get(table, [])}
+        return self._by_id[table]
 
 
 def read_package(folder: Path) -> HsdsPackage:
@@ -700,7 +705,8 @@ def guess_soort(*texts: str) -> str | None:
 def _age(value: str) -> int | None:
     if not value:
         return None
-    return int(float(value.replace(",", ".")))
+    # whole years, as int(float()) would, but without overflowing on absurdly long numbers
+    return int(re.split(r"[.,]", value, maxsplit=1)[0])
 
 
 def _schedule_text(record: Record) -> str:
@@ -964,18 +970,13 @@ def plan_hsds_import(
         if current is None:
             path = target_path(kb_root, entry)
             plan.changes.append(Change("toevoegen", entry.id, path, item.service.row, entry))
-        elif current.entry is not None and current.entry.model_dump() == entry.model_dump():
+        elif _same(current.entry, entry):
             plan.unchanged += 1
         else:
-            fields = (
-                [
-                    name
-                    for name, value in entry_cells(entry).items()
-                    if entry_cells(current.entry).get(name) != value
-                ]
-                if current.entry is not None
-                else ["(bestand was onleesbaar)"]
-            )
+            fields = ["(bestand was onleesbaar)"]
+            if current.entry is not None:
+                old_cells = entry_cells(current.entry)
+                fields = [n for n, v in entry_cells(entry).items() if old_cells.get(n) != v]
             plan.changes.append(
                 Change("wijzigen", entry.id, current.path, item.service.row, entry, fields)
             )

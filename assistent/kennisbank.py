@@ -207,18 +207,11 @@ class Kennisbank:
     @property
     def gemeenten(self) -> list[str]:
         """The gemeenten that have entries, sorted."""
-        return sorted({e.gemeente for e in self.entries if e.gemeente})
+        return gemeenten_of(self.entries)
 
     def wijken(self, gemeente: str | None = None) -> list[str]:
         """The wijken named by entries (of one gemeente, when given), sorted."""
-        return sorted(
-            {
-                w
-                for e in self.entries
-                if gemeente is None or same_name(e.gemeente, gemeente)
-                for w in e.wijken
-            }
-        )
+        return wijken_of(self.entries, gemeente)
 
     def content_hash(self) -> str:
         """One hash over all entries."""
@@ -226,6 +219,23 @@ class Kennisbank:
         for entry in self.entries:
             digest.update(entry.content_hash().encode())
         return digest.hexdigest()[:16]
+
+
+def gemeenten_of(entries: Iterable[Voorziening]) -> list[str]:
+    """The gemeenten that have entries, sorted."""
+    return sorted({e.gemeente for e in entries if e.gemeente})
+
+
+def wijken_of(entries: Iterable[Voorziening], gemeente: str | None = None) -> list[str]:
+    """The wijken named by entries (of one gemeente, when given), sorted."""
+    return sorted(
+        {
+            w
+            for e in entries
+            if gemeente is None or same_name(e.gemeente, gemeente)
+            for w in e.wijken
+        }
+    )
 
 
 def same_name(a: str | None, b: str | None) -> bool:
@@ -300,6 +310,8 @@ def parse_file(path: Path) -> tuple[Voorziening | None, list[Problem]]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return None, [Problem(path, None, "is geen UTF-8-tekst. Sla het bestand op als UTF-8.")]
+    except OSError as exc:  # e.g. no read permission: report it like any other problem
+        return None, [Problem(path, None, f"kan het bestand niet lezen ({exc.strerror or exc}).")]
     parts = split_front_matter(text)
     if parts is None:
         return None, [

@@ -388,7 +388,7 @@ def render_html(data: ReportData, title_scope: str, generated: datetime) -> str:
         (_pct(data.abstained, data.vragen), "zonder passend antwoord (doorverwezen naar het CJG)"),
         (str(sum(data.crisis.values())), "keer direct een hulplijn getoond"),
         (
-            _pct(data.goed, data.goed + data.slecht) if data.goed + data.slecht else "-",
+            _pct(data.goed, data.goed + data.slecht),
             "van de beoordelingen was een duim omhoog",
         ),
     ]
@@ -611,7 +611,7 @@ def _grouped_texts(items: list[dict]) -> Iterable[str]:
     groups: dict[str, list[dict]] = defaultdict(list)
     for item in items:
         groups[" ".join(item["text"].casefold().split())].append(item)
-    ordered = sorted(groups.values(), key=lambda g: (-len(g), g[-1]["ts"]), reverse=False)
+    ordered = sorted(groups.values(), key=lambda g: (-len(g), g[-1]["ts"]))
     for group in ordered:
         last = nl_date(_day(max(t["ts"] for t in group)))
         times = f"{len(group)}×, laatst " if len(group) > 1 else ""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from assistent.answer import Answer, Result
 from assistent.conversation import Reply
 from assistent.crisislijnen import CrisisLijn, Crisislijnen
+from assistent.profile import Profile
 
 TELEGRAM_LIMIT = 4096
 
@@ -88,7 +89,26 @@ BEDANKT_SLECHT = (
 IETS_ANDERS = "Waar kan ik je nog meer mee helpen? Typ je vraag."
 
 NOTICE_TEXTS = {"te-lang": TE_LANG, "andere-taal": ANDERE_TAAL}
+PROFIEL_LEEG = "nog niets ingevuld"
 ROL_LABELS = {"ouder": "Ouder of verzorger", "professional": "Professional", "jongere": "Jongere"}
+
+
+def profile_summary(profile: Profile) -> str:
+    """The profile in one Dutch line."""
+    parts = []
+    if profile.gemeente:
+        parts.append(f"gemeente {profile.gemeente}")
+    if profile.wijk:
+        parts.append(f"wijk {profile.wijk}")
+    if profile.leeftijd is not None:
+        parts.append(
+            "kind jonger dan 1 jaar"
+            if profile.leeftijd == 0
+            else f"kind van {profile.leeftijd} jaar"
+        )
+    if profile.rol:
+        parts.append(ROL_LABELS.get(profile.rol, profile.rol).lower())
+    return ", ".join(parts) or PROFIEL_LEEG
 
 
 # --- crisis ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -13,7 +14,7 @@ import Stemmer
 
 from assistent.embed import Embedder
 from assistent.index import KIND_QUESTION, LoadedIndex
-from assistent.kennisbank import Voorziening, _months_before, same_name
+from assistent.kennisbank import Voorziening, _months_before, gemeenten_of, same_name
 from assistent.profile import Profile
 
 Fusion = Literal["gewogen", "rrf"]
@@ -102,11 +103,14 @@ class Searcher:
         self.min_score = (
             min_score if min_score is not None else DEFAULT_MIN_SCORE.get(embedder.backend, 0.5)
         )
-        gemeenten = sorted({e.gemeente for e in self.entries if e.gemeente})
+        gemeenten = gemeenten_of(self.entries)
         self.default_gemeente = default_gemeente or (gemeenten[0] if len(gemeenten) == 1 else None)
         self._row_entry = index.row_entry
         self._row_is_question = np.array([r.kind == KIND_QUESTION for r in index.rows], bool)
+        # A PyStemmer instance has internal state and must not be called concurrently; the
+        # bot answers from several threads at once.
         self._stemmer = Stemmer.Stemmer("dutch")
+        self._stem_lock = threading.Lock()
         self._bm25 = bm25s.BM25()
         corpus = [
             " ".join([e.naam, *e.onderwerpen, *e.voorbeeldvragen, e.beschrijving])
@@ -130,14 +134,17 @@ class Searcher:
         return bm25s.tokenize(
             [_normalise_for_bm25(t) for t in texts],
             stopwords="nl",
-            stemmer=self._stemmer.stemWords,
+            stemmer=self._stem_words,
             show_progress=False,
             return_ids=return_ids,
         )
 
+    def _stem_words(self, words: list[str]) -> list[str]:
+        with self._stem_lock:
+            return self._stemmer.stemWords(words)
+
     def _stems(self, text: str) -> list[str]:
-        words = re.findall(r"\w\w+", text.lower())
-        return self._stemmer.stemWords(words)
+        return self._stem_words(re.findall(r"\w\w+", text.lower()))
 
     # --- filters ---
     def gemeente_for(self, profile: Profile) -> str | None:

@@ -38,6 +38,7 @@ from pydantic import ValidationError
 
 from assistent.errors import AssistentError, Problem
 from assistent.kb_write import (
+    CONTACT_ORDER,
     file_fingerprint,
     folder_for,
     render_entry,
@@ -244,7 +245,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_BY_NAME = {c.name: c for c in COLUMNS}
 DATA_COLUMNS = tuple(c for c in COLUMNS if c.name != CONTROL)
-CONTACT_COLUMNS = ("telefoon", "whatsapp", "email", "website", "chat", "adres")
+CONTACT_COLUMNS = CONTACT_ORDER  # the contact table of docs/kennisbank.md, one column each
 
 
 class InputFileError(AssistentError):
@@ -340,10 +341,17 @@ def entry_cells(entry: Voorziening) -> dict[str, Any]:
 def row_to_data(values: dict[str, str]) -> dict[str, Any]:
     """Canonical cell texts → the dict the kennisbank model validates (like front matter)."""
     data: dict[str, Any] = {}
-    for name in ("id", "naam", "soort", "gemeente", "openingstijden", "kosten", "aanmelden"):
-        if values.get(name):
-            data[name] = values[name]
-    for name in ("eigenaar", "laatst_gecontroleerd"):
+    for name in (
+        "id",
+        "naam",
+        "soort",
+        "gemeente",
+        "openingstijden",
+        "kosten",
+        "aanmelden",
+        "eigenaar",
+        "laatst_gecontroleerd",
+    ):
         if values.get(name):
             data[name] = values[name]
     if values.get("landelijk"):
@@ -543,7 +551,6 @@ def _write_csv(target: Path, rows: list[dict[str, Any]], manifest: dict[str, str
     )
     marker[CONTROL] = _encode_manifest(manifest)
     writer.writerow([marker[c.name] for c in COLUMNS])
-    target.parent.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(target, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
 
 
@@ -582,10 +589,9 @@ def _write_xlsx(target: Path, rows: list[dict[str, Any]], manifest: dict[str, st
                 cell.data_type = "s"  # never a formula, even when the text starts with '='
             cell.alignment = wrap if column.wrap else top
     ws.freeze_panes = "C2"
-    last = get_column_letter(len(COLUMNS))
+    last = get_column_letter(len(COLUMNS))  # the _controle column, hidden
     ws.auto_filter.ref = f"A1:{last}{max(len(rows) + 1, 2)}"
-    control_letter = get_column_letter(len(COLUMNS))
-    ws.column_dimensions[control_letter].hidden = True
+    ws.column_dimensions[last].hidden = True
     landelijk_letter = get_column_letter([c.name for c in COLUMNS].index("landelijk") + 1)
     choice = DataValidation(type="list", formula1='"ja,nee"', allow_blank=True)
     choice.error = "Vul 'ja' in, of laat de cel leeg."

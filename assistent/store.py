@@ -65,6 +65,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _period(since: datetime | None, until: datetime | None) -> tuple[str, str]:
+    """ISO bounds of a period for ``ts >= ? AND ts < ?``; a missing end is open."""
+    lo = since or datetime(1970, 1, 1, tzinfo=UTC)
+    hi = until or datetime(9999, 1, 1, tzinfo=UTC)
+    return lo.isoformat(), hi.isoformat()
+
+
 class Store:
     """Profiles, counters and (opt-in) question texts in one SQLite file."""
 
@@ -173,10 +180,8 @@ class Store:
     def events(self, since: datetime | None = None, until: datetime | None = None) -> list[dict]:
         """Events in a period, as dicts (for reports)."""
         query = "SELECT * FROM events WHERE ts >= ? AND ts < ? ORDER BY ts"
-        lo = (since or datetime(1970, 1, 1, tzinfo=UTC)).isoformat()
-        hi = (until or datetime(9999, 1, 1, tzinfo=UTC)).isoformat()
         with self._lock:
-            cur = self._db.execute(query, (lo, hi))
+            cur = self._db.execute(query, _period(since, until))
             names = [c[0] for c in cur.description]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
@@ -184,12 +189,10 @@ class Store:
         self, since: datetime | None = None, until: datetime | None = None
     ) -> list[dict]:
         """Opted-in question texts in a period."""
-        lo = (since or datetime(1970, 1, 1, tzinfo=UTC)).isoformat()
-        hi = (until or datetime(9999, 1, 1, tzinfo=UTC)).isoformat()
         with self._lock:
             rows = self._db.execute(
                 "SELECT ts, reason, text FROM question_texts WHERE ts >= ? AND ts < ? ORDER BY ts",
-                (lo, hi),
+                _period(since, until),
             ).fetchall()
         return [{"ts": ts, "reason": reason, "text": text} for ts, reason, text in rows]
 

@@ -165,6 +165,8 @@ def bot_process(settings: Settings, fake: FakeTelegram, rate_limit: str) -> Iter
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
+    if len(values) == 1:  # quantiles() needs at least two data points
+        return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
