@@ -222,10 +222,10 @@ def build_index(
         seconds = time.perf_counter() - started
         meta = _meta(kb, embedder, dim, len(rows), seconds)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), "utf-8")
-        name = time.strftime("%Y%m%d-%H%M%S-") + meta["kennisbank_hash"][:8]
+        # The temp folder's random suffix makes the name unique: a build never replaces the
+        # folder another process may be serving, even two builds within one second.
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{meta['kennisbank_hash'][:8]}-{tmp.name[-8:]}"
         final = builds / name
-        if final.exists():
-            shutil.rmtree(final)
         os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -106,3 +106,14 @@ def test_missing_or_damaged_index_is_reported(tmp_path: Path, kb_dir: Path, fake
     (tmp_path / "index" / "builds" / current / "vectors.faiss").write_bytes(b"kapot")
     with pytest.raises(IndexUnavailableError, match="beschadigd"):
         load_index(tmp_path / "index")
+
+
+def test_two_builds_in_one_second_never_replace_the_served_folder(
+    kb_dir: Path, tmp_path: Path, fake_embedder
+) -> None:
+    kb = load_kennisbank(kb_dir)
+    first = build_index(kb, fake_embedder, tmp_path / "index").path
+    second = build_index(kb, fake_embedder, tmp_path / "index").path
+    assert first != second
+    assert (first / "vectors.faiss").exists()  # a process serving the first build keeps it
+    assert load_index(tmp_path / "index").path == second
