@@ -456,13 +456,13 @@ def load_kennisbank(root: Path) -> Kennisbank:
 
 def stale_entries(kb: Kennisbank, today: date, max_age_months: int) -> list[Voorziening]:
     """Entries whose ``laatst_gecontroleerd`` is older than ``max_age_months`` (or missing)."""
-    limit = _months_before(today, max_age_months)
+    limit = months_before(today, max_age_months)
     return [
         e for e in kb.entries if e.laatst_gecontroleerd is None or e.laatst_gecontroleerd < limit
     ]
 
 
-def _months_before(day: date, months: int) -> date:
+def months_before(day: date, months: int) -> date:
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
     month += 1
     # clamp the day for short months (31 March minus one month = 28/29 February)

@@ -14,7 +14,7 @@ import Stemmer
 
 from assistent.embed import Embedder
 from assistent.index import KIND_QUESTION, LoadedIndex
-from assistent.kennisbank import Voorziening, _months_before, gemeenten_of, same_name
+from assistent.kennisbank import Voorziening, gemeenten_of, months_before, same_name
 from assistent.profile import Profile
 
 Fusion = Literal["gewogen", "rrf"]
@@ -118,7 +118,7 @@ class Searcher:
         ]
         self._bm25.index(self._tokenize(corpus), show_progress=False)
         self._topic_stems = [{t: set(self._stems(t)) for t in e.onderwerpen} for e in self.entries]
-        limit = _months_before(today or date.today(), max_age_months)
+        limit = months_before(today or date.today(), max_age_months)
         self._expired = np.array(
             [
                 hide_expired
