@@ -12,10 +12,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from assistent.crisislijnen import CrisisLijn, load_crisislijnen
 from assistent.kennisbank import Voorziening
-from assistent.safety import EMBED_MAX_CHARS, SafetyChecker, SafetySignal
-from assistent.search import Match, Profile, Searcher
+from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN
+from assistent.retrieval.search import Match, Profile, Searcher
+from assistent.safety.detector import EMBED_MAX_CHARS, SafetyChecker, SafetySignal
+from assistent.safety.lines import CrisisLijn, load_crisislijnen
 
 log = logging.getLogger(__name__)
 
@@ -24,19 +25,7 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = EMBED_MAX_CHARS
 SAFETY_CHARS = 20_000
 
-# After a crisis reply, local help may follow, but only people who can support, never a course
-# or a leisure activity; at most two, else the gemeente's CJG.
-CRISIS_FOLLOW_UP_SOORTEN = frozenset(
-    {
-        "cjg",
-        "wijkteam",
-        "professionals",
-        "schoolmaatschappelijk-werk",
-        "huisarts",
-        "jeugd-ggz",
-        "jeugdgezondheidszorg",
-    }
-)
+# After a crisis reply at most two local follow-ups (the soorten in data/soorten.yaml).
 CRISIS_FOLLOW_UP_MAX = 2
 FALLBACK_REASON = "Hier kun je met elke vraag over opvoeden en opgroeien terecht."
 

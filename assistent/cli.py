@@ -27,8 +27,8 @@ from assistent.config import Settings
 from assistent.errors import AssistentError, EmbedderError, IndexUnavailableError, KennisbankError
 
 if TYPE_CHECKING:  # heavy imports stay lazy so `assistent --help` is instant
+    from assistent.instance import Instance
     from assistent.profile import Profile
-    from assistent.service import Instance
 
 EXIT_KENNISBANK = 1
 EXIT_INDEX = 3
@@ -129,7 +129,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 
 def load_instance(settings: Settings) -> Instance:
     """Load kennisbank and index (building it when missing or stale) with a progress bar."""
-    from assistent.service import Instance
+    from assistent.instance import Instance
 
     with progress_bar("Index bouwen") as update:
         return Instance(
@@ -174,8 +174,8 @@ def build(
 ) -> None:
     """Bouw de index (alleen wat veranderd is wordt opnieuw ingebed)."""
     from assistent.embed import make_embedder
-    from assistent.index import build_index, read_meta, staleness
     from assistent.kennisbank import load_kennisbank
+    from assistent.retrieval.index import build_index, read_meta, staleness
 
     settings = make_settings(kennisbank, index)
     with reported_errors():
@@ -252,7 +252,7 @@ def vraag(
 @app.command()
 def chat(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
     """Praat met de assistent in de terminal, net als in Telegram."""
-    from assistent.chat import run_chat
+    from assistent.console import run_chat
 
     settings = make_settings(kennisbank, index)
     with reported_errors():
@@ -268,7 +268,7 @@ def evaluate(
     index: IndexOpt = None,
 ) -> None:
     """Meet de kwaliteit op een set testvragen (hit@1, hit@3, MRR, crisis, snelheid)."""
-    from assistent.evaluation import EvalFileError, load_cases, run_eval
+    from assistent.beheer.evaluation import EvalFileError, load_cases, run_eval
 
     settings = make_settings(kennisbank, index)
     try:
@@ -321,7 +321,7 @@ def bot(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
             "het token in .env: ASSISTENT_TELEGRAM_TOKEN=123456:ABC..."
         )
         raise typer.Exit(EXIT_SETTING)
-    from assistent.bot import run_bot
+    from assistent.telegram.app import run_bot
 
     with reported_errors():
         instance = load_instance(settings)
@@ -344,7 +344,7 @@ DryRunOpt = Annotated[
 @contextmanager
 def input_errors() -> Iterator[None]:
     """An unreadable or invalid input file: list every problem, exit with EXIT_INPUT."""
-    from assistent.spreadsheet import InputFileError
+    from assistent.beheer.spreadsheet import InputFileError
 
     try:
         yield
@@ -355,7 +355,7 @@ def input_errors() -> Iterator[None]:
 
 
 def _print_plan(plan: Any, dry_run: bool) -> None:
-    from assistent.spreadsheet import describe_plan
+    from assistent.beheer.spreadsheet import describe_plan
 
     for line in describe_plan(plan):
         out.print(line, highlight=False, markup=False)
@@ -364,8 +364,8 @@ def _print_plan(plan: Any, dry_run: bool) -> None:
 
 
 def _apply_and_check(plan: Any, root: Path) -> None:
+    from assistent.beheer.spreadsheet import apply_plan
     from assistent.kennisbank import load_kennisbank
-    from assistent.spreadsheet import apply_plan
 
     touched = apply_plan(plan)
     if touched:
@@ -388,7 +388,7 @@ def kennisbank_exporteer(
     kennisbank: KennisbankOpt = None,
 ) -> None:
     """Zet de kennisbank in een spreadsheet: één rij per voorziening."""
-    from assistent.spreadsheet import export_spreadsheet
+    from assistent.beheer.spreadsheet import export_spreadsheet
 
     settings = make_settings(kennisbank)
     with reported_errors(), input_errors():
@@ -417,7 +417,7 @@ def kennisbank_importeer(
     kennisbank: KennisbankOpt = None,
 ) -> None:
     """Lees een spreadsheet in: eerst zie je wat er verandert, daarna wordt het opgeslagen."""
-    from assistent.spreadsheet import plan_import
+    from assistent.beheer.spreadsheet import plan_import
 
     settings = make_settings(kennisbank)
     with input_errors():
@@ -439,7 +439,7 @@ def kennisbank_exporteer_hsds(
     kennisbank: KennisbankOpt = None,
 ) -> None:
     """Exporteer de kennisbank als Open Referral HSDS 3.0 (JSON)."""
-    from assistent.hsds import export_hsds
+    from assistent.beheer.hsds import export_hsds
 
     settings = make_settings(kennisbank)
     with reported_errors():
@@ -466,7 +466,7 @@ def kennisbank_importeer_hsds(
     kennisbank: KennisbankOpt = None,
 ) -> None:
     """Lees een Open Referral HSDS-datapakket (CSV) in als kennisbankbestanden."""
-    from assistent.hsds import plan_hsds_import
+    from assistent.beheer.hsds import plan_hsds_import
 
     settings = make_settings(kennisbank)
     root = doel or settings.kennisbank
@@ -511,7 +511,7 @@ def rapport(
     """Maak een rapport voor de gemeente: één HTML-bestand met cijfers en grafieken."""
     import sqlite3
 
-    from assistent.rapport import write_report
+    from assistent.beheer.rapport import write_report
 
     start, end = _parse_day(van, "--van"), _parse_day(tot, "--tot")
     if start and end and start > end:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from assistent.answer import Answer, Result
 from assistent.conversation import Reply
-from assistent.crisislijnen import CrisisLijn, Crisislijnen
 from assistent.profile import Profile
+from assistent.safety.lines import CrisisLijn, Crisislijnen
 
 TELEGRAM_LIMIT = 4096
 

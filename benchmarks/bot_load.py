@@ -45,8 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistent.config import Settings  # noqa: E402
-from assistent.service import Instance  # noqa: E402
-from tests.fake_telegram import TOKEN, BotMessage, BotRunner, FakeTelegram  # noqa: E402
+from assistent.instance import Instance  # noqa: E402
+from tests.support.telegram import TOKEN, BotMessage, BotRunner, FakeTelegram  # noqa: E402
 
 FIRST_USER = 10_000
 
@@ -205,7 +205,7 @@ def main() -> None:
         )
         embedder = None
         if args.embedder == "fake":
-            from tests.conftest import FakeEmbedder
+            from tests.support import FakeEmbedder
 
             embedder = FakeEmbedder()
         instance = Instance(settings, embedder=embedder)

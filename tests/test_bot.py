@@ -22,9 +22,8 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter
 from telegram.request import BaseRequest, RequestData
 
-from assistent import bot as botmod
-from assistent.bot import build_application
 from assistent.config import Settings
+from assistent.instance import Instance
 from assistent.render import (
     BEDANKT_GOED,
     BEDANKT_SLECHT,
@@ -37,9 +36,10 @@ from assistent.render import (
     OUDE_KNOP,
     VERGETEN,
 )
-from assistent.search import Profile
-from assistent.service import Instance
+from assistent.retrieval.search import Profile
 from assistent.store import Store
+from assistent.telegram import app as botmod
+from assistent.telegram.app import build_application
 
 TOKEN = "123456:TEST-token_abc"
 USER = 4242
@@ -202,7 +202,7 @@ def log_check(caplog: pytest.LogCaptureFixture) -> Any:
     expect = {"errors": False}
     yield expect
     records = caplog.get_records("call")
-    bad = [r for r in records if r.name == "assistent.bot" and r.levelno >= logging.ERROR]
+    bad = [r for r in records if r.name == "assistent.telegram.app" and r.levelno >= logging.ERROR]
     assert bool(bad) == expect["errors"], [r.getMessage() for r in bad]
 
 
@@ -635,7 +635,7 @@ def test_handler_error_logs_and_tells_user(
         await h.app.process_error("geen update", ValueError("x"))
 
     play(instance, scenario)
-    records = [r for r in caplog.records if r.name == "assistent.bot"]
+    records = [r for r in caplog.records if r.name == "assistent.telegram.app"]
     assert any(r.levelno == logging.ERROR and r.exc_info for r in records)
     assert not any("geheime vraag" in r.getMessage() for r in caplog.records)
 

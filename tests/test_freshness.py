@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 
 from assistent.cli import app
 from assistent.config import Settings
-from assistent.index import ensure_index
-from assistent.kb_write import write_entry
 from assistent.kennisbank import Voorziening, load_kennisbank
-from assistent.search import Profile, Searcher
-from tests.conftest import FakeEmbedder
+from assistent.kennisbank.write import write_entry
+from assistent.retrieval.index import ensure_index
+from assistent.retrieval.search import Profile, Searcher
+from tests.support import FakeEmbedder
 
 STALE = date(2020, 1, 15)
 

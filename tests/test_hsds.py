@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistent.cli import app
-from assistent.hsds import (
+from assistent.beheer.hsds import (
     LOCATION_TYPES,
     SERVICE_STATUS,
     export_hsds,
     hsds_id,
     plan_hsds_import,
 )
+from assistent.beheer.spreadsheet import InputFileError, apply_plan
+from assistent.cli import app
 from assistent.kennisbank import load_kennisbank
-from assistent.spreadsheet import InputFileError, apply_plan
-from tests.conftest import FIXTURES
+from tests.support import FIXTURES
 
 SAMPLE = FIXTURES / "hsds"
 

@@ -9,11 +9,9 @@ import numpy as np
 import pytest
 
 from assistent.errors import EmbedderError, IndexUnavailableError
-from assistent.index import build_index, ensure_index, load_index, read_meta, staleness
 from assistent.kennisbank import load_kennisbank
-from tests.conftest import FIXTURES, FakeEmbedder
-
-MINI = FIXTURES / "kennisbank_mini"
+from assistent.retrieval.index import build_index, ensure_index, load_index, read_meta, staleness
+from tests.support import MINI, FakeEmbedder
 
 
 @pytest.fixture

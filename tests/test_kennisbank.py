@@ -10,9 +10,7 @@ import pytest
 
 from assistent.errors import KennisbankError
 from assistent.kennisbank import load_kennisbank, stale_entries
-from tests.conftest import FIXTURES, ROOT
-
-MINI = FIXTURES / "kennisbank_mini"
+from tests.support import MINI, ROOT
 
 VALID = """---
 id: {id}
@@ -163,7 +161,7 @@ def test_stale_entries_follow_max_age() -> None:
 
 def test_error_messages_are_dutch() -> None:
     # a cheap guard against English pydantic messages leaking through to CJG staff
-    import assistent.kennisbank as kbmod
+    import assistent.kennisbank.messages as kbmod
 
     for message in kbmod._TYPE_MESSAGES.values():
         assert not re.search(r"\b(should|must|input|valid)\b", message)

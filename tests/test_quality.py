@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from assistent.beheer.evaluation import load_cases, run_eval
 from assistent.config import Settings
-from assistent.evaluation import load_cases, run_eval
-from assistent.service import Instance
-from tests.conftest import ROOT
+from assistent.instance import Instance
+from tests.support import ROOT
 
 pytestmark = pytest.mark.model
 EVAL = ROOT / "tests" / "eval"

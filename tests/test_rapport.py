@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from assistent.beheer.rapport import CRISIS_LABELS, collect, frequent_words, write_report
 from assistent.cli import app
 from assistent.config import Settings
-from assistent.rapport import CRISIS_LABELS, collect, frequent_words, write_report
 from assistent.store import Store
 
 SECRET = "Mijn buurman <b>Jan</b> drinkt & mijn dochter is bang"

@@ -18,20 +18,20 @@ import numpy as np
 import pytest
 import yaml
 
-import assistent.safety as safety_module
-from assistent.crisislijnen import (
-    LIJN_IDS,
-    CrisisExamples,
-    load_crisis_voorbeelden,
-    load_crisislijnen,
-)
-from assistent.evaluation import EvalCase, load_cases
-from assistent.safety import (
+import assistent.safety.detector as safety_module
+from assistent.beheer.evaluation import EvalCase, load_cases
+from assistent.safety.detector import (
     CATEGORIES,
     SafetyChecker,
     SafetySignal,
     evaluate_rules,
     normalize_text,
+)
+from assistent.safety.lines import (
+    LIJN_IDS,
+    CrisisExamples,
+    load_crisis_voorbeelden,
+    load_crisislijnen,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistent.index import ensure_index
 from assistent.kennisbank import load_kennisbank
-from assistent.search import Profile, Searcher
-from tests.conftest import FIXTURES, FakeEmbedder
-
-MINI = FIXTURES / "kennisbank_mini"
+from assistent.retrieval.index import ensure_index
+from assistent.retrieval.search import Profile, Searcher
+from tests.support import MINI, FakeEmbedder
 
 
 @pytest.fixture

@@ -10,10 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from assistent.cli import app
-from assistent.kb_write import render_entry, target_path
-from assistent.kennisbank import load_kennisbank, parse_file
-from assistent.spreadsheet import (
+from assistent.beheer.spreadsheet import (
     COLUMNS,
     CONTROL,
     SHEET_DATA,
@@ -25,6 +22,9 @@ from assistent.spreadsheet import (
     export_spreadsheet,
     plan_import,
 )
+from assistent.cli import app
+from assistent.kennisbank import load_kennisbank, parse_file
+from assistent.kennisbank.write import render_entry, target_path
 
 HOME_START = "home-start-voorbeeldstad"
 

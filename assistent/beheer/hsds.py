@@ -34,10 +34,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistent.errors import Problem
-from assistent.kb_write import slugify, target_path, write_atomic, write_bytes_atomic
-from assistent.kennisbank import KNOWN_SOORTEN, Voorziening, _translate, load_kennisbank
-from assistent.spreadsheet import (
+from assistent.beheer.spreadsheet import (
     Change,
     ImportPlan,
     InputFileError,
@@ -45,6 +42,11 @@ from assistent.spreadsheet import (
     entry_cells,
     scan_kennisbank,
 )
+from assistent.errors import Problem
+from assistent.kennisbank import KNOWN_SOORTEN, Voorziening, load_kennisbank
+from assistent.kennisbank.messages import translate
+from assistent.kennisbank.vocabulary import HSDS_DEFAULT_SOORT, HSDS_SOORT_KEYWORDS
+from assistent.kennisbank.write import slugify, target_path, write_atomic, write_bytes_atomic
 
 HSDS_VERSION = "3.0"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:opvoedassistent:kennisbank")
@@ -171,37 +173,6 @@ DAYS = {
     "SA": "zaterdag",
     "SU": "zondag",
 }
-
-# Keywords to guess a soort when the data package has no soort attribute; first match wins.
-SOORT_GUESSES: tuple[tuple[str, str], ...] = (
-    ("centrum voor jeugd", "cjg"),
-    ("cjg", "cjg"),
-    ("consultatiebureau", "jeugdgezondheidszorg"),
-    ("jeugdgezondheid", "jeugdgezondheidszorg"),
-    ("jgz", "jeugdgezondheidszorg"),
-    ("home-start", "home-start"),
-    ("homestart", "home-start"),
-    ("wijkteam", "wijkteam"),
-    ("schoolmaatschappelijk", "schoolmaatschappelijk-werk"),
-    ("maatje", "maatjesproject"),
-    ("peuter", "peuteropvang"),
-    ("scheiding", "scheiding"),
-    ("schuld", "schuldhulp"),
-    ("fonds", "fonds"),
-    ("leerplicht", "leerplicht"),
-    ("jongerenwerk", "jongerenwerk"),
-    ("mantelzorg", "mantelzorg"),
-    ("rouw", "lotgenoten"),
-    ("lotgeno", "lotgenoten"),
-    ("ggz", "jeugd-ggz"),
-    ("huisarts", "huisarts"),
-    ("cursus", "cursus"),
-    ("training", "cursus"),
-    ("sport", "sport"),
-    ("taal", "taal"),
-    ("ouderplatform", "ouderplatform"),
-)
-FALLBACK_SOORT = "welzijn"
 
 
 def hsds_id(kind: str, key: str) -> str:
@@ -696,7 +667,7 @@ class Source:
 def guess_soort(*texts: str) -> str | None:
     """A soort from keywords in name or description, or None."""
     text = " ".join(texts).casefold()
-    for keyword, soort in SOORT_GUESSES:
+    for keyword, soort in HSDS_SOORT_KEYWORDS:
         if keyword in text:
             return soort
     return None
@@ -867,7 +838,7 @@ def convert_service(
     guessed = False
     if "soort" not in data:
         data["soort"] = (
-            guess_soort(service.get("name"), org.get("name") if org else "") or FALLBACK_SOORT
+            guess_soort(service.get("name"), org.get("name") if org else "") or HSDS_DEFAULT_SOORT
         )
         guessed = True
     base = slugify(service.get("name")) or slugify(sid)
@@ -953,7 +924,7 @@ def plan_hsds_import(
         except ValidationError as exc:
             for error in exc.errors():
                 record, column = _source_of(item, tuple(error["loc"]))
-                name, message = _translate(error)
+                name, message = translate(error)
                 problems.append(Problem(record.path, record.where(column), f"{name}: {message}"))
             continue
         if item.soort_guessed:

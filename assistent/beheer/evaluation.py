@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistent.errors import AssistentError
-from assistent.kennisbank import _translate
+from assistent.kennisbank.messages import translate
 from assistent.profile import Profile, Rol
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class EvalCase(BaseModel):
     @field_validator("crisis")
     @classmethod
     def _known(cls, value: str | None) -> str | None:
-        from assistent.safety import CATEGORIES
+        from assistent.safety.detector import CATEGORIES
 
         if value is not None and value != "geen" and value not in CATEGORIES:
             raise ValueError(f"kies 'geen' of een van: {', '.join(CATEGORIES)}")
@@ -92,7 +92,7 @@ def _message(error: Any) -> str:
         return f"onbekend veld. Kies uit: {', '.join(EvalCase.model_fields)}."
     if error["type"] == "literal_error":
         return f"'{error.get('input')}' ken ik niet. Kies ouder, professional of jongere."
-    return _translate(error)[1]
+    return translate(error)[1]
 
 
 def run_eval(assistant: Assistant, cases: list[EvalCase]) -> dict[str, Any]:

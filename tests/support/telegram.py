@@ -471,7 +471,7 @@ class BotRunner:
     """
 
     def __init__(self, instance: Any, timeout: float = 20.0, **build: Any) -> None:
-        from assistent.bot import build_application
+        from assistent.telegram.app import build_application
 
         self.app = build_application(instance, **build)
         self.error: BaseException | None = None
@@ -480,7 +480,7 @@ class BotRunner:
         self._thread = threading.Thread(target=self._run, name="bot", daemon=True)
 
     def _run(self) -> None:
-        from assistent.bot import run_application
+        from assistent.telegram.app import run_application
 
         self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self._loop)

@@ -651,7 +651,7 @@ def write_report(
     now: datetime | None = None,
 ) -> ReportResult:
     """Build the report for a period and write it as one HTML file."""
-    from assistent.kb_write import write_atomic
+    from assistent.kennisbank.write import write_atomic
 
     data, found = load_data(settings, start, end)
     gemeenten = [g for g in data.gemeenten if g != UNKNOWN]

@@ -12,7 +12,7 @@ Runs on every message before retrieval. Two parts:
   a crisis the rules missed, need a clear margin over the contrast sentences, and are ignored
   when a contrast rule explains the alarming words. If the embedder fails, the rules decide.
 
-No I/O here: the example sentences come from :mod:`assistent.crisislijnen`.
+No I/O here: the example sentences come from :mod:`assistent.safety.lines`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from assistent.crisislijnen import CrisisExamples
     from assistent.embed import Embedder
+    from assistent.safety.lines import CrisisExamples
 
 log = logging.getLogger(__name__)
 
@@ -1230,7 +1230,7 @@ class SafetyChecker:
             if self._matrix is None:
                 examples = self._examples
                 if examples is None:
-                    from assistent.crisislijnen import load_crisis_voorbeelden
+                    from assistent.safety.lines import load_crisis_voorbeelden
 
                     examples = self._examples = load_crisis_voorbeelden()
                 sentences: list[str] = []

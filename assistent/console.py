@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistent.conversation import ROLES, Conversation, Session
+from assistent.instance import Instance
 from assistent.kennisbank import same_name
 from assistent.render import (
     HELP,
@@ -17,7 +18,6 @@ from assistent.render import (
     profile_summary,
     render_console,
 )
-from assistent.service import Instance
 
 USER = "console"
 CHAT_HELP = HELP + "\n• /meer: meer plekken bij je laatste vraag.\n• /stop: stoppen (of Ctrl-D)."

@@ -55,6 +55,7 @@ from telegram.request import BaseRequest
 
 from assistent.conversation import ROLES, Conversation, Reply, Session
 from assistent.errors import AssistentError, KennisbankError
+from assistent.instance import Instance
 from assistent.render import (
     ALLEEN_TEKST,
     BEDANKT_GOED,
@@ -77,8 +78,7 @@ from assistent.render import (
     render_telegram,
     split_message,
 )
-from assistent.search import Profile
-from assistent.service import Instance
+from assistent.retrieval.search import Profile
 
 log = logging.getLogger(__name__)
 

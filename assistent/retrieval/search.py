@@ -13,9 +13,10 @@ import numpy as np
 import Stemmer
 
 from assistent.embed import Embedder
-from assistent.index import KIND_QUESTION, LoadedIndex
 from assistent.kennisbank import Voorziening, gemeenten_of, months_before, same_name
+from assistent.kennisbank.vocabulary import FALLBACK_SOORT, HIDDEN_SOORTEN
 from assistent.profile import Profile
+from assistent.retrieval.index import KIND_QUESTION, LoadedIndex
 
 Fusion = Literal["gewogen", "rrf"]
 
@@ -25,11 +26,6 @@ ROL_DOELGROEP: dict[str, set[str]] = {
     "jongere": {"jongeren", "kinderen"},
 }
 
-# Never offered as an ordinary search result: the national crisis lines (112, Veilig Thuis,
-# 113, De Kindertelefoon) reach people through the safety check, which shows them first and
-# with the right words. Listing "113 Zelfmoordpreventie" under a question about screen time
-# would frighten people and cheapen the lines.
-HIDDEN_SOORTEN = {"noodnummer", "hulplijn"}
 
 # Calibrated on tests/eval (see docs/metingen.md): below this best cosine the assistant says it
 # found nothing specific and offers the CJG. Per backend, because cosine ranges differ per model.
@@ -168,7 +164,7 @@ class Searcher:
         return [
             e
             for e in self.entries
-            if e.soort == "cjg" and (gemeente is None or same_name(e.gemeente, gemeente))
+            if e.soort == FALLBACK_SOORT and (gemeente is None or same_name(e.gemeente, gemeente))
         ]
 
     # --- ranking ---

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from assistent.answer import Assistant
 from assistent.config import Settings
-from assistent.crisislijnen import CrisisExamples, load_crisis_voorbeelden
 from assistent.embed import CachedEmbedder, Embedder, make_embedder
-from assistent.index import (
+from assistent.kennisbank import load_kennisbank
+from assistent.retrieval.index import (
     KIND_QUESTION,
     BuildReport,
     EmbeddingCache,
@@ -29,9 +29,9 @@ from assistent.index import (
     ensure_index,
     load_index,
 )
-from assistent.kennisbank import load_kennisbank
-from assistent.safety import CATEGORIES, SafetyChecker
-from assistent.search import Searcher
+from assistent.retrieval.search import Searcher
+from assistent.safety.detector import CATEGORIES, SafetyChecker
+from assistent.safety.lines import CrisisExamples, load_crisis_voorbeelden
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Crisis lines and curated crisis/contrast sentences, loaded from the package data.
 
-All I/O of the safety layer lives here; :mod:`assistent.safety` only receives the loaded
+All I/O of the safety layer lives here; :mod:`assistent.safety.detector` only receives the loaded
 objects. Both files ship inside the package (``assistent/data``) and are read with
 :mod:`importlib.resources`, so they work from a wheel and from a source checkout.
 """
@@ -15,7 +15,7 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from assistent.safety import CATEGORIES
+from assistent.safety.detector import CATEGORIES
 
 CRISISLIJNEN_FILE = "crisislijnen.yaml"
 VOORBEELDEN_FILE = "crisis_voorbeelden.yaml"

@@ -37,7 +37,15 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from assistent.errors import AssistentError, Problem
-from assistent.kb_write import (
+from assistent.kennisbank import (
+    KNOWN_SOORTEN,
+    Voorziening,
+    load_kennisbank,
+    parse_file,
+    same_name,
+)
+from assistent.kennisbank.messages import translate
+from assistent.kennisbank.write import (
     CONTACT_ORDER,
     file_fingerprint,
     folder_for,
@@ -45,14 +53,6 @@ from assistent.kb_write import (
     target_path,
     write_atomic,
     write_bytes_atomic,
-)
-from assistent.kennisbank import (
-    KNOWN_SOORTEN,
-    Voorziening,
-    _translate,
-    load_kennisbank,
-    parse_file,
-    same_name,
 )
 
 Kind = Literal["text", "list", "int", "date", "bool"]
@@ -395,7 +395,7 @@ def validate_row(values: dict[str, str]) -> tuple[Voorziening | None, list[tuple
             column = _error_columns(tuple(error["loc"]))
             if column == "landelijk" and problems:
                 continue
-            _, message = _translate(error)
+            _, message = translate(error)
             if column == "beschrijving" and error["type"] in ("missing", "string_too_short"):
                 message = "is leeg: schrijf in een paar zinnen wat de voorziening doet."
             elif error["type"] == "missing":

@@ -1,0 +1,20 @@
+"""The soort vocabulary (known, fallback, hidden, after-crisis, HSDS keywords) as data."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import yaml
+
+_DATA = yaml.safe_load(
+    resources.files("assistent").joinpath("data", "soorten.yaml").read_text(encoding="utf-8")
+)
+
+KNOWN_SOORTEN: tuple[str, ...] = tuple(_DATA["bekend"])
+FALLBACK_SOORT: str = _DATA["vangnet"]
+HIDDEN_SOORTEN: frozenset[str] = frozenset(_DATA["verborgen"])
+CRISIS_FOLLOW_UP_SOORTEN: frozenset[str] = frozenset(_DATA["na_crisis"])
+HSDS_DEFAULT_SOORT: str = _DATA["hsds_onbekend"]
+HSDS_SOORT_KEYWORDS: tuple[tuple[str, str], ...] = tuple(
+    (str(word), str(soort)) for word, soort in _DATA["hsds_trefwoorden"]
+)
