@@ -30,7 +30,8 @@ from assistent.retrieval.index import (
     load_index,
 )
 from assistent.retrieval.search import Searcher
-from assistent.safety.detector import CATEGORIES, SafetyChecker
+from assistent.safety.categories import CATEGORIES
+from assistent.safety.detector import SafetyChecker
 from assistent.safety.lines import CrisisExamples, load_crisis_voorbeelden
 
 log = logging.getLogger(__name__)

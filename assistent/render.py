@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from assistent.answer import Answer, Result
 from assistent.conversation import Reply
 from assistent.profile import Profile
+from assistent.safety.categories import LINE_IDS
 from assistent.safety.lines import CrisisLijn, Crisislijnen
 
 TELEGRAM_LIMIT = 4096
@@ -140,7 +141,7 @@ def crisis_block(answer: Answer, fmt: Callable[[CrisisLijn], list[str]], esc: Ca
     for line in lines:
         text += ["• " + s for s in fmt(line)]
     mentions_112 = main is not None and "112" in main.boodschap
-    if not mentions_112 and not any(line.id == "alarmnummer-112" for line in lines):
+    if not mentions_112 and not any(line.id == LINE_IDS["112"] for line in lines):
         text.append(esc("Is er nu direct gevaar? Bel 112."))
     text.append(esc(AUTOMATISCH))
     return "\n".join(text)

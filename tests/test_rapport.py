@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistent.beheer.rapport import CRISIS_LABELS, collect, frequent_words, write_report
+from assistent.beheer.rapport import collect, frequent_words, write_report
 from assistent.cli import app
 from assistent.config import Settings
+from assistent.safety.categories import LABELS as CATEGORY_LABELS
 from assistent.store import Store
 
 SECRET = "Mijn buurman <b>Jan</b> drinkt & mijn dochter is bang"
@@ -121,7 +122,7 @@ def test_filled_database_gives_charts_and_numbers(tmp_path: Path) -> None:
     assert (data.goed, data.slecht) == (counts["goed"], counts["slecht"])
     assert sum(data.crisis.values()) == counts["crisis"]
     assert f"{counts['vragen']}</span>" in document
-    assert CRISIS_LABELS["veilig-thuis"] in document
+    assert CATEGORY_LABELS["veilig-thuis"] in document
     assert "Noord" in document and "Zuid" in document and "wijk niet opgegeven" in document
     assert sum(answered + abstained for _, answered, abstained in data.per_week) == data.vragen
     assert len(data.per_week) == 6  # 1 Oct (a Thursday) .. 5 Nov: ISO weeks 40 to 45

@@ -20,6 +20,7 @@ import yaml
 
 import assistent.safety.detector as safety_module
 from assistent.beheer.evaluation import EvalCase, load_cases
+from assistent.safety.categories import LINE_IDS
 from assistent.safety.detector import (
     CATEGORIES,
     SafetyChecker,
@@ -28,7 +29,6 @@ from assistent.safety.detector import (
     normalize_text,
 )
 from assistent.safety.lines import (
-    LIJN_IDS,
     CrisisExamples,
     load_crisis_voorbeelden,
     load_crisislijnen,
@@ -416,7 +416,7 @@ def test_crisislijnen_are_complete_and_checked() -> None:
     assert lijnen.gecontroleerd_door.strip()
     assert re.search(r"\d", lijnen.volgende_controle), "hoe vaak wordt er gecontroleerd?"
     for category, lijn in lijnen.lijnen.items():
-        assert lijn.id == LIJN_IDS[category]
+        assert lijn.id == LINE_IDS[category]
         assert lijn.telefoon, f"{category} heeft geen telefoonnummer"
         assert lijn.naam and lijn.boodschap
         for url in (lijn.chat, lijn.website):

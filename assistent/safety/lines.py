@@ -15,18 +15,10 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from assistent.safety.detector import CATEGORIES
+from assistent.safety.categories import CATEGORIES, LINE_IDS
 
 CRISISLIJNEN_FILE = "crisislijnen.yaml"
 VOORBEELDEN_FILE = "crisis_voorbeelden.yaml"
-
-# The ids of the same lines in kennisbank/landelijk/, per category.
-LIJN_IDS: dict[str, str] = {
-    "112": "alarmnummer-112",
-    "113": "113-zelfmoordpreventie",
-    "veilig-thuis": "veilig-thuis",
-    "kindertelefoon": "kindertelefoon",
-}
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]*[0-9]$")
 
@@ -78,13 +70,9 @@ class Crisislijnen(BaseModel):
                 f"crisislijnen moet precies deze categorieën hebben: {', '.join(CATEGORIES)}"
             )
         for category, lijn in self.lijnen.items():
-            if lijn.id != LIJN_IDS[category]:
-                raise ValueError(f"lijn {category!r} moet id {LIJN_IDS[category]!r} hebben")
+            if lijn.id != LINE_IDS[category]:
+                raise ValueError(f"lijn {category!r} moet id {LINE_IDS[category]!r} hebben")
         return self
-
-    def voor(self, categories: tuple[str, ...]) -> list[CrisisLijn]:
-        """The lines to show for these categories, in the given order."""
-        return [self.lijnen[c] for c in categories if c in self.lijnen]
 
 
 class CrisisExamples(BaseModel):
