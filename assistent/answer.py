@@ -17,6 +17,7 @@ from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN
 from assistent.retrieval.search import Match, Profile, Searcher
 from assistent.safety.detector import EMBED_MAX_CHARS, SafetyChecker, SafetySignal
 from assistent.safety.lines import CrisisLijn, load_crisislijnen
+from assistent.texts import FALLBACK_REASON
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,6 @@ SAFETY_CHARS = 20_000
 
 # After a crisis reply at most two local follow-ups (the soorten in data/soorten.yaml).
 CRISIS_FOLLOW_UP_MAX = 2
-FALLBACK_REASON = "Hier kun je met elke vraag over opvoeden en opgroeien terecht."
 
 Notice = Literal["leeg", "geen-tekst", "te-lang", "andere-taal"]
 

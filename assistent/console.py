@@ -7,20 +7,17 @@ from collections.abc import Callable
 from assistent.conversation import ROLES, Conversation, Session
 from assistent.instance import Instance
 from assistent.kennisbank import same_name
-from assistent.render import (
-    HELP,
+from assistent.render import hulp_text, profile_summary, render_console
+from assistent.texts import (
+    CHAT_HELP,
     NIETS_MEER,
     ONBEKEND_COMMANDO,
     PRIVACY,
     VERGETEN,
     WELKOM,
-    hulp_text,
-    profile_summary,
-    render_console,
 )
 
 USER = "console"
-CHAT_HELP = HELP + "\n• /meer: meer plekken bij je laatste vraag.\n• /stop: stoppen (of Ctrl-D)."
 
 
 def _ask(prompt: str, read: Callable[[str], str]) -> str:

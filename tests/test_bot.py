@@ -22,9 +22,14 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter
 from telegram.request import BaseRequest, RequestData
 
+from assistent import texts as T
 from assistent.config import Settings
 from assistent.instance import Instance
-from assistent.render import (
+from assistent.retrieval.search import Profile
+from assistent.store import Store
+from assistent.telegram import app as botmod
+from assistent.telegram.app import build_application
+from assistent.texts import (
     BEDANKT_GOED,
     BEDANKT_SLECHT,
     FOUT,
@@ -36,10 +41,6 @@ from assistent.render import (
     OUDE_KNOP,
     VERGETEN,
 )
-from assistent.retrieval.search import Profile
-from assistent.store import Store
-from assistent.telegram import app as botmod
-from assistent.telegram.app import build_application
 
 TOKEN = "123456:TEST-token_abc"
 USER = 4242
@@ -245,7 +246,7 @@ def test_profile_keyboards_with_skips_are_stored(instance: Instance) -> None:
         calls = await h.press("p:start")
         step = sent(calls, "editMessageText")[0]
         # one gemeente in the demo kennisbank: the first question is the wijk
-        assert step["text"] == botmod.VRAAG_WIJK
+        assert step["text"] == T.VRAAG_WIJK
         assert callback_data(step) == ["p:w:0", "p:w:1", "p:w:2", "p:w:-"]
         assert [b["text"] for row in step["reply_markup"]["inline_keyboard"] for b in row] == [
             "Centrum",
@@ -254,11 +255,11 @@ def test_profile_keyboards_with_skips_are_stored(instance: Instance) -> None:
             "Overslaan",
         ]
         step = sent(await h.press("p:w:1"), "editMessageText")[0]
-        assert step["text"] == botmod.VRAAG_LEEFTIJD
+        assert step["text"] == T.VRAAG_LEEFTIJD
         ages = callback_data(step)
         assert ages == [f"p:l:{n}" for n in range(19)] + ["p:l:-"]
         step = sent(await h.press("p:l:-"), "editMessageText")[0]  # skip the age
-        assert step["text"] == botmod.VRAAG_ROL
+        assert step["text"] == T.VRAAG_ROL
         assert callback_data(step) == ["p:r:ouder", "p:r:professional", "p:r:jongere", "p:r:-"]
         done = sent(await h.press("p:r:ouder"), "editMessageText")[0]
         assert "wijk Noord, ouder of verzorger" in done["text"]
@@ -291,7 +292,7 @@ def test_profile_asks_gemeente_when_instance_serves_several(
 
     async def scenario(h: Harness) -> None:
         step = sent(await h.press("p:start"), "editMessageText")[0]
-        assert step["text"] == botmod.VRAAG_GEMEENTE
+        assert step["text"] == T.VRAAG_GEMEENTE
         assert callback_data(step) == ["p:g:0", "p:g:1", "p:g:-"]  # Anderstad, Voorbeeldstad
         step = sent(await h.press("p:g:0"), "editMessageText")[0]
         assert callback_data(step) == ["p:w:0", "p:w:-"]  # only Anderstad's wijk
@@ -455,7 +456,7 @@ def test_edited_message_gets_friendly_reply(instance: Instance) -> None:
     async def scenario(h: Harness) -> None:
         message = h.message(USER, text="mijn kind pest", edit_date=int(time.time()))
         calls = await h.update({"edited_message": message})
-        assert texts(calls) == [botmod.BEWERKT]
+        assert texts(calls) == [T.BEWERKT]
 
     play(instance, scenario)
 
@@ -582,7 +583,7 @@ def test_admin_herlaad_swaps_in_a_valid_kennisbank(
         )
         calls = await h.text("/herlaad", user=ADMIN)
         busy, done = texts(calls)
-        assert busy == botmod.HERLAAD_BEZIG
+        assert busy == T.HERLAAD_BEZIG
         assert done.startswith("Klaar.") and "voorzieningen" in done
         assert instance.assistant is not old
         (answer,) = sent(await h.text("trampoline springen trampolinespringen"))

@@ -20,11 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from assistent import texts
 from assistent.config import Settings
 from assistent.instance import Instance
-from assistent.render import ALLEEN_TEKST, BEDANKT_GOED, VERGETEN
 from assistent.store import Store
 from assistent.telegram import app as botmod
+from assistent.texts import ALLEEN_TEKST, BEDANKT_GOED, VERGETEN
 from tests.support.telegram import TOKEN, BotMessage, BotRunner, FakeTelegram
 
 pytestmark = pytest.mark.model  # the real embedder: `pytest -m "not model"` skips this file
@@ -82,10 +83,10 @@ def test_conversation_over_real_http_survives_errors_and_restart(
         assert "opvoedassistent" in welcome.text and welcome.parse_mode == "HTML"
         fake.press(USER, offer, offer.button("Ja")["callback_data"])
         wait_edit(fake, offer, 1)
-        assert offer.text == botmod.VRAAG_WIJK
+        assert offer.text == texts.VRAAG_WIJK
         fake.press(USER, offer, offer.button("Noord")["callback_data"])
         wait_edit(fake, offer, 2)
-        assert offer.text == botmod.VRAAG_LEEFTIJD
+        assert offer.text == texts.VRAAG_LEEFTIJD
         fake.press(USER, offer, offer.button("4")["callback_data"])
         wait_edit(fake, offer, 3)
         fake.press(USER, offer, offer.button("Ouder")["callback_data"])

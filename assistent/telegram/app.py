@@ -57,21 +57,6 @@ from assistent.conversation import ROLES, Conversation, Reply, Session
 from assistent.errors import AssistentError, KennisbankError
 from assistent.instance import Instance
 from assistent.render import (
-    ALLEEN_TEKST,
-    BEDANKT_GOED,
-    BEDANKT_SLECHT,
-    FOUT,
-    GROEP,
-    HELP,
-    IETS_ANDERS,
-    NIETS_MEER,
-    ONBEKEND_COMMANDO,
-    OUDE_KNOP,
-    PRIVACY,
-    PRIVACY_OPT_IN,
-    ROL_LABELS,
-    VERGETEN,
-    WELKOM,
     hulp_text,
     link_buttons,
     profile_summary,
@@ -79,75 +64,51 @@ from assistent.render import (
     split_message,
 )
 from assistent.retrieval.search import Profile
+from assistent.texts import (
+    ALLEEN_TEKST,
+    BEDANKT_GOED,
+    BEDANKT_SLECHT,
+    BEWERKT,
+    COMMANDS,
+    FOUT,
+    GROEP,
+    HELP,
+    HERLAAD_BEZIG,
+    HERLAAD_KLAAR,
+    HERLAAD_MISLUKT,
+    HERLAAD_OOK_NOG,
+    IETS_ANDERS,
+    KNOP_ANDERS,
+    KNOP_GOED,
+    KNOP_HULP,
+    KNOP_JA,
+    KNOP_MEER,
+    KNOP_NEE,
+    KNOP_OVERSLAAN,
+    KNOP_SLECHT,
+    MEDIA_DEFAULT,
+    MEDIA_NAMES,
+    NIETS_MEER,
+    ONBEKEND_COMMANDO,
+    OUDE_KNOP,
+    PRIVACY,
+    PRIVACY_OPT_IN,
+    PROFIEL_AANBOD,
+    PROFIEL_HUIDIG,
+    PROFIEL_KLAAR,
+    PROFIEL_NU_NIET,
+    ROL_LABELS,
+    STATS,
+    VERGETEN,
+    VRAAG_GEMEENTE,
+    VRAAG_LEEFTIJD,
+    VRAAG_ROL,
+    VRAAG_WIJK,
+    WELKOM,
+)
 
 log = logging.getLogger(__name__)
 
-# --- Telegram-only texts (B1, warm, short) --------------------------------------------------
-PROFIEL_AANBOD = (
-    "Wil je eerst iets over jezelf vertellen? Dan passen mijn tips beter. "
-    "Het hoeft niet: elke vraag kun je overslaan."
-)
-PROFIEL_NU_NIET = "Prima! Typ gewoon je vraag. Je profiel invullen kan later met /profiel."
-PROFIEL_HUIDIG = "Je profiel nu: {profiel}."
-VRAAG_GEMEENTE = "In welke gemeente woon je?"
-VRAAG_WIJK = "In welke wijk woon je?"
-VRAAG_LEEFTIJD = "Hoe oud is je kind? Kies het aantal jaren (0 = jonger dan 1 jaar)."
-VRAAG_ROL = "Wie ben jij?"
-PROFIEL_KLAAR = (
-    "Dank je! Dit weet ik nu: {profiel}.\nTyp je vraag maar. Aanpassen kan altijd met /profiel."
-)
-BEWERKT = (
-    "Je hebt een bericht aangepast. Ik lees alleen nieuwe berichten. Stuur je vraag gerust opnieuw."
-)
-KNOP_JA = "Ja, graag"
-KNOP_NEE = "Nu niet"
-KNOP_OVERSLAAN = "Overslaan"
-KNOP_MEER = "Meer plekken"
-KNOP_GOED = "👍"
-KNOP_SLECHT = "👎"
-KNOP_ANDERS = "Iets anders vragen"
-KNOP_HULP = "🆘 Hulp nu"
-COMMANDS = (
-    ("profiel", "Vertel iets over jezelf, dan passen de tips beter"),
-    ("hulp", "Alle hulplijnen, voor als het niet veilig is"),
-    ("privacy", "Wat ik wel en niet bewaar"),
-    ("vergeet", "Wis alles wat ik over jou weet"),
-    ("help", "Zo werk ik"),
-)
-# admin (operator) texts
-HERLAAD_BEZIG = "Ik laad de kennisbank opnieuw en bouw de index. Even geduld…"
-HERLAAD_KLAAR = (
-    "Klaar. De nieuwe kennisbank is actief: {entries} voorzieningen, {vectors} vectoren, "
-    "{embedded} nieuw ingebed, in {seconds:.1f} s."
-)
-HERLAAD_MISLUKT = "Herladen is niet gelukt. De oude kennisbank blijft gewoon werken.\n\n{reden}"
-HERLAAD_OOK_NOG = "Ik was al aan het herladen. Wacht even tot dat klaar is."
-STATS = (
-    "Anonieme tellingen (laatste {dagen} dagen):\n"
-    "• Vragen: {vragen}, waarvan zonder passende plek: {geen_match}\n"
-    "• Doorverwezen naar een hulplijn: {crisis}{per_crisis}\n"
-    "• 👍 {duim_omhoog} · 👎 {duim_omlaag}\n"
-    "• Opgeslagen profielen: {profielen}"
-)
-# what {wat} in ALLEEN_TEKST becomes, per kind of message
-MEDIA_NAMES = {
-    "voice": "spraakberichten",
-    "audio": "geluidsbestanden",
-    "photo": "foto's",
-    "sticker": "stickers",
-    "animation": "GIF's",
-    "document": "bestanden",
-    "location": "locaties",
-    "venue": "locaties",
-    "video": "video's",
-    "video_note": "videoberichtjes",
-    "contact": "contactkaartjes",
-    "poll": "peilingen",
-    "dice": "dobbelstenen",
-    "game": "spelletjes",
-    "story": "verhalen",
-}
-MEDIA_DEFAULT = "dit soort berichten"
 
 # --- keys and callback data ------------------------------------------------------------------
 INSTANCE = "instance"
