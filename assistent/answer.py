@@ -16,7 +16,7 @@ from assistent.kennisbank import Voorziening
 from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN
 from assistent.retrieval.search import Match, Profile, Searcher
 from assistent.safety.detector import EMBED_MAX_CHARS, SafetyChecker, SafetySignal
-from assistent.safety.lines import CrisisLijn, load_crisislijnen
+from assistent.safety.lines import CrisisLijn, Crisislijnen
 from assistent.texts import FALLBACK_REASON
 
 log = logging.getLogger(__name__)
@@ -131,11 +131,26 @@ def _join(items: list[str]) -> str:
 class Assistant:
     """The whole question → answer pipeline for one instance."""
 
-    def __init__(self, searcher: Searcher, safety: SafetyChecker, max_results: int = 9) -> None:
+    def __init__(
+        self,
+        searcher: Searcher,
+        safety: SafetyChecker,
+        lines: Crisislijnen,
+        max_results: int = 9,
+    ) -> None:
         self.searcher = searcher
         self.safety = safety
+        self.lines = lines
         self.max_results = max_results
-        self.lines = load_crisislijnen()
+
+    @property
+    def entries(self) -> list[Voorziening]:
+        """The voorzieningen this assistant answers from."""
+        return self.searcher.entries
+
+    def gemeente_for(self, profile: Profile) -> str | None:
+        """The gemeente a profile is served by."""
+        return self.searcher.gemeente_for(profile)
 
     def answer(self, text: str, profile: Profile | None = None) -> Answer:
         """Answer one message. Never raises for odd input."""

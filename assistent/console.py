@@ -58,7 +58,7 @@ def run_chat(
     instance: Instance, say: Callable[[str], None], read: Callable[[str], str] = input
 ) -> None:
     """Read questions until /stop or end of input; answer each like the bot does."""
-    conversation = Conversation(instance.assistant, store=None, page_size=instance.settings.top_k)
+    conversation = Conversation(instance.current, store=None, page_size=instance.settings.top_k)
     session = conversation.load_session(USER)
     say(WELKOM.replace("/hulp", "/hulp (of typ: hulp nu)"))
     while True:
@@ -88,8 +88,6 @@ def run_chat(
         elif command.startswith("/"):
             say(ONBEKEND_COMMANDO)
         else:
-            # the dialogue core uses whatever assistant is current (a reload swaps it)
-            conversation.assistant = instance.assistant
             reply = conversation.ask(USER, session, text)
             say(render_console(reply))
             if reply.has_more:

@@ -8,6 +8,7 @@ anonymous counts. Formatting lives in ``render``; Telegram wiring in ``bot``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from assistent.answer import Answer, Assistant, Result
@@ -17,9 +18,7 @@ from assistent.store import Event, Store
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AGE_CHOICES", "ROLES", "Conversation", "Reply", "Session"]
-
-AGE_CHOICES = tuple(range(0, 19))
+__all__ = ["ROLES", "Conversation", "Reply", "Session"]
 
 
 @dataclass
@@ -45,21 +44,31 @@ class Reply:
 class Conversation:
     """Dialogue logic: questions, paging, feedback, profile and forgetting."""
 
-    def __init__(self, assistant: Assistant, store: Store | None = None, page_size: int = 3):
-        self.assistant = assistant
+    def __init__(
+        self,
+        current: Callable[[], Assistant],
+        store: Store | None = None,
+        page_size: int = 3,
+    ) -> None:
+        self._current = current
         self.store = store
         self.page_size = page_size
+
+    @property
+    def assistant(self) -> Assistant:
+        """The assistant that serves now (after a reload, the new one)."""
+        return self._current()
 
     # --- profile ---
     @property
     def gemeenten(self) -> list[str]:
         """The gemeenten this instance serves."""
-        return gemeenten_of(self.assistant.searcher.entries)
+        return gemeenten_of(self.assistant.entries)
 
     def wijken(self, profile: Profile) -> list[str]:
         """Wijken to choose from for the profile's gemeente."""
-        searcher = self.assistant.searcher
-        return wijken_of(searcher.entries, searcher.gemeente_for(profile))
+        assistant = self.assistant
+        return wijken_of(assistant.entries, assistant.gemeente_for(profile))
 
     def load_session(self, user_id: int | str) -> Session:
         """A session with the stored profile, if any."""
@@ -121,7 +130,7 @@ class Conversation:
         self.store.record(
             Event(
                 kind="feedback",
-                gemeente=self.assistant.searcher.gemeente_for(session.profile),
+                gemeente=self.assistant.gemeente_for(session.profile),
                 wijk=session.profile.wijk,
                 soort=soort,
                 feedback="goed" if good else "slecht",
@@ -133,7 +142,7 @@ class Conversation:
     def _count(self, user_id: int | str, session: Session, answer: Answer, text: str) -> None:
         if self.store is None:
             return
-        gemeente = self.assistant.searcher.gemeente_for(session.profile)
+        gemeente = self.assistant.gemeente_for(session.profile)
         try:
             if answer.crisis:
                 self.store.record(

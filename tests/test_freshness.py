@@ -83,7 +83,7 @@ def test_expired_entry_is_hidden_only_when_the_setting_is_on(
             embedder,
             hide_expired=settings.hide_expired,
             max_age_months=settings.max_age_months,
-            today=date(2026, 11, 23),
+            today=lambda: date(2026, 11, 23),
         )
 
     shown = searcher(hide=False)

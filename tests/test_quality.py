@@ -21,7 +21,7 @@ EVAL = ROOT / "tests" / "eval"
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory: pytest.TempPathFactory) -> Instance:
     tmp = tmp_path_factory.mktemp("quality")
-    return Instance(Settings(kennisbank=ROOT / "kennisbank", index_dir=tmp / "index"))
+    return Instance.open(Settings(kennisbank=ROOT / "kennisbank", index_dir=tmp / "index"))
 
 
 def test_retrieval_hit_at_3_floor(instance: Instance) -> None:
@@ -77,7 +77,7 @@ def test_eval_on_a_copy_with_one_entry_removed_still_runs(
     (kb / "voorbeeldstad" / "home-start-voorbeeldstad.md").unlink()
     # reuse the embedding cache: only the changed kennisbank is re-indexed, nothing re-embedded
     shutil.copytree(instance.settings.index_dir / "cache", tmp_path / "index" / "cache")
-    other = Instance(
+    other = Instance.open(
         Settings(kennisbank=kb, index_dir=tmp_path / "index"), embedder=instance.embedder.inner
     )
     report = run_eval(other.assistant, load_cases(EVAL / "voorbeeldstad.yaml"))

@@ -81,8 +81,8 @@ def test_hide_expired_only_when_enabled(tmp_path: Path) -> None:
     embedder = FakeEmbedder()
     index = ensure_index(load_kennisbank(MINI), embedder, tmp_path / "index")
     today = date(2026, 11, 23)
-    shown = Searcher(index, embedder, min_score=0.2, today=today)
-    hidden = Searcher(index, embedder, min_score=0.2, hide_expired=True, today=today)
+    shown = Searcher(index, embedder, min_score=0.2, today=lambda: today)
+    hidden = Searcher(index, embedder, min_score=0.2, hide_expired=True, today=lambda: today)
     question = "mijn puber luistert niet"
     assert "pubercursus" in [m.entry.id for m in shown.search(question).matches]
     assert "pubercursus" not in [m.entry.id for m in hidden.search(question).matches]
@@ -93,3 +93,16 @@ def test_reason_names_matched_topics(searcher: Searcher) -> None:
     top = match.matches[0]
     assert top.entry.id == "pubercursus"
     assert "ruzie" in top.topics
+
+
+def test_expiry_follows_the_calendar_not_the_load_day(tmp_path: Path) -> None:
+    # A bot runs for months: an entry that expires while it runs must be hidden from that day
+    # on, without a reload (the date used to be frozen when the index loaded).
+    embedder = FakeEmbedder()
+    index = ensure_index(load_kennisbank(MINI), embedder, tmp_path / "index")
+    day = [date(2026, 1, 1)]
+    searcher = Searcher(index, embedder, min_score=0.2, hide_expired=True, today=lambda: day[0])
+    question = "mijn puber luistert niet"
+    assert "pubercursus" in [m.entry.id for m in searcher.search(question).matches]
+    day[0] = date(2028, 1, 1)
+    assert "pubercursus" not in [m.entry.id for m in searcher.search(question).matches]

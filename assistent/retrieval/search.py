@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -89,7 +90,7 @@ class Searcher:
         default_gemeente: str | None = None,
         hide_expired: bool = False,
         max_age_months: int = 12,
-        today: date | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -114,16 +115,11 @@ class Searcher:
         ]
         self._bm25.index(self._tokenize(corpus), show_progress=False)
         self._topic_stems = [{t: set(self._stems(t)) for t in e.onderwerpen} for e in self.entries]
-        limit = months_before(today or date.today(), max_age_months)
-        self._expired = np.array(
-            [
-                hide_expired
-                and e.laatst_gecontroleerd is not None
-                and e.laatst_gecontroleerd < limit
-                for e in self.entries
-            ],
-            bool,
-        )
+        # Whether an entry is expired depends on the day of the question, not of the load.
+        self._today = today
+        self.hide_expired = hide_expired
+        self.max_age_months = max_age_months
+        self._checked = [e.laatst_gecontroleerd for e in self.entries]
 
     # --- text helpers ---
     def _tokenize(self, texts: list[str], return_ids: bool = True) -> Any:
@@ -150,13 +146,21 @@ class Searcher:
     def allowed(self, profile: Profile) -> np.ndarray:
         """Boolean mask of entries that pass the profile filters."""
         gemeente = self.gemeente_for(profile)
+        expired = self.expired()
         return np.array(
             [
-                not self._expired[i] and passes_filters(e, profile, gemeente)
+                not expired[i] and passes_filters(e, profile, gemeente)
                 for i, e in enumerate(self.entries)
             ],
             bool,
         )
+
+    def expired(self) -> np.ndarray:
+        """Boolean mask of entries hidden today because their check is too old."""
+        if not self.hide_expired:
+            return np.zeros(len(self.entries), bool)
+        limit = months_before(self._today(), self.max_age_months)
+        return np.array([d is not None and d < limit for d in self._checked], bool)
 
     def fallback(self, profile: Profile) -> list[Voorziening]:
         """The warm fallback: the CJG of the user's gemeente (all CJGs when none is known)."""
