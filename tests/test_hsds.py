@@ -16,9 +16,9 @@ from assistent.beheer.hsds import (
     SERVICE_STATUS,
     export_hsds,
     hsds_id,
-    plan_hsds_import,
 )
-from assistent.beheer.spreadsheet import InputFileError, apply_plan
+from assistent.beheer.hsds_import import plan_hsds_import
+from assistent.beheer.plan import InputFileError, apply_plan
 from assistent.cli import app
 from assistent.kennisbank import load_kennisbank
 from tests.support import FIXTURES

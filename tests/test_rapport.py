@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistent.beheer.rapport import collect, frequent_words, write_report
+from assistent.beheer.rapport import collect, frequent_words
+from assistent.beheer.rapport_html import write_report
 from assistent.cli import app
 from assistent.config import Settings
 from assistent.safety.categories import LABELS as CATEGORY_LABELS

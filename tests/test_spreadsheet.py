@@ -10,18 +10,16 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from assistent.beheer.plan import InputFileError, apply_plan, describe_plan
 from assistent.beheer.spreadsheet import (
     COLUMNS,
     CONTROL,
     SHEET_DATA,
     SHEET_HELP,
     SHEET_MANIFEST,
-    InputFileError,
-    apply_plan,
-    describe_plan,
-    export_spreadsheet,
-    plan_import,
 )
+from assistent.beheer.spreadsheet_import import plan_import
+from assistent.beheer.spreadsheet_io import export_spreadsheet
 from assistent.cli import app
 from assistent.kennisbank import load_kennisbank, parse_file
 from assistent.kennisbank.write import render_entry, target_path

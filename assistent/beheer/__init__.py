@@ -1,0 +1,1 @@
+"""Beheer: spreadsheet and HSDS exchange, the municipality report and `assistent eval`."""

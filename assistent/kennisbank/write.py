@@ -2,22 +2,21 @@
 
 The output is stable and readable: the same entry always gives the same bytes, lists of short
 words are written on one line (``[ouders, jongeren]``), voorbeeldvragen one per line, and text is
-only quoted when YAML would otherwise read it differently. Files are written atomically (a
-temporary file in the same folder, then ``os.replace``), so a reader never sees half a file.
+only quoted when YAML would otherwise read it differently. Files are written atomically
+(:mod:`assistent.files`), so a reader never sees half a file.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import unicodedata
 from datetime import date
 from pathlib import Path
 
 import yaml
 
+from assistent.files import write_atomic
 from assistent.kennisbank import Voorziening
 
 # Field order of docs/kennisbank.md (and of the Voorziening model).
@@ -120,27 +119,6 @@ def render_entry(entry: Voorziening) -> str:
     lines.append("---")
     body = entry.beschrijving.replace("\r\n", "\n").strip()
     return "\n".join(lines) + "\n" + body + "\n"
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to ``path`` atomically: a temp file in the same folder, then ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write UTF-8 text (with ``\\n`` line ends) to ``path`` atomically."""
-    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def write_entry(root: Path, entry: Voorziening, path: Path | None = None) -> Path:

@@ -8,6 +8,7 @@ objects. Both files ship inside the package (``assistent/data``) and are read wi
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -118,3 +119,115 @@ def load_crisislijnen() -> Crisislijnen:
 def load_crisis_voorbeelden() -> CrisisExamples:
     """The curated crisis and contrast sentences from ``crisis_voorbeelden.yaml`` (read once)."""
     return CrisisExamples.model_validate(_read(VOORBEELDEN_FILE))
+
+
+# --- the labelled corpus the crisis classifier learns from ----------------------------------
+CORPUS_DIR = "crisis_corpus"
+SITUATIONS_FILE = "crisis_situaties.yaml"
+RULES_FILE = "crisis_regels.yaml"
+NONE = "geen"
+
+
+class Situation(BaseModel):
+    """One situation of the taxonomy: its category and reply level."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    niveau: str = "acuut"
+    omschrijving: str
+
+
+class Taxonomy(BaseModel):
+    """Per crisis category the situations it covers, and the groups of hard negatives."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    categorieen: dict[str, list[Situation]]
+    harde_negatieven: list[Situation]
+
+    @model_validator(mode="after")
+    def _check(self) -> Taxonomy:
+        if set(self.categorieen) != set(CATEGORIES):
+            raise ValueError(f"crisis_situaties moet precies deze categorieën hebben: {CATEGORIES}")
+        return self
+
+    def category_of(self) -> dict[str, str]:
+        """Situation id → category (or 'geen' for a hard negative group)."""
+        out = {s.id: c for c, sits in self.categorieen.items() for s in sits}
+        out.update({s.id: NONE for s in self.harde_negatieven})
+        return out
+
+
+@dataclass(frozen=True)
+class CorpusMessage:
+    """One labelled message of the corpus."""
+
+    tekst: str
+    situatie: str
+    register: str
+    categorie: str = NONE
+    bestand: str = ""
+
+
+class AcuteRule(BaseModel):
+    """A high-precision phrase that always means this category (no contrast word cancels it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    categorie: str
+    patroon: str
+    voorbeeld: str
+
+    @model_validator(mode="after")
+    def _check(self) -> AcuteRule:
+        if self.categorie not in CATEGORIES:
+            raise ValueError(f"onbekende categorie {self.categorie!r}")
+        if not re.search(self.patroon, self.voorbeeld):
+            raise ValueError(f"patroon {self.patroon!r} past niet op zijn voorbeeld")
+        return self
+
+
+class AcuteRules(BaseModel):
+    """The declarative acute-phrase layer and the words that ask for all help lines at once."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hulpwoorden: list[str]
+    regels: list[AcuteRule]
+
+
+@cache
+def load_taxonomy() -> Taxonomy:
+    """The situation taxonomy from ``crisis_situaties.yaml``."""
+    return Taxonomy.model_validate(_read(SITUATIONS_FILE))
+
+
+@cache
+def load_acute_rules() -> AcuteRules:
+    """The acute phrases and help words from ``crisis_regels.yaml``."""
+    return AcuteRules.model_validate(_read(RULES_FILE))
+
+
+def load_corpus() -> list[CorpusMessage]:
+    """Every labelled message in ``assistent/data/crisis_corpus/*.yaml``, with its category."""
+    category_of = load_taxonomy().category_of()
+    folder = resources.files("assistent").joinpath("data", CORPUS_DIR)
+    messages: list[CorpusMessage] = []
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not item.name.endswith(".yaml"):
+            continue
+        for row in yaml.safe_load(item.read_text(encoding="utf-8")) or []:
+            situation = str(row["situatie"])
+            if situation not in category_of:
+                raise ValueError(f"{item.name}: onbekende situatie {situation!r}")
+            messages.append(
+                CorpusMessage(
+                    tekst=str(row["tekst"]),
+                    situatie=situation,
+                    register=str(row["register"]),
+                    categorie=category_of[situation],
+                    bestand=item.name,
+                )
+            )
+    return messages

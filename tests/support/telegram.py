@@ -8,6 +8,8 @@ presses and wait (always with a timeout) for what the bot sent back. It can also
 once with a 429 or a 502, to prove the bot survives.
 
 Point the bot at it with ``base_url=fake.base_url`` (``ASSISTENT_TELEGRAM_BASE_URL``).
+:class:`BotRunner` runs the real bot against it in a thread. The in-process double (no HTTP at
+all) is ``telegram_inprocess.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from assistent.instance import Instance
+from assistent.telegram.app import build_application, run_application
 
 BOT_ID = 999_000_111
 BOT_USERNAME = "opvoed_test_bot"
@@ -470,9 +475,7 @@ class BotRunner:
     the way Ctrl-C would and re-raises anything the bot thread raised.
     """
 
-    def __init__(self, instance: Any, timeout: float = 20.0, **build: Any) -> None:
-        from assistent.telegram.app import build_application
-
+    def __init__(self, instance: Instance, timeout: float = 20.0, **build: Any) -> None:
         self.app = build_application(instance, **build)
         self.error: BaseException | None = None
         self.timeout = timeout
@@ -480,8 +483,6 @@ class BotRunner:
         self._thread = threading.Thread(target=self._run, name="bot", daemon=True)
 
     def _run(self) -> None:
-        from assistent.telegram.app import run_application
-
         self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self._loop)
         try:

@@ -1,0 +1,155 @@
+"""The import plan shared by the spreadsheet and HSDS imports: what changes, carried out, in Dutch.
+
+An import first works out a plan (nothing is written), shows it (``describe_plan``), and only
+then carries it out (``apply_plan``). A changed entry lists the fields that changed, named as
+the spreadsheet's columns (``naam``, ``telefoon``, ...), whichever format it came from. Problems
+with the input file are collected and raised together as one ``InputFileError``, so a CJG
+employee sees every row to fix at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from assistent.beheer.spreadsheet import DATA_COLUMNS, canonical, entry_cells
+from assistent.errors import AssistentError, Problem
+from assistent.files import write_atomic
+from assistent.kennisbank import Voorziening, parse_file
+from assistent.kennisbank.write import file_fingerprint, render_entry
+
+
+class InputFileError(AssistentError):
+    """An import file cannot be read or has errors; all problems are listed."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        errors = [p for p in self.problems if not p.warning]
+        lines = [f"De invoer heeft {len(errors)} fout(en):"]
+        return "\n".join(lines + [f"  - {p}" for p in errors])
+
+
+# --- the files on disk ---------------------------------------------------------------------------
+@dataclass
+class DiskEntry:
+    """One Markdown file in the kennisbank as it is now."""
+
+    path: Path
+    fingerprint: str
+    entry: Voorziening | None
+
+
+def scan_kennisbank(root: Path) -> dict[str, DiskEntry]:
+    """Every kennisbank file by id (file name), with its fingerprint; broken files included."""
+    found: dict[str, DiskEntry] = {}
+    if not Path(root).is_dir():
+        return found
+    for path in sorted(Path(root).rglob("*.md")):
+        if path.name.startswith(("_", ".")) or path.name.lower() == "readme.md":
+            continue
+        if path.stem in found:
+            continue
+        entry, _ = parse_file(path)
+        found[path.stem] = DiskEntry(path, file_fingerprint(path.read_bytes()), entry)
+    return found
+
+
+def same_entry(a: Voorziening | None, b: Voorziening | None) -> bool:
+    """Whether two entries say exactly the same (an unreadable file is never the same)."""
+    return a is not None and b is not None and a.model_dump() == b.model_dump()
+
+
+def changed_fields(old: Voorziening | None, new: Voorziening) -> list[str]:
+    """The fields in which ``new`` differs from ``old``, named as the spreadsheet columns."""
+    if old is None:
+        return ["(bestand was onleesbaar)"]
+    old_cells, new_cells = entry_cells(old), entry_cells(new)
+    return [
+        c.name
+        for c in DATA_COLUMNS
+        if canonical(c, old_cells[c.name]) != canonical(c, new_cells[c.name])
+    ]
+
+
+# --- the plan ------------------------------------------------------------------------------------
+@dataclass
+class Change:
+    """One planned change to the kennisbank."""
+
+    kind: Literal["toevoegen", "wijzigen", "verwijderen"]
+    id: str
+    path: Path
+    row: int | None = None
+    entry: Voorziening | None = None
+    fields: list[str] = field(default_factory=list)
+    old_path: Path | None = None
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do, before anything is written."""
+
+    root: Path
+    source: Path
+    changes: list[Change] = field(default_factory=list)
+    refused: list[Problem] = field(default_factory=list)
+    kept: list[Problem] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.changes
+
+    def of_kind(self, kind: str) -> list[Change]:
+        """Changes of one kind, in row order."""
+        return [c for c in self.changes if c.kind == kind]
+
+
+def apply_plan(plan: ImportPlan) -> list[Path]:
+    """Carry out a plan: write (atomically) and remove files. Returns the paths touched."""
+    touched: list[Path] = []
+    for change in plan.changes:
+        if change.kind == "verwijderen":
+            change.path.unlink(missing_ok=True)
+        else:
+            assert change.entry is not None
+            write_atomic(change.path, render_entry(change.entry))
+            if change.old_path is not None and change.old_path != change.path:
+                change.old_path.unlink(missing_ok=True)
+        touched.append(change.path)
+    return touched
+
+
+def describe_plan(plan: ImportPlan) -> Iterable[str]:
+    """The plan in plain Dutch, one line per item: what is added, changed, removed, refused."""
+    added, changed, removed = (plan.of_kind(k) for k in ("toevoegen", "wijzigen", "verwijderen"))
+    if plan.nothing_to_do:
+        if plan.refused or plan.kept:
+            yield f"Geen wijzigingen om op te slaan ({plan.unchanged} voorzieningen gelijk)."
+        else:
+            yield (
+                f"Niets veranderd: alle {plan.unchanged} voorzieningen zijn gelijk aan de "
+                "kennisbank."
+            )
+    for title, items in (("Toevoegen", added), ("Wijzigen", changed), ("Verwijderen", removed)):
+        if not items:
+            continue
+        yield f"{title} ({len(items)}):"
+        for change in items:
+            where = f"rij {change.row}: " if change.row else ""
+            extra = f" — {', '.join(change.fields)}" if change.fields else ""
+            moved = f" (verplaatst van {change.old_path})" if change.old_path else ""
+            yield f"  {where}{change.id} → {change.path}{extra}{moved}"
+    if plan.changes and plan.unchanged:
+        yield f"Ongewijzigd: {plan.unchanged}."
+    if plan.kept:
+        yield f"Blijft zoals het is ({len(plan.kept)}):"
+        yield from (f"  {p.field}: {p.message}" for p in plan.kept)
+    if plan.refused:
+        yield f"Niet verwerkt ({len(plan.refused)}):"
+        yield from (f"  {p.field}: {p.message}" for p in plan.refused)

@@ -1,0 +1,50 @@
+"""Logging set-up for every entry point, and bot-token redaction (no telegram import).
+
+The Bot API puts the token in every request URL, so a process that talks to Telegram calls
+``protect_logs(token)`` before anything logs: HTTP client logs go quiet and every handler of the
+root logger gets a :class:`RedactToken` filter, as a last line of defence.
+"""
+
+from __future__ import annotations
+
+import logging
+
+HTTP_LOGGERS = ("httpx", "httpcore")
+REDACTED = "<token>"
+
+
+def quiet_http_logs() -> None:
+    """httpx logs every request URL at INFO, and Telegram URLs contain the token."""
+    for name in HTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
+class RedactToken(logging.Filter):
+    """Replaces the bot token in log records, as a last line of defence."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the message and any exception text; never drops a record."""
+        message = record.getMessage()
+        if self.token in message:
+            record.msg = message.replace(self.token, REDACTED)
+            record.args = ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, REDACTED)
+        return True
+
+
+def protect_logs(token: str) -> None:
+    """Keep the token out of every log handler of the root logger."""
+    quiet_http_logs()
+    redact = RedactToken(token)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactToken) for f in handler.filters):
+            handler.addFilter(redact)
