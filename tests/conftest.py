@@ -6,9 +6,22 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from assistent.cli import Environment, use_environment
 from assistent.config import Settings
 from tests.support import ROOT, FakeEmbedder
+
+
+@pytest.fixture(autouse=True)
+def _wide_cli() -> None:
+    """The CLI writes to wide consoles, so long paths and messages stay on one line."""
+    use_environment(
+        Environment(
+            stdout=Console(width=10_000, soft_wrap=True),
+            stderr=Console(stderr=True, width=10_000, soft_wrap=True),
+        )
+    )
 
 
 @pytest.fixture

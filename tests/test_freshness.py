@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from assistent.cli import app
@@ -17,15 +16,6 @@ from assistent.retrieval.search import Profile, Searcher
 from tests.support import FakeEmbedder
 
 STALE = date(2020, 1, 15)
-
-
-@pytest.fixture(autouse=True)
-def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No line wrapping in CLI output, so long paths stay whole."""
-    from assistent import cli
-
-    for console in (cli.out, cli.err):
-        monkeypatch.setattr(console, "_width", 10_000)
 
 
 def flat(output: str) -> str:

@@ -26,14 +26,6 @@ from tests.support import FIXTURES
 SAMPLE = FIXTURES / "hsds"
 
 
-@pytest.fixture(autouse=True)
-def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistent import cli
-
-    for console in (cli.out, cli.err):
-        monkeypatch.setattr(console, "_width", 10_000)
-
-
 def is_uuid(value: object) -> bool:
     try:
         return str(uuid.UUID(str(value))) == value

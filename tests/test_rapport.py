@@ -22,14 +22,6 @@ SECRET = "Mijn buurman <b>Jan</b> drinkt & mijn dochter is bang"
 IMG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
 
-@pytest.fixture(autouse=True)
-def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistent import cli
-
-    for console in (cli.out, cli.err):
-        monkeypatch.setattr(console, "_width", 10_000)
-
-
 def settings_for(tmp_path: Path, opted_in: bool) -> Settings:
     return Settings(data_dir=tmp_path / "data", store_question_text=opted_in)
 

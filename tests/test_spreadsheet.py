@@ -27,15 +27,6 @@ from assistent.kennisbank.write import render_entry, target_path
 HOME_START = "home-start-voorbeeldstad"
 
 
-@pytest.fixture(autouse=True)
-def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No line wrapping in CLI output, so long paths stay whole."""
-    from assistent import cli
-
-    for console in (cli.out, cli.err):
-        monkeypatch.setattr(console, "_width", 10_000)
-
-
 def flat(output: str) -> str:
     """CLI output with rich's line wrapping undone."""
     return " ".join(output.split())

@@ -147,11 +147,6 @@ class Voorziening(BaseModel):
             raise ValueError("een landelijke voorziening heeft geen 'wijken'.")
         return self
 
-    @property
-    def scope(self) -> str:
-        """The gemeente, or 'landelijk'."""
-        return "landelijk" if self.landelijk else str(self.gemeente)
-
     def content_hash(self) -> str:
         """Hash of everything that can change an answer; used to detect a stale index."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
