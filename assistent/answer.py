@@ -14,7 +14,9 @@ from typing import Any, Literal
 
 from assistent.kennisbank import Voorziening
 from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN
+from assistent.language import detect
 from assistent.retrieval.search import Match, Profile, Searcher
+from assistent.safety.categories import CATEGORIES
 from assistent.safety.detector import EMBED_MAX_CHARS, SafetyChecker, SafetySignal
 from assistent.safety.lines import CrisisLijn, Crisislijnen
 from assistent.texts import FALLBACK_REASON
@@ -66,22 +68,32 @@ class Answer:
     crisis_lines: list[CrisisLijn] = field(default_factory=list)
     abstained: bool = False
     notices: list[Notice] = field(default_factory=list)
+    taal: str = "nl"  # the writer's language; fixed texts follow it, descriptions stay Dutch
 
     @property
     def answered(self) -> bool:
         """True when the question was usable (not empty, not only emoji)."""
         return not ({"leeg", "geen-tekst"} & set(self.notices))
 
+    @property
+    def lines_first(self) -> bool:
+        """True for an acute crisis: the lines come before any local help."""
+        return self.crisis is not None and self.crisis.level == "acuut"
+
     def ids(self) -> list[str]:
-        """Ids in the order the user sees them: crisis lines first, then voorzieningen."""
-        ids = [*(line.id for line in self.crisis_lines), *(r.entry.id for r in self.results)]
+        """Ids in the order the user sees them (acute crisis lines first, else after the help)."""
+        lines = [line.id for line in self.crisis_lines]
+        results = [r.entry.id for r in self.results]
+        ids = [*lines, *results] if self.lines_first else [*results, *lines]
         return list(dict.fromkeys(ids))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "crisis": self.crisis.category if self.crisis else None,
+            "crisis_niveau": self.crisis.level if self.crisis else None,
             "crisis_lijnen": [line.id for line in self.crisis_lines],
+            "taal": self.taal,
             "geen_specifieke_match": self.abstained,
             "meldingen": list(self.notices),
             "resultaten": [r.to_dict() for r in self.results],
@@ -164,17 +176,21 @@ class Assistant:
         answer = Answer(notices=notices)
 
         # Safety first, on the whole message, before any retrieval.
-        signal = self.safety.check(question)
+        signal = self.safety.check(question, profile.rol)
         if signal is not None:
             answer.crisis = signal
+            categories = CATEGORIES if signal.all_lines else signal.categories
+            if signal.level == "zorg":  # one calm offer beside the local help
+                categories = categories[:1]
             answer.crisis_lines = [
-                self.lines.lijnen[c] for c in signal.categories if c in self.lines.lijnen
+                self.lines.lijnen[c] for c in categories if c in self.lines.lijnen
             ]
+        answer.taal = detect(question)
 
         if len(question) > MAX_QUESTION_CHARS:
             notices.append("te-lang")
             question = question[:MAX_QUESTION_CHARS]
-        if _mostly_other_script(question):
+        if answer.taal != "nl" or _mostly_other_script(question):
             notices.append("andere-taal")
 
         try:
@@ -192,20 +208,20 @@ class Assistant:
             )
             for m in outcome.matches
         ]
-        if signal is not None:
+        if signal is not None and signal.level == "acuut":
             answer.results = self._after_crisis(answer, profile)
         return answer
 
     def _after_crisis(self, answer: Answer, profile: Profile) -> list[Result]:
-        """Local help that may follow a crisis reply: professional support, never a course."""
+        """Local help that may follow an acute crisis reply: support that fits, never a course."""
+        assert answer.crisis is not None
         shown = {line.id for line in answer.crisis_lines}
+        fitting = CRISIS_FOLLOW_UP_SOORTEN.get(answer.crisis.category, frozenset())
         follow_up = (
             []
             if answer.abstained
             else [
-                r
-                for r in answer.results
-                if r.entry.soort in CRISIS_FOLLOW_UP_SOORTEN and r.entry.id not in shown
+                r for r in answer.results if r.entry.soort in fitting and r.entry.id not in shown
             ][:CRISIS_FOLLOW_UP_MAX]
         )
         if follow_up:

@@ -16,15 +16,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from assistent import logs
 from assistent.config import Settings
@@ -44,6 +46,7 @@ class ExitStatus(IntEnum):
     INDEX = 3  # index or model not available
     SETTING = 4  # a setting is missing or wrong, e.g. the Telegram token
     INPUT = 5  # an input file can't be read
+    BOT = 6  # Telegram refused the bot (token revoked/wrong, webhook refused) or it crashed
 
 
 @dataclass
@@ -119,14 +122,17 @@ def reported_errors() -> Iterator[None]:
         raise typer.Exit(ExitStatus.KENNISBANK) from exc
 
 
+def print_plain(console: Console, label: tuple[str, str], text: str) -> None:
+    """A coloured label, then ``text`` exactly as written: user text is never read as markup."""
+    console.print(Text.assemble(label, " ", text), highlight=False)
+
+
 def print_problems(problems: list) -> None:
     """Errors first, then warnings, each with file and field."""
     errors = [p for p in problems if not p.warning]
     warnings = [p for p in problems if p.warning]
-    for p in errors:
-        env().stderr.print(f"[red]fout[/red]  {p}", highlight=False)
-    for p in warnings:
-        env().stderr.print(f"[yellow]let op[/yellow] {p}", highlight=False)
+    for p in errors + warnings:
+        print_plain(env().stderr, ("let op", "yellow") if p.warning else ("fout ", "red"), str(p))
     if errors:
         env().stderr.print(f"[red]{len(errors)} fout(en)[/red], {len(warnings)} waarschuwing(en).")
 
@@ -186,16 +192,17 @@ def check(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
     for entry in stale:
         when = entry.laatst_gecontroleerd or "nooit"
         owner = entry.eigenaar or (entry.contact.email or "geen eigenaar bekend")
-        env().stderr.print(
-            f"[yellow]let op[/yellow] {kb.paths[entry.id]} › laatst_gecontroleerd: {when}, "
-            f"langer dan {settings.max_age_months} maanden geleden. Vraag {owner} om het na te "
-            "kijken.",
-            highlight=False,
+        print_plain(
+            env().stderr,
+            ("let op", "yellow"),
+            f"{kb.paths[entry.id]} › laatst_gecontroleerd: {when}, langer dan "
+            f"{settings.max_age_months} maanden geleden. Vraag {owner} om het na te kijken.",
         )
-    env().stdout.print(
-        f"[green]De kennisbank is in orde:[/green] {len(kb.entries)} voorzieningen in "
-        f"{settings.kennisbank} ({len(kb.gemeenten)} gemeente(n)), "
-        f"{len(kb.warnings) + len(stale)} waarschuwing(en)."
+    print_plain(
+        env().stdout,
+        ("De kennisbank is in orde:", "green"),
+        f"{len(kb.entries)} voorzieningen in {settings.kennisbank} ({len(kb.gemeenten)} "
+        f"gemeente(n)), {len(kb.warnings) + len(stale)} waarschuwing(en).",
     )
 
 
@@ -285,14 +292,31 @@ def vraag(
 
 
 @app.command()
-def chat(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
+def chat(
+    kennisbank: KennisbankOpt = None,
+    index: IndexOpt = None,
+    tel: Annotated[
+        bool, typer.Option("--tel", help="Tel de vragen anoniem mee voor het rapport (geen tekst).")
+    ] = False,
+) -> None:
     """Praat met de assistent in de terminal, net als in Telegram."""
+    from assistent.beheer.rapport import open_counting_store
     from assistent.console import run_chat
 
     settings = make_settings(kennisbank, index)
     with reported_errors():
         instance = load_instance(settings)
-    run_chat(instance, lambda text: env().stdout.print(text, markup=False, highlight=False))
+    try:
+        store = open_counting_store(settings) if tel else None
+    except ValueError as exc:  # the hash key is missing or unreadable
+        env().stderr.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(ExitStatus.SETTING) from exc
+    try:
+        say = env().stdout
+        run_chat(instance, lambda text: say.print(text, markup=False, highlight=False), store=store)
+    finally:
+        if store is not None:
+            store.close()
 
 
 @app.command("eval")
@@ -357,10 +381,25 @@ def bot(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
         )
         raise typer.Exit(ExitStatus.SETTING)
     from assistent.telegram.app import run_bot
+    from assistent.telegram.resilience import BotSettingError, TelegramRefusedError
 
     with reported_errors():
         instance = load_instance(settings)
+    token = settings.telegram_token.get_secret_value()
+    try:
         run_bot(instance)
+    except BotSettingError as exc:
+        env().stderr.print(f"[red]{escape(logs.redact(str(exc), token))}[/red]", highlight=False)
+        raise typer.Exit(ExitStatus.SETTING) from None
+    except TelegramRefusedError as exc:
+        env().stderr.print(f"[red]{escape(logs.redact(str(exc), token))}[/red]", highlight=False)
+        raise typer.Exit(ExitStatus.BOT) from None
+    except Exception as exc:  # one line, never a traceback (it could hold the token)
+        reason = logs.redact(f"{type(exc).__name__}: {exc}", token).splitlines()[0]
+        env().stderr.print(
+            f"[red]De bot stopte door een fout:[/red] {escape(reason)}", highlight=False
+        )
+        raise typer.Exit(ExitStatus.BOT) from None
 
 
 # --- kennisbank: spreadsheet and Open Referral ---------------------------------------------------
@@ -516,17 +555,13 @@ def kennisbank_importeer_hsds(
 
 
 def _parse_day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    env().stderr.print(
-        f"[red]{option} '{value}' is geen datum.[/red] Gebruik JJJJ-MM-DD, bijv. 2026-10-01."
-    )
-    raise typer.Exit(ExitStatus.USAGE)
+    from assistent.beheer.rapport import parse_day
+
+    try:
+        return parse_day(value)
+    except ValueError as exc:
+        env().stderr.print(f"{option} '{value}' is geen datum. Gebruik JJJJ-MM-DD.", markup=False)
+        raise typer.Exit(ExitStatus.USAGE) from exc
 
 
 @app.command()

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     max_age_months: int = Field(
         12, ge=1, description="Na hoeveel maanden `laatst_gecontroleerd` als verouderd geldt."
     )
+    crisis_model_dir: Path | None = Field(
+        None,
+        description="Map voor het getrainde crisismodel en zijn embedding-cache. Leeg: "
+        "<index_dir>/veiligheid.",
+    )
     hide_expired: bool = Field(
         False, description="Verberg voorzieningen met een verouderde controle in antwoorden."
     )
@@ -86,6 +91,17 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         365, ge=1, description="Na hoeveel dagen tellers en feedback worden gewist."
     )
+    hash_key: SecretStr | None = Field(
+        None,
+        description="Sleutel (hex, minstens 32 tekens) waarmee gebruikers-ids gehasht worden "
+        "(geheim). Leeg: ASSISTENT_HASH_KEY_FILE, of anders de sleutel in de database.",
+    )
+    hash_key_file: Path | None = Field(
+        None,
+        description="Bestand met de hash-sleutel, apart van de database (en van haar back-ups). "
+        "Ontbreekt het bij een nieuwe database, dan wordt het gemaakt; een sleutel die nog in "
+        "de database staat, verhuist ernaar.",
+    )
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -95,6 +111,11 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @property
+    def safety_dir(self) -> Path:
+        """Folder of the trained crisis classifier."""
+        return self.crisis_model_dir or self.index_dir / "veiligheid"
 
     @property
     def database(self) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistent.conversation import ROLES, Conversation, Session
+from assistent.conversation import ROLES, Conversation, Session, Store
 from assistent.instance import Instance
 from assistent.kennisbank import same_name
 from assistent.render import hulp_text, profile_summary, render_console
@@ -55,10 +55,16 @@ def edit_profile(
 
 
 def run_chat(
-    instance: Instance, say: Callable[[str], None], read: Callable[[str], str] = input
+    instance: Instance,
+    say: Callable[[str], None],
+    read: Callable[[str], str] = input,
+    store: Store | None = None,
 ) -> None:
-    """Read questions until /stop or end of input; answer each like the bot does."""
-    conversation = Conversation(instance.current, store=None, page_size=instance.settings.top_k)
+    """Read questions until /stop or end of input; answer each like the bot does.
+
+    With a ``store`` the questions are counted like the bot counts them (``chat --tel``).
+    """
+    conversation = Conversation(instance.current, store=store, page_size=instance.settings.top_k)
     session = conversation.load_session(USER)
     say(WELKOM.replace("/hulp", "/hulp (of typ: hulp nu)"))
     while True:

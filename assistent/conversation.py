@@ -136,7 +136,8 @@ class Conversation:
                 feedback="goed" if good else "slecht",
             )
         )
-        if not good and session.question:
+        crisis = session.answer is not None and session.answer.crisis is not None
+        if not good and session.question and not crisis:  # a crisis message is never kept
             self.store.record_question_text(user_id, "slecht", session.question)
 
     def _count(self, user_id: int | str, session: Session, answer: Answer, text: str) -> None:
@@ -165,7 +166,7 @@ class Conversation:
                     crisis=answer.crisis.category if answer.crisis else None,
                 )
             )
-            if answer.abstained:
+            if answer.abstained and not answer.crisis:  # a crisis message is never kept
                 self.store.record_question_text(user_id, "geen-match", text)
         except Exception:  # counting must never cost the user an answer
             log.exception("Tellen van een vraag mislukt")

@@ -202,7 +202,7 @@ class CachedEmbedder:
     """An embedder with an in-memory cache for questions.
 
     The safety check and the search both embed the same message; with this wrapper that
-    happens once. ``pin`` keeps curated sentences (the crisis examples) for good. Nothing
+    happens once. Nothing
     derived from a user's message ever leaves memory.
     """
 
@@ -212,21 +212,13 @@ class CachedEmbedder:
         self.model = inner.model
         self.maxsize = maxsize
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._pinned: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
     @property
     def dim(self) -> int:
         return self.inner.dim
 
-    def pin(self, texts: Sequence[str], vectors: np.ndarray) -> None:
-        """Keep these question vectors for the life of the process."""
-        with self._lock:
-            self._pinned.update(zip(texts, np.asarray(vectors, np.float32), strict=True))
-
     def _lookup(self, text: str) -> np.ndarray | None:
-        if text in self._pinned:
-            return self._pinned[text]
         vector = self._recent.get(text)
         if vector is not None:
             self._recent.move_to_end(text)

@@ -11,7 +11,8 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
+
+import numpy as np
 
 from assistent.answer import Assistant
 from assistent.config import Settings
@@ -30,14 +31,14 @@ from assistent.retrieval.index import (
     load_index,
 )
 from assistent.retrieval.search import Searcher
-from assistent.safety.categories import CATEGORIES
 from assistent.safety.detector import SafetyChecker
 from assistent.safety.lines import (
-    CrisisExamples,
     Crisislijnen,
-    load_crisis_voorbeelden,
+    load_acute_rules,
     load_crisislijnen,
+    load_taxonomy,
 )
+from assistent.safety.training import ensure_model
 
 log = logging.getLogger(__name__)
 
@@ -55,20 +56,28 @@ def make_searcher(settings: Settings, index: LoadedIndex, embedder: Embedder) ->
     )
 
 
-def preload_safety_examples(
-    examples: CrisisExamples, embedder: CachedEmbedder, index_dir: Path
-) -> None:
-    """Embed the curated crisis sentences once and keep them on disk, so start-up is instant.
+def ensure_safety(
+    settings: Settings, embedder: CachedEmbedder, progress: Progress | None = None
+) -> SafetyChecker:
+    """The safety check with its trained classifier (trained once per corpus and embedder).
 
-    They are curated texts, not user messages, so a disk cache is fine here.
+    The corpus is curated text, not user messages, so its embeddings may be cached on disk.
     """
-    sentences = [s for c in CATEGORIES for s in examples.crisis.get(c, [])] + examples.contrast
-    rows = [Row(-1, KIND_QUESTION, s) for s in sentences]
-    cache = EmbeddingCache(Path(index_dir) / "cache" / "veiligheid", embedder.inner)
-    vectors, embedded = embed_rows(rows, embedder.inner, cache)
-    if embedded:
-        cache.save({cache.key(r.kind, r.text) for r in rows})
-    embedder.pin(sentences, vectors)
+    folder = settings.safety_dir
+    cache = EmbeddingCache(folder / "cache", embedder.inner)
+
+    def embed(texts: list[str]) -> np.ndarray:
+        rows = [Row(-1, KIND_QUESTION, t) for t in texts]
+        vectors, embedded = embed_rows(rows, embedder.inner, cache)
+        if embedded:
+            cache.save({cache.key(r.kind, r.text) for r in rows})
+        return vectors
+
+    embedder_id = f"{embedder.backend}/{embedder.model}"
+    model = ensure_model(folder, embedder_id, embed, progress)
+    checker = SafetyChecker(model, load_acute_rules(), load_taxonomy().levels(), embedder)
+    checker.warm_up()
+    return checker
 
 
 class Instance:
@@ -98,15 +107,9 @@ class Instance:
         """Load the kennisbank and the index (rebuilding a missing or stale one), wire it up."""
         cached = CachedEmbedder(embedder or make_embedder(settings))
         lines = load_crisislijnen()
-        examples = load_crisis_voorbeelden()
-        safety = SafetyChecker(examples, cached)
         kennisbank = load_kennisbank(settings.kennisbank)
         index = ensure_index(kennisbank, cached, settings.index_dir, progress, on_rebuild)
-        try:
-            preload_safety_examples(examples, cached, settings.index_dir)
-            safety.warm_up()  # the example matrix is ready before the first message
-        except Exception as exc:  # rules keep working without the model
-            log.warning("Voorbeeldzinnen voor de veiligheidscheck niet ingebed: %s", exc)
+        safety = ensure_safety(settings, cached)
         assistant = Assistant(make_searcher(settings, index, cached), safety, lines)
         return cls(settings, cached, kennisbank, assistant)
 

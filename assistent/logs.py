@@ -11,6 +11,7 @@ import logging
 
 HTTP_LOGGERS = ("httpx", "httpcore")
 REDACTED = "<token>"
+HIDDEN = "<inhoud weggelaten>"
 
 
 def configure(level: int = logging.INFO) -> None:
@@ -49,6 +50,45 @@ class RedactToken(logging.Filter):
         if record.exc_text and self.token in record.exc_text:
             record.exc_text = record.exc_text.replace(self.token, REDACTED)
         return True
+
+
+def redact(text: str, token: str | None) -> str:
+    """``text`` without the token (also its secret half after the colon)."""
+    if not token:
+        return text
+    text = text.replace(token, REDACTED)
+    secret = token.partition(":")[2]
+    return text.replace(secret, REDACTED) if len(secret) >= 8 else text
+
+
+class HidePayload(logging.Filter):
+    """Replaces text arguments of a library's log records: they may hold a user's message.
+
+    The Telegram library logs raw updates and request bodies (an unreadable update at CRITICAL,
+    a truncated response at ERROR, every request at DEBUG). Numbers pass; text does not.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Hide every non-numeric argument; never drops a record."""
+        args = record.args
+        if isinstance(args, dict):
+            record.args = {k: _hide(v) for k, v in args.items()}
+        elif args:
+            record.args = tuple(_hide(a) for a in args)
+        return True
+
+
+def _hide(value: object) -> object:
+    return value if isinstance(value, int | float) else HIDDEN
+
+
+def hide_payloads(prefix: str) -> None:
+    """Add :class:`HidePayload` to every logger under ``prefix`` that exists now."""
+    names = [n for n in logging.root.manager.loggerDict if n.startswith(f"{prefix}.")]
+    for name in [prefix, *names]:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, HidePayload) for f in logger.filters):
+            logger.addFilter(HidePayload())
 
 
 def protect_logs(token: str) -> None:

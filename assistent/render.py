@@ -16,16 +16,14 @@ from assistent.profile import Profile
 from assistent.safety.categories import LINE_IDS
 from assistent.safety.lines import CrisisLijn, Crisislijnen
 from assistent.texts import (
-    AUTOMATISCH,
     GEEN_MATCH,
     GEEN_TEKST,
-    INTRO,
-    INTRO_NA_CRISIS,
     LEEG,
     MEER_INTRO,
     NOTICE_TEXTS,
     PROFIEL_LEEG,
     ROL_LABELS,
+    translated,
 )
 
 TELEGRAM_LIMIT = 4096
@@ -50,53 +48,87 @@ def profile_summary(profile: Profile) -> str:
 
 
 # --- crisis ---------------------------------------------------------------------------------
-def _line_plain(line: CrisisLijn) -> list[str]:
-    parts = [f"{line.naam}: bel {' of '.join(line.telefoon)}"]
+LineFormat = Callable[[CrisisLijn, str], list[str]]
+
+
+def _line_plain(line: CrisisLijn, language: str = "nl") -> list[str]:
+    numbers = f" {translated('of', language)} ".join(line.telefoon)
+    parts = [f"{line.naam}: {translated('bel', language, nummers=numbers)}"]
     if line.bereikbaar:
         parts.append(line.bereikbaar)
     if line.chat:
-        parts.append(f"chat: {line.chat}")
+        parts.append(f"{translated('chat', language)}: {line.chat}")
     return [" · ".join(parts)]
 
 
-def _line_html(line: CrisisLijn) -> list[str]:
-    phones = " of ".join(f"<b>{html.escape(t)}</b>" for t in line.telefoon)
-    parts = [f"{html.escape(line.naam)}: bel {phones}"]
+def _line_html(line: CrisisLijn, language: str = "nl") -> list[str]:
+    numbers = f" {html.escape(translated('of', language))} ".join(
+        f"<b>{html.escape(t)}</b>" for t in line.telefoon
+    )
+    # the numbers are markup we made; the sentence around them is escaped text
+    sentence = html.escape(translated("bel", language, nummers="\0")).replace("\0", numbers)
+    parts = [f"{html.escape(line.naam)}: {sentence}"]
     if line.bereikbaar:
         parts.append(html.escape(line.bereikbaar))
     if line.chat:
-        parts.append(f'<a href="{html.escape(line.chat, quote=True)}">chat</a>')
+        label = html.escape(translated("chat", language))
+        parts.append(f'<a href="{html.escape(line.chat, quote=True)}">{label}</a>')
     return [" · ".join(parts)]
 
 
-def crisis_block(answer: Answer, fmt: Callable[[CrisisLijn], list[str]], esc: Callable) -> str:
-    """The crisis reply: the warm message for the main line, then every line to call."""
+def _message(line: CrisisLijn, category: str, language: str) -> str:
+    """The warm sentence for a line: the reviewed Dutch one, or its reviewed translation."""
+    if language == "nl":
+        return line.boodschap
+    return translated(f"crisis_boodschap.{category}", language)
+
+
+def crisis_block(answer: Answer, fmt: LineFormat, esc: Callable[[str], str]) -> str:
+    """The acute crisis reply: the warm message for the main line, then every line to call."""
     assert answer.crisis is not None
+    language = answer.taal
     lines = answer.crisis_lines
     main = lines[0] if lines else None
-    text = [esc(main.boodschap)] if main else []
+    message = _message(main, answer.crisis.category, language) if main else ""
+    text = [esc(message)] if main else []
     for line in lines:
-        text += ["• " + s for s in fmt(line)]
-    mentions_112 = main is not None and "112" in main.boodschap
-    if not mentions_112 and not any(line.id == LINE_IDS["112"] for line in lines):
-        text.append(esc("Is er nu direct gevaar? Bel 112."))
-    text.append(esc(AUTOMATISCH))
+        text += ["• " + s for s in fmt(line, language)]
+    if "112" not in message and not any(line.id == LINE_IDS["112"] for line in lines):
+        text.append(esc(translated("direct_gevaar", language)))
+    text.append(esc(translated("automatisch", language)))
     return "\n".join(text)
 
 
-def hulp_text(lijnen: Crisislijnen, as_html: bool = False) -> str:
+def care_sentence(answer: Answer, fmt: LineFormat, esc: Callable[[str], str]) -> str:
+    """The zorg reply: one calm sentence offering the line, under the local help."""
+    assert answer.crisis is not None and answer.crisis_lines
+    line = answer.crisis_lines[0]
+    contact = fmt(line, answer.taal)[0].split(": ", 1)[-1]
+    key = f"zorg_zin.{answer.crisis.category}"
+    sentence = esc(translated(key, answer.taal, naam="\0", contact="\1"))
+    return sentence.replace("\0", esc(line.naam)).replace("\1", contact)
+
+
+def hulp_text(lijnen: Crisislijnen, as_html: bool = False, language: str = "nl") -> str:
     """All crisis lines, for /hulp and the 'Hulp nu' button."""
+    checked = f"{lijnen.gecontroleerd:%d-%m-%Y}"
+    return _all_lines(list(lijnen.lijnen.values()), as_html, language, checked)
+
+
+def _all_lines(
+    lines: list[CrisisLijn], as_html: bool, language: str, checked: str | None = None
+) -> str:
     fmt = _line_html if as_html else _line_plain
     esc = html.escape if as_html else str
-    out = [esc("Hulp nu. Deze lijnen zijn er voor jou:")]
+    by_id = {line.id: line for line in lines}
+    out = [esc(translated("hulp_intro", language))]
     for key in ("112", "veilig-thuis", "113", "kindertelefoon"):
-        line = lijnen.lijnen.get(key)
-        if line is None:
-            continue
-        out += ["• " + s for s in fmt(line)]
-    out.append(
-        esc(f"{AUTOMATISCH} Deze gegevens zijn gecontroleerd op {lijnen.gecontroleerd:%d-%m-%Y}.")
-    )
+        if LINE_IDS[key] in by_id:
+            out += ["• " + s for s in fmt(by_id[LINE_IDS[key]], language)]
+    closing = translated("automatisch", language)
+    if checked:
+        closing += " " + translated("gecontroleerd", language, datum=checked)
+    out.append(esc(closing))
     return "\n".join(out)
 
 
@@ -149,23 +181,34 @@ def _compose(reply: Reply, as_html: bool) -> list[str]:
     if "geen-tekst" in a.notices:
         return [esc(GEEN_TEKST)]
     parts: list[str] = []
-    if reply.first_page and a.crisis:
-        parts.append(crisis_block(a, _line_html if as_html else _line_plain, esc))
-    parts += [esc(NOTICE_TEXTS[n]) for n in a.notices if n in NOTICE_TEXTS and reply.first_page]
+    line_format = _line_html if as_html else _line_plain
+    if reply.first_page and a.crisis and a.crisis.all_lines:
+        return [_all_lines(a.crisis_lines, as_html, a.taal)]
+    if reply.first_page and a.lines_first:
+        parts.append(crisis_block(a, line_format, esc))
+    parts += [_notice(n, a.taal, esc) for n in a.notices if n in NOTICE_TEXTS and reply.first_page]
     if reply.results:
         if not reply.first_page:
             intro = MEER_INTRO
         elif a.abstained:
-            intro = GEEN_MATCH
+            intro = translated("geen_match", a.taal)
         else:
-            intro = INTRO_NA_CRISIS if a.crisis else INTRO
+            intro = translated("intro_na_crisis" if a.lines_first else "intro", a.taal)
         parts.append(esc(intro))
         fmt = _result_html if as_html else _result_plain
         start = 1 if reply.first_page else a.results.index(reply.results[0]) + 1
         parts += [fmt(start + i, r) for i, r in enumerate(reply.results)]
     elif not a.crisis:
         parts.append(esc(GEEN_MATCH + " (geen CJG gevonden in de kennisbank; bel je gemeente)"))
+    if reply.first_page and a.crisis and not a.lines_first and a.crisis_lines:
+        parts.append(care_sentence(a, line_format, esc))
     return parts
+
+
+def _notice(notice: str, language: str, esc: Callable[[str], str]) -> str:
+    if notice == "andere-taal" and language != "nl":
+        return esc(translated("beschrijvingen_nederlands", language))
+    return esc(NOTICE_TEXTS[notice])
 
 
 def render_console(reply: Reply) -> str:
@@ -189,7 +232,7 @@ class LinkButton:
 def link_buttons(reply: Reply) -> list[LinkButton]:
     """Website buttons for the voorzieningen shown (crisis chats first)."""
     buttons = []
-    if reply.first_page and reply.answer.crisis:
+    if reply.first_page and reply.answer.crisis_lines:
         buttons += [
             LinkButton(f"Chat met {line.naam}", line.chat)
             for line in reply.answer.crisis_lines

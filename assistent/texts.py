@@ -159,3 +159,37 @@ TOKEN_ONTBREEKT = (
     "ASSISTENT_TELEGRAM_TOKEN ontbreekt. Maak een bot bij @BotFather en zet het token in "
     ".env: ASSISTENT_TELEGRAM_TOKEN=123456:ABC..."
 )
+TELEGRAM_WEIGERT = (
+    "Telegram weigert {wat} ({reden}). Controleer ASSISTENT_TELEGRAM_TOKEN en "
+    "ASSISTENT_TELEGRAM_BASE_URL (of de webhook-instellingen)."
+)
+
+
+# --- other languages (data/teksten/<taal>.yaml) ----------------------------------------------
+def _load_language(language: str) -> dict:
+    from importlib import resources
+
+    import yaml
+
+    folder = resources.files("assistent").joinpath("data", "teksten")
+    name = f"{language}.yaml"
+    if not folder.joinpath(name).is_file():
+        name = "nl.yaml"
+    return yaml.safe_load(folder.joinpath(name).read_text(encoding="utf-8"))
+
+
+_LANGUAGE_CACHE: dict[str, dict] = {}
+
+
+def translated(key: str, language: str = "nl", **values: object) -> str:
+    """The text ``key`` (dotted for nested keys) in ``language``, falling back to Dutch."""
+    for lang in (language, "nl"):
+        table = _LANGUAGE_CACHE.get(lang)
+        if table is None:
+            table = _LANGUAGE_CACHE[lang] = _load_language(lang)
+        node: object = table
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, str):
+            return node.format(**values) if values else node
+    raise KeyError(key)

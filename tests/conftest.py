@@ -29,8 +29,20 @@ def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
+@pytest.fixture(scope="session")
+def crisis_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the trained crisis classifier, shared by the whole session.
+
+    Training takes about a minute per embedder; every test that opens an instance reuses it.
+    The model is keyed by corpus and embedder, so tests never see a model of another kind.
+    """
+    return tmp_path_factory.mktemp("veiligheid")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crisis_model_dir: Path
+) -> None:
     """Point every data path at a temp dir, and ignore the developer's own .env and settings."""
     for name in list(__import__("os").environ):
         if name.startswith("ASSISTENT_"):
@@ -39,6 +51,7 @@ def _isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSISTENT_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("ASSISTENT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ASSISTENT_KENNISBANK", str(ROOT / "kennisbank"))
+    monkeypatch.setenv("ASSISTENT_CRISIS_MODEL_DIR", str(crisis_model_dir))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     # Warnings are errors here: opt in to PTB's timedelta API, or every RetryAfter (429) raises
     # PTB's deprecation warning. Python ignores that warning outside tests.

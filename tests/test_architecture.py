@@ -14,7 +14,7 @@ PACKAGE = ROOT / "assistent"
 # Which parts of the package each part may import. A part is a top-level module (``answer``) or
 # a subpackage (``safety``); imports inside a subpackage are always allowed. `instance`, the
 # channels and the CLI wire everything together, so they sit at the top.
-LEAVES = {"config", "errors", "profile", "texts", "files", "logs"}
+LEAVES = {"config", "errors", "profile", "texts", "files", "logs", "language"}
 ALLOWED: dict[str, set[str]] = {
     **{leaf: set() for leaf in LEAVES},
     "__main__": {"cli"},
@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "kennisbank": {"errors", "files"},
     "safety": {"embed"},
     "retrieval": {"embed", "kennisbank", "profile", "errors"},
-    "answer": {"safety", "retrieval", "kennisbank", "profile", "texts"},
+    "answer": {"safety", "retrieval", "kennisbank", "profile", "texts", "language"},
     "store": {"profile"},
     "conversation": {"answer", "store", "kennisbank", "profile"},
     "instance": {"answer", "config", "embed", "kennisbank", "retrieval", "safety"},
@@ -152,7 +152,9 @@ def test_no_import_cycles_between_modules() -> None:
 
 
 def test_each_module_says_its_job_and_stays_small() -> None:
-    tables = {"assistent/beheer/spreadsheet.py"}  # mostly the declarative column contract
+    # declarative tables: the spreadsheet column contract, and the CLI (the command table, which
+    # must stay in one module: only cli.py may import typer and rich)
+    tables = {"assistent/beheer/spreadsheet.py", "assistent/cli.py"}
     for path in SOURCES:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         doc = ast.get_docstring(tree)

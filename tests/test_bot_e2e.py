@@ -153,13 +153,11 @@ def test_bot_keeps_serving_when_sending_fails_with_502(
 ) -> None:
     user = USER + 2
     with BotRunner(instance, WAIT):
-        fake.fail_once("sendMessage", 502)
+        fake.fail_once("sendMessage", 502, chat_id=user)
         fake.send_text(user, "/help")
-        (sorry,) = fake.wait_messages(user, after=0, timeout=WAIT)  # the error handler's reply
-        assert sorry.text.startswith("Sorry, er ging iets mis")
-        fake.send_text(user, "/help")
-        (helptext,) = fake.wait_messages(user, after=1, timeout=WAIT)
+        (helptext,) = fake.wait_messages(user, after=0, timeout=WAIT)  # sent again after a pause
         assert helptext.text.startswith("Zo werk ik")
+        assert len(fake.calls_of("sendMessage")) >= 2
 
 
 def test_webhook_mode_checks_the_secret_token(fake: FakeTelegram, instance: Instance) -> None:

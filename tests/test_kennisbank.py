@@ -10,7 +10,7 @@ import pytest
 
 from assistent.errors import KennisbankError
 from assistent.kennisbank import load_kennisbank, stale_entries
-from tests.support import MINI, ROOT
+from tests.support import FIXTURES, MINI, ROOT
 
 VALID = """---
 id: {id}
@@ -165,3 +165,299 @@ def test_error_messages_are_dutch() -> None:
 
     for message in kbmod._TYPE_MESSAGES.values():
         assert not re.search(r"\b(should|must|input|valid)\b", message)
+
+
+# --- issue 13: text stays text ----------------------------------------------------------------
+TEXT_FIELDS = """---
+id: a
+naam: Test
+soort: cjg
+gemeente: Testdorp
+landelijk: {landelijk}
+contact:
+  telefoon: {telefoon}
+openingstijden: {open}
+kosten: {kosten}
+{extra}---
+Een korte beschrijving.
+"""
+
+
+def text_entry(tmp_path: Path, **fields: str):
+    values = {"landelijk": "nee", "telefoon": "012-345 6701", "open": "ma", "kosten": "gratis"}
+    values["extra"] = ""
+    values.update(fields)
+    write(tmp_path / "testdorp", "a", TEXT_FIELDS.format(**values))
+    return load_kennisbank(tmp_path).by_id()["a"]
+
+
+@pytest.mark.parametrize("phone", ["0201234567", "020-1234567", "0612345678", "0800 0432", "112"])
+def test_phone_numbers_stay_exactly_as_typed(tmp_path: Path, phone: str) -> None:
+    # `0201234567` was read as octal 33896823 and shown to parents
+    assert text_entry(tmp_path, telefoon=phone).contact.telefoon == phone
+
+
+def test_times_and_prices_stay_text(tmp_path: Path) -> None:
+    # `9:30` was read as 570 (base 60); `12.50` was refused as "moet tekst zijn"
+    entry = text_entry(tmp_path, open="9:30", kosten="12.50")
+    assert entry.openingstijden == "9:30"
+    assert entry.kosten == "12.50"
+    assert text_entry(tmp_path, kosten="nee").kosten == "nee"  # not False
+    assert text_entry(tmp_path, kosten="on").kosten == "on"
+
+
+@pytest.mark.parametrize(
+    ("word", "landelijk"),
+    [("ja", True), ("Nee", False), ("true", True), ("false", False), ("on", True), ("off", False)],
+)
+def test_landelijk_takes_dutch_and_yaml_yes_no_words(
+    tmp_path: Path, word: str, landelijk: bool
+) -> None:
+    text = TEXT_FIELDS.format(landelijk=word, telefoon="112", open="ma", kosten="x", extra="")
+    if landelijk:
+        text = text.replace("gemeente: Testdorp\n", "")
+    folder = tmp_path / ("landelijk" if landelijk else "testdorp")
+    write(folder, "a", text)
+    assert load_kennisbank(tmp_path).by_id()["a"].landelijk is landelijk
+
+
+def test_landelijk_with_another_word_is_a_dutch_error(tmp_path: Path) -> None:
+    write(
+        tmp_path / "testdorp",
+        "a",
+        TEXT_FIELDS.format(landelijk="misschien", telefoon="112", open="x", kosten="x", extra=""),
+    )
+    [message] = problems_of(tmp_path)
+    assert "a.md › landelijk: 'misschien' is geen ja of nee" in message
+
+
+def test_impossible_date_names_file_and_field(tmp_path: Path) -> None:
+    # `2026-02-30` crashed check, index, vraag and the bot with a traceback naming no file
+    write(
+        tmp_path / "testdorp",
+        "a",
+        VALID.format(id="a", extra="laatst_gecontroleerd: 2026-02-30\n"),
+    )
+    [message] = problems_of(tmp_path)
+    assert "a.md › laatst_gecontroleerd: '2026-02-30' bestaat niet als datum" in message
+
+
+def test_tagged_impossible_date_is_a_message_too(tmp_path: Path) -> None:
+    write(
+        tmp_path / "testdorp",
+        "a",
+        VALID.format(id="a", extra="laatst_gecontroleerd: !!timestamp 2026-02-30\n"),
+    )
+    [message] = problems_of(tmp_path)
+    assert "a.md" in message and "geen geldige YAML" in message
+
+
+def test_date_far_in_the_future_is_refused(tmp_path: Path) -> None:
+    write(
+        tmp_path / "testdorp",
+        "a",
+        VALID.format(id="a", extra="laatst_gecontroleerd: 2062-01-10\n"),
+    )
+    [message] = problems_of(tmp_path)
+    assert "laatst_gecontroleerd: 2062-01-10 ligt in de toekomst" in message
+
+
+def test_leeftijd_numbers_are_still_numbers(tmp_path: Path) -> None:
+    entry = text_entry(tmp_path, extra="leeftijd: {van: 0, tot: 4}\n")
+    assert entry.leeftijd is not None and (entry.leeftijd.van, entry.leeftijd.tot) == (0, 4)
+    write(tmp_path / "testdorp", "a", VALID.format(id="a", extra="leeftijd: {van: 3,5}\n"))
+    assert any("leeftijd" in m for m in problems_of(tmp_path))
+
+
+def test_yaml_errors_are_dutch_and_only_hint_colons_when_relevant(tmp_path: Path) -> None:
+    write(tmp_path / "testdorp", "dubbel", VALID.format(id="dubbel", extra="kosten: let op: x\n"))
+    write(tmp_path / "testdorp", "tab", VALID.format(id="tab", extra="kosten:\t\tx\n\t- y\n"))
+    messages = problems_of(tmp_path)
+    [colon] = [m for m in messages if "dubbel.md" in m]
+    assert "regel 8" in colon and "aanhalingstekens" in colon
+    [tab] = [m for m in messages if "tab.md" in m]
+    assert "tab" in tab and "dubbele punt" not in tab
+    for message in messages:
+        assert not re.search(r"\b(mapping|found|expected|scanning|while)\b", message)
+
+
+# --- issue 13: gemeenten and wijken as data -----------------------------------------------------
+def test_demo_gemeente_file_lists_the_wijken() -> None:
+    kb = load_kennisbank(ROOT / "kennisbank")
+    info = kb.gemeente("Voorbeeldstad")
+    assert info is not None and info.wijk_names() == ["Centrum", "Noord", "Zuid"]
+    assert kb.wijken("voorbeeldstad") == ["Centrum", "Noord", "Zuid"]
+    assert not [w for w in kb.warnings if w.field == "wijken"]
+
+
+def test_rivierdal_gemeente_file_lists_its_wijken() -> None:
+    kb = load_kennisbank(FIXTURES / "kennisbank_rivierdal")
+    assert kb.wijken("Rivierdal") == ["Bosrand", "Hoogveld", "Oude Haven"]
+    assert not [w for w in kb.warnings if w.field == "wijken"]
+
+
+def test_wijk_not_in_gemeente_file_is_an_error_with_suggestion(tmp_path: Path) -> None:
+    write(tmp_path / "testdorp", "a", VALID.format(id="a", extra="wijken: [Noordd, zuid]\n"))
+    (tmp_path / "testdorp" / "gemeente.yaml").write_text(
+        "naam: Testdorp\nwijken:\n  - Noord\n  - naam: Zuid\n    postcodes: [1234, 1235 AB]\n",
+        encoding="utf-8",
+    )
+    messages = problems_of(tmp_path)
+    assert len(messages) == 2
+    assert "a.md › wijken: 'Noordd' staat niet in de wijken van Testdorp" in messages[0]
+    assert "Bedoel je 'Noord'?" in messages[0]
+    assert "Bedoel je 'Zuid'?" in messages[1]
+
+
+def test_postcode_finds_the_wijk(tmp_path: Path) -> None:
+    write(tmp_path / "testdorp", "a", VALID.format(id="a", extra="wijken: [Zuid]\n"))
+    (tmp_path / "testdorp" / "gemeente.yaml").write_text(
+        "naam: Testdorp\nwijken:\n  - Noord\n  - naam: Zuid\n    postcodes: [1234, 1235 AB]\n",
+        encoding="utf-8",
+    )
+    kb = load_kennisbank(tmp_path)
+    assert kb.wijk_for_postcode("testdorp", "1234 XY") == "Zuid"
+    assert kb.wijk_for_postcode("Testdorp", "1235ab") == "Zuid"
+    assert kb.wijk_for_postcode("Testdorp", "1235 AC") is None
+    assert kb.wijk_for_postcode("Elders", "1234") is None
+
+
+def test_bad_gemeente_file_is_reported_with_file_and_field(tmp_path: Path) -> None:
+    write(tmp_path / "testdorp", "a", VALID.format(id="a", extra=""))
+    (tmp_path / "testdorp" / "gemeente.yaml").write_text(
+        "naam: Testdorp\nwijken:\n  - naam: Zuid\n    postcodes: [12345]\n", encoding="utf-8"
+    )
+    [message] = problems_of(tmp_path)
+    assert "gemeente.yaml › wijken.0.postcodes: '12345' is geen postcode" in message
+
+
+def test_without_gemeente_file_doubtful_wijken_are_warnings(tmp_path: Path) -> None:
+    write(tmp_path / "testdorp", "a", VALID.format(id="a", extra="wijken: [Noord, Noordd]\n"))
+    write(tmp_path / "testdorp", "b", VALID.format(id="b", extra="wijken: [Noord, noord]\n"))
+    kb = load_kennisbank(tmp_path)
+    warnings = [str(w) for w in kb.warnings if w.field == "wijken"]
+    assert any("'Noordd' komt maar één keer voor" in w for w in warnings)
+    assert any("'noord' en 'Noord' verschillen alleen in hoofdletters" in w for w in warnings)
+    assert not any("'Noord' komt maar één keer" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("gemeente", "folder"),
+    [
+        ("'s-Hertogenbosch", "s-hertogenbosch"),
+        ("Súdwest-Fryslân", "sudwest-fryslan"),
+        ("Bergen (NH)", "bergen-nh"),
+        ("Capelle aan den IJssel", "capelle-aan-den-ijssel"),
+    ],
+)
+def test_folder_slugs_handle_apostrophes_accents_and_brackets(
+    tmp_path: Path, gemeente: str, folder: str
+) -> None:
+    text = VALID.format(id="a", extra="").replace("Testdorp", f'"{gemeente}"')
+    write(tmp_path / folder, "a", text)
+    kb = load_kennisbank(tmp_path)
+    assert not [w for w in kb.warnings if w.field == "gemeente"]
+
+
+def test_notepad_md_txt_file_is_reported(tmp_path: Path) -> None:
+    write(tmp_path / "testdorp", "a", VALID.format(id="a", extra=""))
+    (tmp_path / "testdorp" / "nieuw.md.txt").write_text(
+        VALID.format(id="nieuw", extra=""), encoding="utf-8"
+    )
+    kb = load_kennisbank(tmp_path)
+    [warning] = [str(w) for w in kb.warnings if "nieuw" in str(w)]
+    assert "nieuw.md.txt" in warning and "Hernoem het naar nieuw.md" in warning
+
+
+def test_rename_advice_never_overwrites_an_existing_file(tmp_path: Path) -> None:
+    write(tmp_path / "testdorp", "home-start", VALID.format(id="home-start", extra=""))
+    write(tmp_path / "testdorp", "home-start-kopie", VALID.format(id="home-start", extra=""))
+    messages = problems_of(tmp_path)
+    [advice] = [m for m in messages if "home-start-kopie.md › id" in m]
+    assert "Hernoem" not in advice
+    assert "Er is al een bestand home-start.md" in advice and "id: home-start-kopie" in advice
+
+
+# --- issue 13: what the commands show -----------------------------------------------------------
+BAD_DATE = VALID.format(id="a", extra="laatst_gecontroleerd: 2026-02-30\n")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check"],
+        ["index"],
+        ["vraag", "hallo"],
+        ["kennisbank", "exporteer", "uit.xlsx"],
+        ["kennisbank", "exporteer-hsds", "hsds"],
+    ],
+)
+def test_impossible_date_is_a_message_in_every_command(tmp_path: Path, command: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from assistent.cli import app
+
+    write(tmp_path / "kb" / "testdorp", "a", BAD_DATE)
+    result = CliRunner().invoke(app, [*command, "--kennisbank", str(tmp_path / "kb")])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 1, result.output
+    assert "a.md › laatst_gecontroleerd: '2026-02-30' bestaat niet als datum" in result.output
+
+
+def test_impossible_date_stops_the_bot_start_with_a_kennisbank_error(tmp_path: Path) -> None:
+    from assistent.config import Settings
+    from assistent.instance import Instance
+    from tests.support import FakeEmbedder
+
+    write(tmp_path / "kb" / "testdorp", "a", BAD_DATE)
+    settings = Settings(kennisbank=tmp_path / "kb", index_dir=tmp_path / "index")
+    with pytest.raises(KennisbankError) as info:
+        Instance.open(settings, embedder=FakeEmbedder())
+    assert "laatst_gecontroleerd" in str(info.value)
+
+
+def test_check_prints_user_text_literally(tmp_path: Path) -> None:
+    # `[/info]` in a value crashed check (rich markup); `[a, b]` in the advice disappeared
+    from typer.testing import CliRunner
+
+    from assistent.cli import app
+
+    write(tmp_path / "testdorp", "a", VALID.format(id="a", extra="").replace("cursus", '"[/info]"'))
+    write(tmp_path / "testdorp", "b", VALID.format(id="b", extra="wijken: Noord\n"))
+    result = CliRunner().invoke(app, ["check", "--kennisbank", str(tmp_path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 1
+    assert "'[/info]' mag alleen kleine letters" in result.output
+    assert "bijvoorbeeld [a, b] of regels" in result.output
+
+
+def test_phone_shown_in_the_answer_is_the_typed_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from assistent.cli import app
+    from tests.support import FakeEmbedder
+
+    monkeypatch.setattr("assistent.instance.make_embedder", lambda settings: FakeEmbedder())
+    text = VALID.format(id="cjg-testdorp", extra="openingstijden: 9:30\n").replace("cursus", "cjg")
+    write(tmp_path / "kb" / "testdorp", "cjg-testdorp", text.replace("012-345 6701", "0201234567"))
+    result = CliRunner().invoke(
+        app,
+        [
+            "vraag",
+            "opvoeden",
+            "--json",
+            "--gemeente",
+            "Testdorp",
+            "--kennisbank",
+            str(tmp_path / "kb"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    [hit] = [r for r in data["resultaten"] if r["id"] == "cjg-testdorp"]
+    assert hit["contact"]["telefoon"] == "0201234567"  # was "33896823"
+    assert hit["openingstijden"] == "9:30"  # was "570"

@@ -190,3 +190,79 @@ def test_deployment_doc_lists_every_setting() -> None:
     table = doc.split("## Instellingen", 1)[1].split("\n## ", 1)[0]
     for name in Settings.model_fields:
         assert f"`ASSISTENT_{name.upper()}`" in table, name
+
+
+# --- issue 13: a report that does not overstate, and texts that are never kept -------------------
+def test_passend_means_found_and_not_rated_down() -> None:
+    from assistent.beheer.rapport_html import render_html
+
+    events = [
+        {"ts": f"2026-10-05T1{i}:00:00+00:00", "kind": "vraag", "wijk": None, "soort": "cjg",
+         "onderwerp": None, "abstained": int(i < 2)}
+        for i in range(10)
+    ]  # fmt: skip
+    events += [
+        {"ts": "2026-10-06T10:00:00+00:00", "kind": "feedback", "soort": "cjg", "feedback": f}
+        for f in ("slecht", "slecht", "slecht", "goed")
+    ]
+    data = collect(events, [], None, None, texts_allowed=False)
+    assert (data.vragen, data.found, data.slecht, data.passend) == (10, 8, 3, 5)
+    html = render_html(data, "Testdorp", datetime(2026, 10, 7, tzinfo=UTC))
+    # was 80 %: every answer above the threshold counted as fitting, 👎 or not
+    assert re.search(r"50%</[^>]+>\s*<[^>]+>kreeg een passend antwoord", html), html[:3000]
+
+
+def _conversation(tmp_path: Path, opted_in: bool):
+    from assistent.conversation import Conversation
+    from assistent.instance import Instance
+    from tests.support import FakeEmbedder
+
+    settings = Settings(
+        index_dir=tmp_path / "index", data_dir=tmp_path / "data", store_question_text=opted_in
+    )
+    instance = Instance.open(settings, embedder=FakeEmbedder())
+    store = Store(settings.database, store_question_text=opted_in)
+    return Conversation(instance.current, store, page_size=3), store
+
+
+def test_crisis_message_is_never_stored_even_when_opted_in(tmp_path: Path) -> None:
+    conversation, store = _conversation(tmp_path, opted_in=True)
+    session = conversation.load_session(1)
+    reply = conversation.ask(1, session, "ik wil niet meer leven")
+    assert reply.answer.crisis is not None
+    conversation.feedback(1, session, good=False)  # a 👎 under the crisis reply
+    store.flush()
+    assert store.question_texts() == []
+    # an ordinary 👎 is still kept when opted in
+    conversation.ask(1, session, "mijn peuter slaapt slecht")
+    conversation.feedback(1, session, good=False)
+    store.flush()
+    assert [t["text"] for t in store.question_texts()] == ["mijn peuter slaapt slecht"]
+    store.close()
+
+
+def test_chat_tel_counts_anonymously(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support import FakeEmbedder
+
+    monkeypatch.setattr("assistent.instance.make_embedder", lambda settings: FakeEmbedder())
+    monkeypatch.setenv("ASSISTENT_STORE_QUESTION_TEXT", "true")
+    result = CliRunner().invoke(
+        app, ["chat", "--tel"], input="mijn peuter slaapt slecht\nmijn puber blowt\n/stop\n"
+    )
+    assert result.exit_code == 0, result.output
+    store = Store(tmp_path / "data" / "assistent.sqlite3", store_question_text=True)
+    kinds = [e["kind"] for e in store.events()]
+    assert kinds.count("vraag") == 2
+    assert store.question_texts() == []  # counts only, whatever the setting
+    store.close()
+    report = CliRunner().invoke(app, ["rapport", "-o", str(tmp_path / "r.html")])
+    assert "(2 vragen)" in report.output
+
+
+def test_chat_without_tel_stores_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support import FakeEmbedder
+
+    monkeypatch.setattr("assistent.instance.make_embedder", lambda settings: FakeEmbedder())
+    result = CliRunner().invoke(app, ["chat"], input="mijn peuter slaapt slecht\n/stop\n")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "data" / "assistent.sqlite3").exists()

@@ -430,3 +430,98 @@ def test_cli_reports_errors_with_exit_code(kennisbank_copy: Path, exported: Path
     assert result.exit_code == 5
     assert "kolom website" in flat(result.output)
     assert "niets opgeslagen" in flat(result.output)
+
+
+# --- issue 13: Excel must not change what was typed ----------------------------------------------
+def test_export_formats_phone_and_text_columns_as_text(exported: Path) -> None:
+    # the phone column was "General", so a typed 0612345678 became the number 612345678
+    sheet = Xlsx(exported)
+    row = sheet.row_of(HOME_START)
+    new_row = sum(1 for cell in sheet.ws["A"] if cell.value) + 1
+    for name in ("telefoon", "whatsapp", "adres", "openingstijden", "kosten", "naam", "wijken"):
+        column = sheet.columns[name]
+        assert sheet.ws.cell(row, column).number_format == "@", name
+        assert sheet.ws.cell(new_row, column).number_format == "@", name  # a row typed later
+    assert sheet.ws.cell(row, sheet.columns["leeftijd_tot"]).number_format != "@"
+    assert sheet.ws.cell(row, sheet.columns["laatst_gecontroleerd"]).number_format == "yyyy-mm-dd"
+
+
+def test_phone_that_lost_its_leading_zero_is_refused(kennisbank_copy: Path, exported: Path) -> None:
+    sheet = Xlsx(exported)
+    row = sheet.set(HOME_START, "telefoon", 612345678)  # what Excel keeps of 0612345678
+    sheet.save()
+    with pytest.raises(InputFileError) as info:
+        plan_import(kennisbank_copy, exported)
+    [problem] = info.value.problems
+    assert problem.field == f"rij {row}, kolom telefoon (L)"
+    assert "'612345678' mist de 0 vooraan" in problem.message and "0612345678" in problem.message
+
+
+def test_phone_without_zero_in_a_csv_is_refused(kennisbank_copy: Path, tmp_path: Path) -> None:
+    source = export_spreadsheet(kennisbank_copy, tmp_path / "export.csv").path
+    rows = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8-sig")), delimiter=";"))
+    phone = rows[0].index("telefoon")
+    [row] = [r for r in rows if r[0] == HOME_START]
+    row[phone] = "201234567"
+    target = tmp_path / "excel.csv"
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+    with pytest.raises(InputFileError) as info:
+        plan_import(kennisbank_copy, target)
+    assert any("mist de 0 vooraan" in p.message for p in info.value.problems)
+
+
+def test_date_or_time_in_a_text_column_is_refused(kennisbank_copy: Path, exported: Path) -> None:
+    from datetime import datetime, time
+
+    sheet = Xlsx(exported)
+    sheet.set(HOME_START, "kosten", datetime(2026, 2, 1))  # typed "1-2"
+    sheet.set(HOME_START, "openingstijden", time(9, 30))  # typed "9:30"
+    sheet.save()
+    with pytest.raises(InputFileError) as info:
+        plan_import(kennisbank_copy, exported)
+    messages = {p.field.split("kolom ")[1].split(" ")[0]: p.message for p in info.value.problems}
+    assert "een datum van gemaakt (2026-02-01)" in messages["kosten"]
+    assert "een tijd van gemaakt" in messages["openingstijden"]
+
+
+def test_number_in_a_text_column_is_a_warning(kennisbank_copy: Path, exported: Path) -> None:
+    sheet = Xlsx(exported)
+    sheet.set(HOME_START, "kosten", 12.5)  # typed "12,50"
+    sheet.save()
+    plan = plan_import(kennisbank_copy, exported)
+    [warning] = plan.warnings
+    assert "kolom kosten" in warning.field and "12.5" in warning.message
+    assert any("Let op (1)" in line for line in describe_plan(plan))
+
+
+def test_formula_cell_is_refused(kennisbank_copy: Path, exported: Path) -> None:
+    sheet = Xlsx(exported)
+    row = sheet.set(HOME_START, "naam", '="Home-Start "&"Noord"')
+    sheet.save()
+    with pytest.raises(InputFileError) as info:
+        plan_import(kennisbank_copy, exported)
+    [problem] = info.value.problems
+    assert problem.field == f"rij {row}, kolom naam (B)" and "formule" in problem.message
+
+
+def test_dry_run_shows_old_and_new_value_per_cell(kennisbank_copy: Path, exported: Path) -> None:
+    entry = load_kennisbank(kennisbank_copy).by_id()[HOME_START]
+    sheet = Xlsx(exported)
+    sheet.set(HOME_START, "telefoon", "012-345 6799")
+    sheet.set(HOME_START, "kosten", "")
+    sheet.save()
+    result = CliRunner().invoke(
+        app,
+        [
+            "kennisbank",
+            "importeer",
+            str(exported),
+            "--dry-run",
+            "--kennisbank",
+            str(kennisbank_copy),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert f'telefoon: "{entry.contact.telefoon}" → "012-345 6799"' in result.output
+    assert f'kosten: "{entry.kosten}" → (leeg)' in result.output

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from assistent.errors import AssistentError
 from assistent.kennisbank.messages import translate
 from assistent.profile import Profile, Rol
+from assistent.safety.categories import CATEGORIES
 
 if TYPE_CHECKING:
     from assistent.answer import Assistant
@@ -36,6 +37,9 @@ class EvalCase(BaseModel):
     vraag: str
     verwacht: list[str] = Field(default_factory=list)
     crisis: str | None = None  # a category, "geen" (must not flag) or absent (not scored)
+    ook: list[str] = Field(default_factory=list)  # other categories that also count as right
+    taal: str | None = None  # informative: the language the case is written in
+    situatie: str | None = None  # informative: which situation the case describes
     gemeente: str | None = None
     wijk: str | None = None
     leeftijd: int | None = Field(None, ge=0, le=30)
@@ -44,11 +48,17 @@ class EvalCase(BaseModel):
     @field_validator("crisis")
     @classmethod
     def _known(cls, value: str | None) -> str | None:
-        from assistent.safety.categories import CATEGORIES
-
         if value is not None and value != "geen" and value not in CATEGORIES:
             raise ValueError(f"kies 'geen' of een van: {', '.join(CATEGORIES)}")
         return value
+
+    @field_validator("ook")
+    @classmethod
+    def _known_also(cls, values: list[str]) -> list[str]:
+        unknown = [v for v in values if v not in CATEGORIES]
+        if unknown:
+            raise ValueError(f"'{unknown[0]}' is geen categorie. Kies uit: {', '.join(CATEGORIES)}")
+        return values
 
     @field_validator("verwacht", mode="before")
     @classmethod
@@ -116,7 +126,7 @@ def run_eval(assistant: Assistant, cases: list[EvalCase]) -> dict[str, Any]:
         if case.crisis == "geen":
             false_pos.append(category is not None)
         elif case.crisis is not None:
-            crisis_hits.append(category == case.crisis)
+            crisis_hits.append(category == case.crisis or category in case.ook)
     times = [c["ms"] for c in out_cases]
     metrics = {
         "hit_at_1": _mean(hits1),

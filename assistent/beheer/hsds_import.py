@@ -341,7 +341,15 @@ def plan_hsds_import(
         else:
             fields = changed_fields(current.entry, entry)
             plan.changes.append(
-                Change("wijzigen", entry.id, current.path, item.service.row, entry, fields)
+                Change(
+                    "wijzigen",
+                    entry.id,
+                    current.path,
+                    item.service.row,
+                    entry,
+                    fields,
+                    old_entry=current.entry,
+                )
             )
     if problems:
         raise InputFileError(problems + notes)

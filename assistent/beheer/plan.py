@@ -68,12 +68,29 @@ def changed_fields(old: Voorziening | None, new: Voorziening) -> list[str]:
     """The fields in which ``new`` differs from ``old``, named as the spreadsheet columns."""
     if old is None:
         return ["(bestand was onleesbaar)"]
+    return [name for name, _, _ in changed_cells(old, new)]
+
+
+def changed_cells(old: Voorziening, new: Voorziening) -> list[tuple[str, str, str]]:
+    """(column, old text, new text) for every spreadsheet column in which the entries differ."""
     old_cells, new_cells = entry_cells(old), entry_cells(new)
-    return [
-        c.name
-        for c in DATA_COLUMNS
-        if canonical(c, old_cells[c.name]) != canonical(c, new_cells[c.name])
-    ]
+    changes = []
+    for column in DATA_COLUMNS:
+        before = canonical(column, old_cells[column.name])
+        after = canonical(column, new_cells[column.name])
+        if before != after:
+            changes.append((column.name, before, after))
+    return changes
+
+
+def _shown(text: str, width: int = 70) -> str:
+    """A cell value on one line, quoted, shortened in the middle when long; empty is (leeg)."""
+    if not text:
+        return "(leeg)"
+    flat = " ".join(text.split())
+    if len(flat) > width:
+        flat = flat[: width // 2 - 1] + " … " + flat[-(width // 2 - 2) :]
+    return f'"{flat}"'
 
 
 # --- the plan ------------------------------------------------------------------------------------
@@ -88,6 +105,7 @@ class Change:
     entry: Voorziening | None = None
     fields: list[str] = field(default_factory=list)
     old_path: Path | None = None
+    old_entry: Voorziening | None = None  # for a change: the entry as it is now, to show old → new
 
 
 @dataclass
@@ -100,6 +118,7 @@ class ImportPlan:
     refused: list[Problem] = field(default_factory=list)
     kept: list[Problem] = field(default_factory=list)
     unchanged: int = 0
+    warnings: list[Problem] = field(default_factory=list)  # accepted, but worth a second look
 
     @property
     def nothing_to_do(self) -> bool:
@@ -145,11 +164,17 @@ def describe_plan(plan: ImportPlan) -> Iterable[str]:
             extra = f" — {', '.join(change.fields)}" if change.fields else ""
             moved = f" (verplaatst van {change.old_path})" if change.old_path else ""
             yield f"  {where}{change.id} → {change.path}{extra}{moved}"
+            if change.old_entry is not None and change.entry is not None:
+                for name, before, after in changed_cells(change.old_entry, change.entry):
+                    yield f"      {name}: {_shown(before)} → {_shown(after)}"
     if plan.changes and plan.unchanged:
         yield f"Ongewijzigd: {plan.unchanged}."
     if plan.kept:
         yield f"Blijft zoals het is ({len(plan.kept)}):"
         yield from (f"  {p.field}: {p.message}" for p in plan.kept)
+    if plan.warnings:
+        yield f"Let op ({len(plan.warnings)}):"
+        yield from (f"  {p.field}: {p.message}" for p in plan.warnings)
     if plan.refused:
         yield f"Niet verwerkt ({len(plan.refused)}):"
         yield from (f"  {p.field}: {p.message}" for p in plan.refused)

@@ -61,6 +61,20 @@ class ReportData:
     texts_allowed: bool = False
 
     @property
+    def found(self) -> int:
+        """Questions for which the assistant found something specific (it did not abstain)."""
+        return self.vragen - self.abstained
+
+    @property
+    def passend(self) -> int:
+        """Questions with a fitting answer: something was found and it was not rated 👎.
+
+        A 👎 is counted once, against the answers found: ratings are anonymous, so the report
+        can't tell which question one belongs to. This errs on the low side.
+        """
+        return max(0, self.found - self.slecht)
+
+    @property
     def empty(self) -> bool:
         return not (self.vragen or self.goed or self.slecht or sum(self.crisis.values()))
 
@@ -160,3 +174,33 @@ def frequent_words(texts: Iterable[str], n: int = 15) -> list[tuple[str, int]]:
         words = {w for w in re.findall(r"[a-zà-ÿ]{3,}", text.casefold()) if w not in STOPWORDS}
         counts.update(words)
     return [(w, c) for w, c in counts.most_common(n) if c > 1]
+
+
+def parse_day(value: str | None) -> date | None:
+    """A day typed as JJJJ-MM-DD or DD-MM-JJJJ (None stays None); ValueError otherwise."""
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{value}' is geen datum.")
+
+
+def open_counting_store(settings: Settings) -> Store:
+    """The bot's database, for anonymous counts only (``chat --tel``): never question texts.
+
+    Raises ValueError (a Dutch message) when the key that hashes user ids can't be used.
+    """
+    key = settings.hash_key.get_secret_value() if settings.hash_key else None
+    store = Store(
+        settings.database,
+        store_question_text=False,
+        hash_key=key,
+        hash_key_file=settings.hash_key_file,
+    )
+    if store.key_problem:
+        store.close()
+        raise ValueError(store.key_problem)
+    return store

@@ -119,10 +119,10 @@ def render_html(data: ReportData, title_scope: str, generated: datetime) -> str:
         parts.append("</main></body></html>")
         return "\n".join(parts)
 
-    answered = data.vragen - data.abstained
+    answered = data.found
     cards = [
         (str(data.vragen), "vragen gesteld"),
-        (percent(answered, data.vragen), "kreeg een passend antwoord"),
+        (percent(data.passend, data.vragen), "kreeg een passend antwoord (gevonden, geen 👎)"),
         (
             percent(data.abstained, data.vragen),
             "zonder passend antwoord (doorverwezen naar het CJG)",
@@ -161,7 +161,7 @@ def render_html(data: ReportData, title_scope: str, generated: datetime) -> str:
             _table(
                 ["", "aantal", "aandeel"],
                 [
-                    ("met passend antwoord", answered, percent(answered, data.vragen)),
+                    ("iets specifieks gevonden", answered, percent(answered, data.vragen)),
                     (
                         "zonder passend antwoord",
                         data.abstained,
@@ -373,6 +373,9 @@ def _about(data: ReportData) -> str:
         "heeft opgegeven), het soort voorziening en het onderwerp. Er staat geen naam, "
         "telefoonnummer of chat-id bij. Kleine aantallen zeggen weinig: kijk vooral naar "
         "trends over meerdere weken.</p>"
+        "<p>‘Passend antwoord’ betekent: de assistent vond iets specifieks en de vrager gaf "
+        "er geen duim omlaag (👎) voor. Beoordelingen zijn anoniem, dus elke 👎 gaat af van de "
+        "gevonden antwoorden; het echte aandeel is dus eerder hoger dan lager.</p>"
         "<p>‘Zonder passend antwoord’ betekent dat de assistent niets specifieks vond en de "
         "vrager naar het CJG van de gemeente verwees. Een crisisverwijzing telt apart: dan "
         "toonde de assistent meteen een hulplijn, zoals 112 of de Kindertelefoon.</p>"

@@ -30,7 +30,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -275,6 +275,42 @@ def canonical(column: Column, value: Any) -> str:
         low = text.casefold()
         return "ja" if low in _TRUE else ("" if low in _FALSE else text)
     return text
+
+
+PHONE_COLUMNS = ("telefoon", "whatsapp")
+_LOST_ZERO = re.compile(r"[1-9]\d{6,}")  # 7+ digits without a leading 0 or +: Excel ate the 0
+
+
+def suspicious_cell(column: Column, value: Any) -> tuple[str, bool] | None:
+    """(message, refuse) when Excel probably changed what someone typed; else None.
+
+    A phone number stored as a number lost its leading 0; a text cell that holds a date or a
+    time was converted by Excel (``1-2`` → 1 February, ``9:30`` → 09:30:00); a price stored as
+    a number lost its trailing 0 (``12,50`` → 12.5).
+    """
+    if column.kind not in ("text", "list") or value is None or column.name == CONTROL:
+        return None
+    text = cell_text(value)
+    if column.name in PHONE_COLUMNS and _LOST_ZERO.fullmatch(text):
+        return (
+            f"'{text}' mist de 0 vooraan: Excel heeft er een getal van gemaakt. Zet de kolom op "
+            f"Tekst (Celeigenschappen › Tekst) en typ 0{text}.",
+            True,
+        )
+    if isinstance(value, datetime | date | time):
+        what = "een tijd" if isinstance(value, time) else "een datum"
+        return (
+            f"Excel heeft hier {what} van gemaakt ({text}). Zet de cel op Tekst "
+            "(Celeigenschappen › Tekst) en typ de tekst opnieuw.",
+            True,
+        )
+    if isinstance(value, float) and not value.is_integer():
+        return (
+            f"Excel heeft dit als getal opgeslagen ({text}); '12,50' wordt dan '12.5'. Kijk na of "
+            "het klopt, of zet de cel op Tekst (Celeigenschappen › Tekst).",
+            False,
+        )
+    return None
 
 
 def row_fingerprint(values: dict[str, str]) -> str:

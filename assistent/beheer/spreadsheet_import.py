@@ -23,6 +23,7 @@ from assistent.beheer.spreadsheet import (
     cell_text,
     parse_control,
     row_fingerprint,
+    suspicious_cell,
     validate_row,
 )
 from assistent.beheer.spreadsheet_io import SheetRow, column_letter, read_sheet
@@ -46,10 +47,29 @@ def plan_import(kb_root: Path, source: Path, overwrite: bool = False) -> ImportP
 
     parsed: list[tuple[SheetRow, Voorziening, dict[str, str]]] = []
     seen: dict[str, int] = {}
+    warnings: list[Problem] = []
     for row in sheet.rows:
+        formulas = {c.name for c in DATA_COLUMNS if (row.number, c.name) in sheet.formulas}
+        for column in DATA_COLUMNS:
+            if column.name in formulas:
+                problems.append(
+                    Problem(
+                        sheet.path,
+                        where(row, column.name),
+                        "bevat een formule. Typ de waarde zelf in, zonder '=' vooraan.",
+                    )
+                )
+                continue
+            suspicion = suspicious_cell(column, row.cells.get(column.name))
+            if suspicion is not None:
+                message, refuse = suspicion
+                problem = Problem(sheet.path, where(row, column.name), message, not refuse)
+                (problems if refuse else warnings).append(problem)
         values = {c.name: canonical(c, row.cells.get(c.name)) for c in DATA_COLUMNS}
         entry, row_problems = validate_row(values)
         for column, message in row_problems:
+            if column in formulas:  # already reported: its value is a formula's last result
+                continue
             problems.append(Problem(sheet.path, where(row, column), message))
         if entry is None:
             continue
@@ -70,7 +90,7 @@ def plan_import(kb_root: Path, source: Path, overwrite: bool = False) -> ImportP
 
     disk = scan_kennisbank(kb_root)
     manifest = sheet.manifest or {}
-    plan = ImportPlan(kb_root, sheet.path)
+    plan = ImportPlan(kb_root, sheet.path, warnings=warnings)
     for row, entry, values in parsed:
         file_fp, row_fp = parse_control(cell_text(row.cells.get(CONTROL)), entry.id)
         exported_fp = file_fp or manifest.get(entry.id)
@@ -148,6 +168,7 @@ def plan_import(kb_root: Path, source: Path, overwrite: bool = False) -> ImportP
                 entry,
                 changed_fields(current.entry, entry),
                 old_path=path if new_path != path else None,
+                old_entry=current.entry,
             )
         )
     for entry_id, exported_fp in manifest.items():

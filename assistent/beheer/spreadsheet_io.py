@@ -129,6 +129,10 @@ def _write_csv(target: Path, rows: list[dict[str, Any]], manifest: dict[str, str
     write_bytes_atomic(target, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
 
 
+TEXT_FORMAT = "@"  # Excel's "Tekst" cell format
+EXTRA_TEXT_ROWS = 200  # empty rows below the data that are formatted as text too
+
+
 def _write_xlsx(target: Path, rows: list[dict[str, Any]], manifest: dict[str, str]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -152,9 +156,11 @@ def _write_xlsx(target: Path, rows: list[dict[str, Any]], manifest: dict[str, st
     for r, cells in enumerate(rows, start=2):
         for col, column in enumerate(COLUMNS, start=1):
             value = cells.get(column.name)
+            cell = ws.cell(row=r, column=col)
+            if column.kind not in ("int", "date"):
+                cell.number_format = TEXT_FORMAT
             if value in ("", None):
                 continue
-            cell = ws.cell(row=r, column=col)
             if column.kind == "int" or column.kind == "date":
                 cell.value = value
                 if column.kind == "date":
@@ -163,6 +169,15 @@ def _write_xlsx(target: Path, rows: list[dict[str, Any]], manifest: dict[str, st
                 cell.value = ILLEGAL_CHARACTERS.sub("", str(value))
                 cell.data_type = "s"  # never a formula, even when the text starts with '='
             cell.alignment = wrap if column.wrap else top
+    for col, column in enumerate(COLUMNS, start=1):
+        if column.kind in ("int", "date"):
+            continue
+        # Text (@) for the whole column, also for rows added later: Excel then keeps the 0 of
+        # 0612345678 and does not turn 9:30 or 1-2 into a time or a date.
+        letter = get_column_letter(col)
+        ws.column_dimensions[letter].number_format = TEXT_FORMAT
+        for r in range(len(rows) + 2, len(rows) + 2 + EXTRA_TEXT_ROWS):
+            ws.cell(row=r, column=col).number_format = TEXT_FORMAT
     ws.freeze_panes = "C2"
     last = get_column_letter(len(COLUMNS))  # the _controle column, hidden
     ws.auto_filter.ref = f"A1:{last}{max(len(rows) + 1, 2)}"
@@ -252,6 +267,7 @@ class Sheet:
     rows: list[SheetRow]
     manifest: dict[str, str] | None
     problems: list[Problem] = field(default_factory=list)
+    formulas: set[tuple[int, str]] = field(default_factory=set)  # (row number, column name)
 
 
 def column_letter(index: int) -> str:
@@ -267,8 +283,10 @@ def read_sheet(path: Path) -> Sheet:
     fmt = _format_of(path)
     if not path.is_file():
         raise InputFileError([Problem(path, None, "dit bestand bestaat niet.")])
+    formulas: set[tuple[int, str]] = set()
     if fmt == "xlsx":
         header, raw_rows, manifest = _read_xlsx(path)
+        formulas = _formula_cells(path, header)
     else:
         header, raw_rows, manifest = _read_csv(path)
     problems = _check_header(path, header)
@@ -285,7 +303,23 @@ def read_sheet(path: Path) -> Sheet:
         if all(cell_text(v) == "" for v in values):
             continue
         rows.append(SheetRow(number, cells))
-    return Sheet(path, header, rows, manifest, problems)
+    return Sheet(path, header, rows, manifest, problems, formulas)
+
+
+def _formula_cells(path: Path, header: list[str]) -> set[tuple[int, str]]:
+    """The data cells that hold a formula (the normal read sees only their last result)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, data_only=False)
+    ws = wb[SHEET_DATA] if SHEET_DATA in wb.sheetnames else wb.worksheets[0]
+    found = set()
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            index = cell.column - 1
+            if cell.data_type == "f" and index < len(header):
+                found.add((cell.row, header[index]))
+    wb.close()
+    return found
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]], dict[str, str] | None]:

@@ -12,8 +12,82 @@ from pydantic import ValidationError
 
 from assistent.errors import KennisbankError, Problem
 from assistent.kennisbank.messages import translate
-from assistent.kennisbank.model import Kennisbank, Voorziening, same_name
+from assistent.kennisbank.model import Gemeente, Kennisbank, Voorziening, same_name, slugify
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT, KNOWN_SOORTEN
+
+GEMEENTE_FILE = "gemeente.yaml"
+
+
+class TextLoader(yaml.SafeLoader):
+    """YAML that keeps every scalar as text, except an empty value (null).
+
+    Plain YAML 1.1 reads ``0201234567`` as an octal number, ``9:30`` as 570 (base 60), ``nee``
+    as false and ``2026-02-30`` as a date that crashes. Here they all stay the text the person
+    typed; the pydantic model turns ``leeftijd``, ``landelijk`` and dates into types, with a
+    Dutch message when that fails.
+    """
+
+
+TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag == "tag:yaml.org,2002:null"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+# PyYAML's English problem → what to do, in Dutch. The first matching part wins.
+_YAML_PROBLEMS = (
+    (
+        "mapping values are not allowed",
+        "er staat een ':' midden in een waarde. Zet tekst met een dubbele punt tussen "
+        'aanhalingstekens, bijvoorbeeld kosten: "let op: gratis".',
+    ),
+    ("'\\t'", "er staat een tab. Spring in met spaties, niet met tabs."),
+    ("could not find expected ':'", "een regel mist 'veld: waarde'. Kijk of er een ':' ontbreekt."),
+    (
+        "found character '@'",
+        "een waarde begint met '@' of '`'. Zet die waarde tussen aanhalingstekens.",
+    ),
+    (
+        "found character '`'",
+        "een waarde begint met '@' of '`'. Zet die waarde tussen aanhalingstekens.",
+    ),
+    ("found undefined alias", "een waarde begint met '*'. Zet die waarde tussen aanhalingstekens."),
+    ("expected ',' or ']'", "een lijst [a, b] is niet goed afgesloten. Controleer de ']'."),
+    ("expected ',' or '}'", "een groep {a: 1} is niet goed afgesloten. Controleer de '}'."),
+    (
+        "expected <block end>",
+        "de inspringing klopt niet. Velden onder elkaar beginnen op dezelfde positie.",
+    ),
+    (
+        "found unexpected end of stream",
+        "er ontbreekt een afsluitend aanhalingsteken (\" of ').",
+    ),
+    (
+        "while scanning a quoted scalar",
+        "er ontbreekt een afsluitend aanhalingsteken (\" of ').",
+    ),
+)
+
+
+def read_yaml_text(text: str) -> object:
+    """Parse YAML with :class:`TextLoader`; raises ``yaml.YAMLError`` on bad YAML."""
+    try:
+        return yaml.load(text, Loader=TextLoader)  # a SafeLoader subclass: no objects
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!timestamp 2026-02-30`
+        raise yaml.YAMLError(f"a tagged value can't be built: {exc}") from exc
+
+
+def yaml_problem(exc: yaml.YAMLError, first_line: int = 1) -> str:
+    """A Dutch description of a YAML error, with the line number in the file."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" (regel {mark.line + first_line})" if mark else ""
+    english = f"{getattr(exc, 'problem', '')} {getattr(exc, 'context', '')} {exc}"
+    for part, dutch in _YAML_PROBLEMS:
+        if part in english:
+            return f"de front matter is geen geldige YAML{where}: {dutch}"
+    return (
+        f"de front matter is geen geldige YAML{where}. Vergelijk de regel met een ander bestand "
+        "of met docs/kennisbank.md."
+    )
 
 
 def split_front_matter(text: str) -> tuple[str, str] | None:
@@ -48,18 +122,9 @@ def parse_file(path: Path) -> tuple[Voorziening | None, list[Problem]]:
         ]
     front, body = parts
     try:
-        data = yaml.safe_load(front) or {}
+        data = read_yaml_text(front) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (regel {mark.line + 2})" if mark else ""
-        return None, [
-            Problem(
-                path,
-                None,
-                f"de front matter is geen geldige YAML{where}: {getattr(exc, 'problem', exc)}. "
-                "Let op dubbele punten in tekst: zet zulke tekst tussen aanhalingstekens.",
-            )
-        ]
+        return None, [Problem(path, None, yaml_problem(exc, first_line=2))]
     if not isinstance(data, dict):
         return None, [Problem(path, None, "de front matter moet velden bevatten, zoals 'id: ...'.")]
     problems: list[Problem] = []
@@ -83,15 +148,19 @@ def parse_file(path: Path) -> tuple[Voorziening | None, list[Problem]]:
             problems.append(Problem(path, name or None, message))
         return None, problems
     if entry.id != path.stem:
-        problems.append(
-            Problem(
-                path,
-                "id",
-                f"'{entry.id}' is niet gelijk aan de bestandsnaam '{path.stem}'. "
-                f"Hernoem het bestand naar {entry.id}.md of pas het id aan.",
-            )
-        )
+        problems.append(Problem(path, "id", _rename_advice(entry.id, path)))
     return (None if problems else entry), problems
+
+
+def _rename_advice(entry_id: str, path: Path) -> str:
+    """What to do when the id differs from the file name, never advising to overwrite a file."""
+    message = f"'{entry_id}' is niet gelijk aan de bestandsnaam '{path.stem}'. "
+    if (path.parent / f"{entry_id}.md").exists():
+        return message + (
+            f"Er is al een bestand {entry_id}.md: is dit een kopie? Geef deze voorziening dan "
+            f"een eigen id, bijvoorbeeld 'id: {path.stem}'."
+        )
+    return message + f"Hernoem het bestand naar {entry_id}.md of pas het id aan."
 
 
 def _entry_warnings(entry: Voorziening, path: Path) -> Iterable[Problem]:
@@ -110,11 +179,12 @@ def _entry_warnings(entry: Voorziening, path: Path) -> Iterable[Problem]:
     folder = path.parent.name
     if entry.landelijk and folder != "landelijk":
         yield Problem(path, "landelijk", "staat niet in de map 'landelijk'.", warning=True)
-    if entry.gemeente and folder.casefold() != entry.gemeente.casefold().replace(" ", "-"):
+    if entry.gemeente and slugify(folder) != slugify(entry.gemeente):
         yield Problem(
             path,
             "gemeente",
-            f"'{entry.gemeente}' past niet bij de map '{folder}'.",
+            f"'{entry.gemeente}' past niet bij de map '{folder}'. De map van deze gemeente "
+            f"heet '{slugify(entry.gemeente)}'.",
             warning=True,
         )
 
@@ -138,6 +208,8 @@ def load_kennisbank(root: Path) -> Kennisbank:
     paths: dict[str, Path] = {}
     files = sorted(p for p in root.rglob("*.md") if not p.name.startswith(("_", ".")))
     files = [p for p in files if p.name.lower() != "readme.md"]
+    problems += _misnamed_files(root)
+    gemeente_files = _load_gemeente_files(root, problems)
     for path in files:
         entry, file_problems = parse_file(path)
         problems += file_problems
@@ -159,7 +231,8 @@ def load_kennisbank(root: Path) -> Kennisbank:
         problems.append(
             Problem(root, None, "bevat geen voorzieningen (*.md). Zie docs/kennisbank.md.")
         )
-    kb = Kennisbank(root=root, entries=entries, paths=paths)
+    kb = Kennisbank(root=root, entries=entries, paths=paths, gemeente_files=gemeente_files)
+    problems += _wijk_problems(kb)
     for gemeente in kb.gemeenten:
         if not any(e.soort == FALLBACK_SOORT and same_name(e.gemeente, gemeente) for e in entries):
             problems.append(
@@ -176,6 +249,143 @@ def load_kennisbank(root: Path) -> Kennisbank:
         raise KennisbankError(problems)
     kb.warnings = problems
     return kb
+
+
+def _starts_with_front_matter(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(8).removeprefix(b"\xef\xbb\xbf").startswith(b"---")
+    except OSError:
+        return False
+
+
+def _misnamed_files(root: Path) -> list[Problem]:
+    """Files that look like voorzieningen but are not read, e.g. Notepad's ``naam.md.txt``."""
+    problems = []
+    for path in sorted(root.rglob("*")):
+        name = path.name
+        lower = name.casefold()
+        hidden = any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
+        if hidden or lower == "readme.md" or not path.is_file():
+            continue
+        if lower.endswith(".md") and name != path.stem + ".md":  # e.g. NAAM.MD
+            problems.append(
+                Problem(
+                    path,
+                    None,
+                    f"wordt niet gelezen: de extensie moet '.md' zijn (kleine letters). Hernoem "
+                    f"het naar {path.stem}.md.",
+                    warning=True,
+                )
+            )
+        elif lower.endswith((".md.txt", ".markdown")) or (
+            lower.endswith(".txt") and _starts_with_front_matter(path)
+        ):
+            stem = name.split(".", 1)[0]
+            target = path.parent / f"{stem}.md"
+            advice = (
+                f"Hernoem het naar {stem}.md."
+                if not target.exists()
+                else f"Er is al een {stem}.md: voeg de inhoud samen of verwijder dit bestand."
+            )
+            problems.append(
+                Problem(
+                    path,
+                    None,
+                    f"wordt niet gelezen, want alleen bestanden die op '.md' eindigen tellen mee "
+                    f"(Kladblok plakt er vaak '.txt' achter). {advice}",
+                    warning=True,
+                )
+            )
+    return problems
+
+
+def _load_gemeente_files(root: Path, problems: list[Problem]) -> list[Gemeente]:
+    """Read every ``<root>/<map>/gemeente.yaml``; problems are added to ``problems``."""
+    found = []
+    for path in sorted(root.glob(f"*/{GEMEENTE_FILE}")):
+        try:
+            data = read_yaml_text(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            problems.append(Problem(path, None, "is geen UTF-8-tekst. Sla het op als UTF-8."))
+            continue
+        except OSError as exc:
+            problems.append(Problem(path, None, f"kan niet gelezen worden ({exc.strerror})."))
+            continue
+        except yaml.YAMLError as exc:
+            message = yaml_problem(exc).replace("de front matter is", "het bestand is")
+            problems.append(Problem(path, None, message))
+            continue
+        try:
+            gemeente = Gemeente.model_validate(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                name, message = translate(error)
+                problems.append(Problem(path, name or None, message))
+            continue
+        if slugify(gemeente.naam) != slugify(path.parent.name):
+            problems.append(
+                Problem(
+                    path,
+                    "naam",
+                    f"'{gemeente.naam}' past niet bij de map '{path.parent.name}'. De map van "
+                    f"deze gemeente heet '{slugify(gemeente.naam)}'.",
+                )
+            )
+            continue
+        found.append(gemeente)
+    return found
+
+
+def _wijk_problems(kb: Kennisbank) -> list[Problem]:
+    """Wijken not in gemeente.yaml are errors; without that file, doubtful wijken are warnings."""
+    problems = []
+    for gemeente in kb.gemeenten:
+        own = [e for e in kb.entries if same_name(e.gemeente, gemeente)]
+        info = kb.gemeente(gemeente)
+        if info is not None and info.wijken:
+            listed = info.wijk_names()
+            for entry in own:
+                for wijk in entry.wijken:
+                    if wijk in listed:
+                        continue
+                    guess = [w for w in listed if same_name(w, wijk)] or difflib.get_close_matches(
+                        wijk, listed, n=1
+                    )
+                    hint = f" Bedoel je '{guess[0]}'?" if guess else ""
+                    problems.append(
+                        Problem(
+                            kb.paths[entry.id],
+                            "wijken",
+                            f"'{wijk}' staat niet in de wijken van {info.naam} "
+                            f"({', '.join(listed)}).{hint} Staat de wijk er echt niet bij, zet "
+                            f"hem dan in {slugify(info.naam)}/{GEMEENTE_FILE}.",
+                        )
+                    )
+            continue
+        counts: dict[str, int] = {}
+        for entry in own:
+            for wijk in entry.wijken:
+                counts[wijk] = counts.get(wijk, 0) + 1
+        for entry in own:
+            for wijk in entry.wijken:
+                twins = [w for w in counts if w != wijk and same_name(w, wijk)]
+                if twins:
+                    why = f"'{wijk}' en '{twins[0]}' verschillen alleen in hoofdletters of spaties."
+                elif counts[wijk] == 1:
+                    why = f"'{wijk}' komt maar één keer voor in {gemeente}. Is het een tikfout?"
+                else:
+                    continue
+                problems.append(
+                    Problem(
+                        kb.paths[entry.id],
+                        "wijken",
+                        f"{why} Zet de wijken van de gemeente in {GEMEENTE_FILE}, dan controleert "
+                        "check ze (zie docs/kennisbank.md).",
+                        warning=True,
+                    )
+                )
+    return problems
 
 
 def stale_entries(kb: Kennisbank, today: date, max_age_months: int) -> list[Voorziening]:

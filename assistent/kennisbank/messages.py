@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 from assistent.kennisbank.model import Contact, Voorziening
@@ -14,8 +15,8 @@ _TYPE_MESSAGES = {
     "string_type": "moet tekst zijn.",
     "int_type": "moet een heel getal zijn.",
     "int_parsing": "moet een heel getal zijn.",
-    "bool_type": "moet true of false zijn.",
-    "bool_parsing": "moet true of false zijn.",
+    "bool_type": "moet ja of nee zijn (of true of false).",
+    "bool_parsing": "moet ja of nee zijn (of true of false).",
     "list_type": "moet een lijst zijn, bijvoorbeeld [a, b] of regels die beginnen met '- '.",
     "date_type": "moet een datum zijn in de vorm JJJJ-MM-DD, bijvoorbeeld 2026-10-01.",
     "date_parsing": "moet een datum zijn in de vorm JJJJ-MM-DD, bijvoorbeeld 2026-10-01.",
@@ -48,6 +49,16 @@ def translate(error: dict[str, Any]) -> tuple[str, str]:
             f"'{error.get('input')}' mag alleen kleine letters, cijfers en '-' bevatten, "
             "bijvoorbeeld home-start-noord."
         )
+    if kind.startswith("date") and isinstance(error.get("input"), str):
+        value = error["input"]
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value.strip()):
+            return name, (
+                f"'{value}' bestaat niet als datum. Controleer de maand en de dag "
+                "(JJJJ-MM-DD, bijvoorbeeld 2026-10-01)."
+            )
+        return name, f"'{value}' is geen datum. Schrijf JJJJ-MM-DD, bijvoorbeeld 2026-10-01."
+    if kind in ("int_parsing", "bool_parsing") and isinstance(error.get("input"), str):
+        return name, f"'{error['input']}' {_TYPE_MESSAGES[kind]}"
     if kind in ("value_error", "assertion_error"):
         message = str(error.get("ctx", {}).get("error", error["msg"]))
         return name, message

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,8 +34,43 @@ def _check_phone(value: str) -> str:
 
 
 def _as_text(value: Any) -> Any:
-    # YAML reads `telefoon: 112` as a number; a phone number is text.
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    # The Markdown loader keeps every scalar as text; other callers (a spreadsheet cell, code)
+    # may still hand over a number. A phone number or a price is text.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+# `landelijk` is a yes/no field. The loader keeps `ja`, `on` etc. as text; these are the words
+# it accepts (any case), chosen on purpose: Dutch and English, and YAML 1.1's on/off.
+YES_WORDS = frozenset({"true", "ja", "yes", "on"})
+NO_WORDS = frozenset({"false", "nee", "no", "off"})
+
+
+def _as_bool(value: Any) -> Any:
+    if isinstance(value, str):
+        word = value.strip().casefold()
+        if word in YES_WORDS:
+            return True
+        if word in NO_WORDS:
+            return False
+        raise ValueError(f"'{value}' is geen ja of nee. Schrijf 'landelijk: ja' of laat het weg.")
+    return value
+
+
+# A check date may be a day ahead (time zones); later than this is a typing error.
+FUTURE_SLACK = timedelta(days=1)
+
+
+def slugify(text: str) -> str:
+    """A kennisbank slug: lower case ``a-z``, ``0-9`` and single ``-``.
+
+    Accents are dropped and apostrophes and brackets become ``-``, so 's-Hertogenbosch gives
+    ``s-hertogenbosch``, Súdwest-Fryslân ``sudwest-fryslan`` and Bergen (NH) ``bergen-nh``.
+    """
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 class Leeftijd(BaseModel):
@@ -123,7 +159,20 @@ class Voorziening(BaseModel):
     eigenaar: str | None = None
     beschrijving: str = Field(min_length=1)
 
-    _text = field_validator("naam", "gemeente", "openingstijden", "kosten", mode="before")(_as_text)
+    _text = field_validator(
+        "naam", "gemeente", "openingstijden", "kosten", "aanmelden", "eigenaar", mode="before"
+    )(_as_text)
+    _bool = field_validator("landelijk", mode="before")(_as_bool)
+
+    @field_validator("laatst_gecontroleerd", mode="after")
+    @classmethod
+    def _not_in_future(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today() + FUTURE_SLACK:
+            raise ValueError(
+                f"{value.isoformat()} ligt in de toekomst. Vul de dag in waarop je de gegevens "
+                "hebt nagekeken, bijvoorbeeld " + date.today().isoformat() + "."
+            )
+        return value
 
     @field_validator("naam", "beschrijving")
     @classmethod
@@ -152,6 +201,64 @@ class Voorziening(BaseModel):
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
 
 
+_POSTCODE = re.compile(r"^[1-9][0-9]{3}(?:[A-Z]{2})?$")
+
+
+class Wijk(BaseModel):
+    """One wijk of a gemeente, with the postcodes (4 digits, or 4 digits and 2 letters) in it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    naam: str = Field(min_length=1)
+    postcodes: list[str] = Field(default_factory=list)
+
+    _text = field_validator("naam", mode="before")(_as_text)
+
+    @field_validator("postcodes", mode="before")
+    @classmethod
+    def _codes(cls, values: Any) -> Any:
+        if not isinstance(values, list):
+            return values
+        codes = []
+        for value in values:
+            code = "".join(str(_as_text(value)).split()).upper()
+            if not _POSTCODE.match(code):
+                raise ValueError(
+                    f"'{value}' is geen postcode. Schrijf 4 cijfers (1011) of 4 cijfers en "
+                    "2 letters (1011 AB)."
+                )
+            codes.append(code)
+        return codes
+
+
+class Gemeente(BaseModel):
+    """``kennisbank/<gemeente>/gemeente.yaml``: the gemeente's name and its wijken."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    naam: str = Field(min_length=1)
+    wijken: list[Wijk] = Field(default_factory=list)
+
+    _text = field_validator("naam", mode="before")(_as_text)
+
+    @field_validator("wijken", mode="before")
+    @classmethod
+    def _names_or_tables(cls, values: Any) -> Any:
+        # `- Noord` is short for `- naam: Noord`
+        if isinstance(values, list):
+            return [{"naam": v} if isinstance(v, str | int) else v for v in values]
+        return values
+
+    def wijk_names(self) -> list[str]:
+        """The wijken, as written in gemeente.yaml."""
+        return [w.naam for w in self.wijken]
+
+    def wijk_for_postcode(self, postcode: str) -> str | None:
+        """The wijk of a postcode (``1011 AB`` or ``1011``), or None when it is not listed."""
+        code = "".join(postcode.split()).upper()
+        exact = [w.naam for w in self.wijken if code in w.postcodes]
+        area = [w.naam for w in self.wijken if code[:4] in w.postcodes]
+        return (exact or area or [None])[0]
+
+
 @dataclass
 class Kennisbank:
     """All voorzieningen of one kennisbank folder, validated, in a stable order."""
@@ -160,6 +267,7 @@ class Kennisbank:
     entries: list[Voorziening]
     paths: dict[str, Path] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    gemeente_files: list[Gemeente] = field(default_factory=list)
 
     def by_id(self) -> dict[str, Voorziening]:
         """Entries keyed by id."""
@@ -171,8 +279,21 @@ class Kennisbank:
         return gemeenten_of(self.entries)
 
     def wijken(self, gemeente: str | None = None) -> list[str]:
-        """The wijken named by entries (of one gemeente, when given), sorted."""
+        """The wijken of one gemeente (or all), sorted: from gemeente.yaml when it lists them,
+        else as named by the entries."""
+        info = self.gemeente(gemeente) if gemeente is not None else None
+        if info is not None and info.wijken:
+            return sorted(info.wijk_names())
         return wijken_of(self.entries, gemeente)
+
+    def gemeente(self, name: str | None) -> Gemeente | None:
+        """The gemeente.yaml of a gemeente, when there is one."""
+        return next((g for g in self.gemeente_files if same_name(g.naam, name)), None)
+
+    def wijk_for_postcode(self, gemeente: str, postcode: str) -> str | None:
+        """The wijk of a postcode in a gemeente, when its gemeente.yaml lists postcodes."""
+        info = self.gemeente(gemeente)
+        return info.wijk_for_postcode(postcode) if info else None
 
     def content_hash(self) -> str:
         """One hash over all entries."""

@@ -13,7 +13,9 @@ _DATA = yaml.safe_load(
 KNOWN_SOORTEN: tuple[str, ...] = tuple(_DATA["bekend"])
 FALLBACK_SOORT: str = _DATA["vangnet"]
 HIDDEN_SOORTEN: frozenset[str] = frozenset(_DATA["verborgen"])
-CRISIS_FOLLOW_UP_SOORTEN: frozenset[str] = frozenset(_DATA["na_crisis"])
+CRISIS_FOLLOW_UP_SOORTEN: dict[str, frozenset[str]] = {
+    str(category): frozenset(soorten) for category, soorten in _DATA["na_crisis"].items()
+}
 HSDS_DEFAULT_SOORT: str = _DATA["hsds_onbekend"]
 HSDS_SOORT_KEYWORDS: tuple[tuple[str, str], ...] = tuple(
     (str(word), str(soort)) for word, soort in _DATA["hsds_trefwoorden"]

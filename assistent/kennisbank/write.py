@@ -9,8 +9,6 @@ only quoted when YAML would otherwise read it differently. Files are written ato
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import yaml
 
 from assistent.files import write_atomic
 from assistent.kennisbank import Voorziening
+from assistent.kennisbank.model import slugify
 
 # Field order of docs/kennisbank.md (and of the Voorziening model).
 FIELD_ORDER = (
@@ -42,13 +41,6 @@ FIELD_ORDER = (
 CONTACT_ORDER = ("telefoon", "whatsapp", "email", "website", "chat", "adres")
 FLOW_LISTS = ("wijken", "doelgroep", "onderwerpen")
 BLOCK_LISTS = ("voorbeeldvragen",)
-
-
-def slugify(text: str) -> str:
-    """A kennisbank slug: lower case ``a-z``, ``0-9`` and single ``-``."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 def folder_for(entry: Voorziening) -> str:

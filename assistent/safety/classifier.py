@@ -1,177 +1,223 @@
-"""The learned crisis classifier: message embedding + character n-grams → category probabilities.
+"""The learned crisis classifier: is a message a crisis, and which line fits it?
 
-Trained reproducibly from the labelled corpus (``assistent/data/crisis_corpus``) over the same
-query embedding the search computes, so a message is embedded once. Logistic regression gives a
-probability per class (``geen`` and the four categories); the threshold per category is derived
-at training time from out-of-fold probabilities, chosen for recall (safety first), and saved
-beside the model with the embedder it was trained with, like the index.
+Two views of a message, each learned from the labelled corpus (``assistent/data/crisis_corpus``):
+its words (character and word n-grams, logistic regression) and its meaning (the same query
+embedding the search computes, standardised, an RBF support-vector machine). Their probabilities
+are averaged, once for "crisis or not" and once for the category. The crisis threshold is derived
+when the model is trained, from out-of-fold probabilities with whole registers held out, so it
+reflects messages written unlike the training data. The model is saved with the embedder it was
+trained with, like the index.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import joblib
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from assistent.safety.categories import CATEGORIES
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:  # scikit-learn loads on first use: importing the core stays light
+    from sklearn.pipeline import Pipeline
 
 NONE = "geen"
-CLASSES: tuple[str, ...] = (NONE, *CATEGORIES)
-FORMAT_VERSION = 1
-# Out-of-fold recall each category's threshold is chosen for, and the ceiling on a threshold:
-# below 1 / (number of classes) + margin a probability says nothing, above 0.5 it misses.
-TARGET_RECALL = 0.97
-FALSE_ALARM_BUDGET = 0.01  # per category, on the out-of-fold hard negatives
-MAX_THRESHOLD = 0.5
-MIN_THRESHOLD = 0.15
-EMBEDDING_WEIGHT = 2.0  # how much the embedding block counts against the n-gram block
-C = 1.0
+FORMAT_VERSION = 2
+# The share of hard negatives (out of fold, registers held out) allowed to alarm. Hard negatives
+# are written to look like crises, so this is the worst case, not the everyday rate.
+FALSE_ALARM_BUDGET = 0.05
+FOLDS = 5
 SEED = 13
 
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _ZERO_WIDTH = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 
+Progress = Callable[[int, int], None]
+
 
 def normalise(text: str) -> str:
-    """Lowercase, no zero-width characters or diacritics, repeated letters folded (for n-grams)."""
+    """Lowercase, no zero-width characters or diacritics, repeated letters folded."""
     text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text)).casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(_REPEATS.sub(r"\1\1", text).split())
 
 
+def _text_model(binary: bool) -> Pipeline:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    words = make_union(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+    )
+    return make_pipeline(
+        words,
+        LogisticRegression(
+            C=10,
+            class_weight="balanced",
+            # liblinear is the faster solver, but only for a yes/no question
+            solver="liblinear" if binary else "lbfgs",
+            max_iter=3000,
+        ),
+    )
+
+
+def _meaning_model() -> Pipeline:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    svm = SVC(C=1.0, kernel="rbf", class_weight="balanced", random_state=SEED)
+    calibrated = CalibratedClassifierCV(svm, method="sigmoid", cv=3, ensemble=False)
+    return make_pipeline(StandardScaler(), calibrated)
+
+
+@dataclass
+class Views:
+    """One fitted model per view (words, meaning) for one question."""
+
+    text: Pipeline
+    meaning: Pipeline
+
+    @classmethod
+    def fit(cls, texts: np.ndarray, vectors: np.ndarray, labels: np.ndarray) -> Views:
+        """Fit both views on the same labelled messages."""
+        binary = len(set(labels)) <= 2
+        return cls(_text_model(binary).fit(texts, labels), _meaning_model().fit(vectors, labels))
+
+    def probabilities(
+        self, texts: np.ndarray, vectors: np.ndarray | None, classes: list[str]
+    ) -> np.ndarray:
+        """Mean probability of the views, columns in ``classes`` order.
+
+        Without vectors (the embedder failed) the word view decides alone.
+        """
+        views = [(self.text, texts)] + ([] if vectors is None else [(self.meaning, vectors)])
+        out = np.zeros((len(texts), len(classes)))
+        for model, data in views:
+            proba = model.predict_proba(data)
+            order = [list(model.classes_).index(c) for c in classes]
+            out += proba[:, order]
+        return out / len(views)
+
+
 @dataclass
 class CrisisModel:
-    """A trained classifier with its per-category thresholds and training metadata."""
+    """A trained crisis classifier with its threshold and training figures."""
 
-    vectorizer: TfidfVectorizer
-    classifier: LogisticRegression
-    thresholds: dict[str, float]
-    meta: dict
+    crisis: Views
+    category: Views
+    threshold: float
+    meta: dict = field(default_factory=dict)
 
-    def features(self, texts: Sequence[str], vectors: np.ndarray) -> sparse.csr_matrix:
-        """The feature rows of these texts, given their (unit) query embeddings."""
-        grams = self.vectorizer.transform([normalise(t) for t in texts])
-        dense = sparse.csr_matrix(np.asarray(vectors, np.float32) * EMBEDDING_WEIGHT)
-        return sparse.hstack([dense, grams], format="csr")
+    def crisis_probability(self, texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
+        """Probability per message that it signals a crisis."""
+        prepared = np.array([normalise(t) for t in texts], dtype=object)
+        return self.crisis.probabilities(prepared, vectors, ["crisis"])[:, 0]
 
-    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """Shape (n, len(CLASSES)): probability of each class, in CLASSES order."""
-        proba = self.classifier.predict_proba(self.features(texts, vectors))
-        order = [list(self.classifier.classes_).index(c) for c in CLASSES]
-        return proba[:, order]
-
-    def flagged(self, proba_row: np.ndarray) -> dict[str, float]:
-        """Categories whose probability reaches their threshold, with how far (p / threshold)."""
-        out = {}
-        for i, category in enumerate(CLASSES[1:], start=1):
-            threshold = self.thresholds[category]
-            if proba_row[i] >= threshold:
-                out[category] = float(proba_row[i] / threshold)
-        return out
+    def category_probabilities(
+        self, texts: Sequence[str], vectors: np.ndarray | None
+    ) -> np.ndarray:
+        """Per message the probability of each category (CATEGORIES order), given a crisis."""
+        prepared = np.array([normalise(t) for t in texts], dtype=object)
+        return self.category.probabilities(prepared, vectors, list(CATEGORIES))
 
     def save(self, folder: Path) -> None:
-        """Write model.joblib and meta.json (thresholds and figures readable without Python)."""
+        """Write model.joblib and meta.json (threshold and figures readable without Python)."""
+        import joblib
+
         folder.mkdir(parents=True, exist_ok=True)
-        joblib.dump((self.vectorizer, self.classifier), folder / "model.joblib")
-        meta = {**self.meta, "thresholds": self.thresholds}
+        joblib.dump((self.crisis, self.category), folder / "model.joblib")
+        meta = {**self.meta, "threshold": self.threshold}
         (folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), "utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> CrisisModel:
         """Read a model written by :meth:`save`."""
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        vectorizer, classifier = joblib.load(folder / "model.joblib")
-        return cls(vectorizer, classifier, dict(meta.pop("thresholds")), meta)
+        if meta.get("format") != FORMAT_VERSION:
+            raise ValueError(f"crisismodel heeft formaat {meta.get('format')}")
+        import joblib
+
+        crisis, category = joblib.load(folder / "model.joblib")
+        return cls(crisis, category, float(meta.pop("threshold")), meta)
 
 
 def corpus_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
-    """Fingerprint of the training data (a changed corpus means a new model)."""
+    """Fingerprint of the training data and the method (a change means a new model)."""
     digest = hashlib.sha256(f"v{FORMAT_VERSION}".encode())
     for text, label in zip(texts, labels, strict=True):
         digest.update(f"{label}\0{text}\n".encode())
     return digest.hexdigest()[:16]
 
 
-def _vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True, max_features=20000
-    )
-
-
-def _classifier() -> LogisticRegression:
-    return LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
-
-
 def fit(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str]) -> CrisisModel:
-    """Fit vectorizer and classifier on all data (thresholds are set separately)."""
-    vectorizer = _vectorizer().fit([normalise(t) for t in texts])
-    model = CrisisModel(vectorizer, _classifier(), dict.fromkeys(CATEGORIES, 0.5), {})
-    model.classifier.fit(model.features(texts, vectors), np.asarray(labels))
-    return model
+    """Fit both questions (crisis or not; which category) on all data; threshold 0.5."""
+    prepared = np.array([normalise(t) for t in texts], dtype=object)
+    labels_arr = np.asarray(labels)
+    binary = np.where(labels_arr == NONE, NONE, "crisis")
+    positive = labels_arr != NONE
+    crisis = Views.fit(prepared, vectors, binary)
+    category = Views.fit(prepared[positive], vectors[positive], labels_arr[positive])
+    return CrisisModel(crisis, category, 0.5)
 
 
 def out_of_fold(
     texts: Sequence[str],
     vectors: np.ndarray,
     labels: Sequence[str],
-    folds: Sequence[tuple[np.ndarray, np.ndarray]],
-    progress: Callable[[int, int], None] | None = None,
-) -> np.ndarray:
-    """Probabilities for every message from a model that did not see it (CLASSES order)."""
-    proba = np.zeros((len(texts), len(CLASSES)), np.float32)
-    labels_arr = np.asarray(labels)
-    for n, (train, test) in enumerate(folds):
-        model = fit([texts[i] for i in train], vectors[train], labels_arr[train])
-        proba[test] = model.probabilities([texts[i] for i in test], vectors[test])
+    groups: Sequence[str],
+    progress: Progress | None = None,
+    folds: int = FOLDS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Crisis and category probabilities of every message from a model that held out its group."""
+    from sklearn.model_selection import GroupKFold
+
+    crisis = np.zeros(len(texts))
+    category = np.zeros((len(texts), len(CATEGORIES)))
+    splits = list(GroupKFold(n_splits=folds).split(texts, labels, np.asarray(groups)))
+    for n, (train, test) in enumerate(splits):
+        model = fit([texts[i] for i in train], vectors[train], [labels[i] for i in train])
+        held_out = [texts[i] for i in test]
+        crisis[test] = model.crisis_probability(held_out, vectors[test])
+        category[test] = model.category_probabilities(held_out, vectors[test])
         if progress:
-            progress(n + 1, len(folds))
-    return proba
+            progress(n + 1, len(splits))
+    return crisis, category
 
 
-def recall_thresholds(proba: np.ndarray, labels: Sequence[str]) -> dict[str, float]:
-    """Per category a threshold from out-of-fold probabilities, recall first.
+def budget_threshold(crisis: np.ndarray, labels: Sequence[str]) -> float:
+    """The lowest crisis threshold that keeps false alarms within FALSE_ALARM_BUDGET."""
+    negatives = crisis[np.asarray(labels) == NONE]
+    if negatives.size == 0:
+        return 0.5
+    return round(float(np.quantile(negatives, 1.0 - FALSE_ALARM_BUDGET)), 4)
 
-    The threshold is the one that keeps TARGET_RECALL of the category's messages, unless that
-    would alarm more than FALSE_ALARM_BUDGET of the hard negatives: then the lowest threshold
-    within that budget. Always between MIN_THRESHOLD and MAX_THRESHOLD.
-    """
+
+def figures(
+    crisis: np.ndarray, category: np.ndarray, labels: Sequence[str], threshold: float
+) -> dict:
+    """Recall per category, false alarms and wrong-category share at a threshold."""
     labels_arr = np.asarray(labels)
+    flagged = crisis >= threshold
+    predicted = np.asarray(CATEGORIES)[category.argmax(axis=1)]
+    out: dict = {"recall": {}, "juiste_categorie": {}}
+    for name in CATEGORIES:
+        rows = labels_arr == name
+        out["recall"][name] = round(float(flagged[rows].mean()), 4) if rows.any() else None
+        right = flagged[rows] & (predicted[rows] == name)
+        out["juiste_categorie"][name] = round(float(right.mean()), 4) if rows.any() else None
     negatives = labels_arr == NONE
-    thresholds = {}
-    for i, category in enumerate(CLASSES[1:], start=1):
-        positives = proba[labels_arr == category, i]
-        if positives.size == 0:
-            thresholds[category] = MAX_THRESHOLD
-            continue
-        value = float(np.quantile(positives, 1.0 - TARGET_RECALL))
-        if negatives.any():
-            guard = float(np.quantile(proba[negatives, i], 1.0 - FALSE_ALARM_BUDGET))
-            value = max(value, guard)
-        thresholds[category] = round(min(MAX_THRESHOLD, max(MIN_THRESHOLD, value)), 4)
-    return thresholds
-
-
-def decide(model_thresholds: dict[str, float], proba: np.ndarray) -> list[str | None]:
-    """The predicted category (or None) per row, by the thresholds and the priority order."""
-    out: list[str | None] = []
-    for row in proba:
-        hits = [c for i, c in enumerate(CLASSES[1:], start=1) if row[i] >= model_thresholds[c]]
-        out.append(hits[0] if hits else None)
+    out["vals_alarm"] = round(float(flagged[negatives].mean()), 4) if negatives.any() else None
     return out
 
 
@@ -179,33 +225,21 @@ def train(
     texts: Sequence[str],
     vectors: np.ndarray,
     labels: Sequence[str],
+    registers: Sequence[str],
     embedder_id: str,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> CrisisModel:
-    """Train on the whole corpus; thresholds from 5-fold out-of-fold probabilities."""
-    labels = list(labels)
-    folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED).split(texts, labels))
-    proba = out_of_fold(texts, vectors, labels, folds, progress)
-    thresholds = recall_thresholds(proba, labels)
-    predicted = decide(thresholds, proba)
+    """Train on the whole corpus; the threshold comes from register-held-out probabilities."""
+    crisis, category = out_of_fold(texts, vectors, labels, registers, progress)
+    threshold = budget_threshold(crisis, labels)
     model = fit(texts, vectors, labels)
-    model.thresholds = thresholds
-    pairs = list(zip(predicted, labels, strict=True))
+    model.threshold = threshold
     model.meta = {
         "format": FORMAT_VERSION,
         "embedder": embedder_id,
         "corpus_hash": corpus_hash(texts, labels),
-        "messages": len(texts),
-        "per_class": {c: int(sum(label == c for label in labels)) for c in CLASSES},
-        "oof_recall": {
-            c: round(
-                float(np.mean([p == c for p, y in zip(predicted, labels, strict=True) if y == c])),
-                4,
-            )
-            for c in CATEGORIES
-        },
-        "oof_false_alarms": round(
-            float(np.mean([p is not None for p, y in pairs if y == NONE])), 4
-        ),
+        "berichten": len(texts),
+        "per_klasse": {c: int(sum(label == c for label in labels)) for c in (NONE, *CATEGORIES)},
+        "kruisvalidatie_registers": figures(crisis, category, labels, threshold),
     }
     return model

@@ -7,11 +7,13 @@ objects. Both files ship inside the package (``assistent/data``) and are read wi
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -134,7 +136,7 @@ class Situation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
-    niveau: str = "acuut"
+    niveau: Literal["acuut", "zorg"] = "acuut"
     omschrijving: str
 
 
@@ -151,6 +153,13 @@ class Taxonomy(BaseModel):
         if set(self.categorieen) != set(CATEGORIES):
             raise ValueError(f"crisis_situaties moet precies deze categorieën hebben: {CATEGORIES}")
         return self
+
+    def levels(self) -> dict[str, Literal["acuut", "zorg"]]:
+        """Per category its reply level: zorg only when every situation in it is zorg."""
+        return {
+            c: "zorg" if all(s.niveau == "zorg" for s in sits) else "acuut"
+            for c, sits in self.categorieen.items()
+        }
 
     def category_of(self) -> dict[str, str]:
         """Situation id → category (or 'geen' for a hard negative group)."""
@@ -207,6 +216,17 @@ def load_taxonomy() -> Taxonomy:
 def load_acute_rules() -> AcuteRules:
     """The acute phrases and help words from ``crisis_regels.yaml``."""
     return AcuteRules.model_validate(_read(RULES_FILE))
+
+
+def corpus_fingerprint() -> str:
+    """A hash of every file the classifier learns from, without parsing them (cheap)."""
+    data = resources.files("assistent").joinpath("data")
+    digest = hashlib.sha256()
+    names = [SITUATIONS_FILE, VOORBEELDEN_FILE]
+    names += [f"{CORPUS_DIR}/{p.name}" for p in data.joinpath(CORPUS_DIR).iterdir()]
+    for name in sorted(names):
+        digest.update(name.encode() + b"\0" + data.joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def load_corpus() -> list[CorpusMessage]:

@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     BaseRateLimiter,
     BaseUpdateProcessor,
     CallbackQueryHandler,
@@ -34,13 +34,12 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from assistent.conversation import Conversation
-from assistent.errors import AssistentError
 from assistent.instance import Instance
-from assistent.logs import protect_logs
-from assistent.store import Store
+from assistent.logs import hide_payloads, protect_logs, quiet_http_logs, redact
+from assistent.store import HashKeyError, Store
 from assistent.telegram import handlers as h
 from assistent.telegram.keyboards import (
     FEEDBACK_PATTERN,
@@ -49,14 +48,28 @@ from assistent.telegram.keyboards import (
     OTHER_PATTERN,
     PROFILE_PATTERN,
 )
-from assistent.telegram.state import CONTEXT_TYPES, BotApplication, BotState, Context
-from assistent.texts import COMMANDS, TOKEN_ONTBREEKT
+from assistent.telegram.resilience import (
+    BotSettingError,
+    PerChatRateLimiter,
+    ResilientBot,
+    TelegramRefusedError,
+)
+from assistent.telegram.state import (
+    CONTEXT_TYPES,
+    SESSION_IDLE,
+    BotApplication,
+    BotState,
+    Context,
+)
+from assistent.texts import COMMANDS, TELEGRAM_WEIGERT, TOKEN_ONTBREEKT
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "callback_query"]
 MAX_CONCURRENT_UPDATES = 256
 PURGE_EVERY = 24 * 3600.0
+SWEEP_EVERY = 300.0  # seconds between sweeps of idle sessions
+POOL_SIZE = 256  # HTTP connections for sending (as PTB's builder)
 WARM_UP = "Hallo, ik heb een vraag over de opvoeding van mijn kind."  # never shown to anyone
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
 # PTB's job queue needs the [job-queue] extra (APScheduler); without it a plain task purges.
@@ -122,44 +135,48 @@ def build_application(
 ) -> BotApplication:
     """The bot application for one instance: handlers, rate limiter, lifecycle hooks.
 
-    ``request`` replaces the HTTP layer (tests); ``rate_limiter`` the default AIORateLimiter.
+    ``request`` replaces the HTTP layer (tests); ``rate_limiter`` the default
+    :class:`PerChatRateLimiter`.
     """
     settings = instance.settings
-    if settings.telegram_token is None:
-        raise AssistentError(TOKEN_ONTBREEKT)
-    builder = (
-        ApplicationBuilder()
-        .token(settings.telegram_token.get_secret_value())
-        .context_types(CONTEXT_TYPES)
-        .defaults(
-            Defaults(
+    if settings.telegram_token is None or not settings.telegram_token.get_secret_value().strip():
+        raise BotSettingError(TOKEN_ONTBREEKT)
+    hide_payloads("telegram")  # the library logs raw updates and bodies: never message text
+    quiet_http_logs()  # request URLs contain the token
+    file_url = _file_url(settings.telegram_base_url) if settings.telegram_base_url else None
+    try:
+        bot = ResilientBot(
+            token=settings.telegram_token.get_secret_value(),
+            base_url=settings.telegram_base_url or "https://api.telegram.org/bot",
+            base_file_url=file_url or "https://api.telegram.org/file/bot",
+            request=request or HTTPXRequest(connection_pool_size=POOL_SIZE),
+            get_updates_request=request or HTTPXRequest(connection_pool_size=1),
+            defaults=Defaults(
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
+            ),
+            rate_limiter=rate_limiter or PerChatRateLimiter(settings.telegram_max_rate),
         )
-        .rate_limiter(
-            rate_limiter
-            or AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3)
-        )
+    except InvalidToken as exc:
+        raise BotSettingError(TOKEN_ONTBREEKT) from exc
+    builder = (
+        ApplicationBuilder()
+        .bot(bot)
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(PerUserUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if settings.telegram_base_url:
-        builder = builder.base_url(settings.telegram_base_url)
-        file_url = _file_url(settings.telegram_base_url)
-        if file_url:
-            builder = builder.base_file_url(file_url)
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
     application: BotApplication = builder.build()
     application.bot_data.attach(instance)
+    bot.when_refused(application.stop_running)  # a revoked token ends the process
     _add_handlers(application)
     return application
 
 
 def _add_handlers(application: BotApplication) -> None:
     private = filters.ChatType.PRIVATE
+    application.add_handler(TypeHandler(Update, _once), group=-3)
     application.add_handler(TypeHandler(Update, h.log_update), group=-2)
     application.add_handler(TypeHandler(Update, h.not_private), group=-1)
     application.add_handlers(
@@ -187,16 +204,37 @@ def _add_handlers(application: BotApplication) -> None:
     application.add_error_handler(h.on_error)
 
 
+async def _once(update: Update, context: Context) -> None:
+    """A duplicate update id (a retried webhook, a replay) is answered once."""
+    if not context.bot_data.first_time(update.update_id):
+        log.info("update %s: dubbel, overgeslagen", update.update_id)
+        raise ApplicationHandlerStop
+    if context.user_data is not None:
+        context.user_data.touch()
+
+
 # --- lifecycle --------------------------------------------------------------------------------
 async def _post_init(application: BotApplication) -> None:
     """Open the store, purge old counts, set up the conversation and the command menu."""
     state = application.bot_data
     instance = state.instance
     settings = instance.settings
-    store = await asyncio.to_thread(
-        Store, settings.database, store_question_text=settings.store_question_text
-    )
+    key = settings.hash_key.get_secret_value() if settings.hash_key else None
+    try:
+        store = await asyncio.to_thread(
+            Store,
+            settings.database,
+            store_question_text=settings.store_question_text,
+            hash_key=key,
+            hash_key_file=settings.hash_key_file,
+        )
+    except HashKeyError as exc:
+        raise BotSettingError(str(exc)) from None
+    if store.key_problem:  # refuse rather than silently start a new key
+        await asyncio.to_thread(store.close)
+        raise BotSettingError(store.key_problem)
     state.open(store, Conversation(instance.current, store, page_size=settings.top_k))
+    state.sweep_task = asyncio.create_task(_sweep_sessions(application))
     await h.purge_expired(state)
     await _warm_up(instance)
     if JOB_QUEUE_AVAILABLE and application.job_queue is not None:
@@ -226,17 +264,37 @@ async def _warm_up(instance: Instance) -> None:
 async def _post_shutdown(application: BotApplication) -> None:
     """Stop the purge task and close the store."""
     state = application.bot_data
-    task, state.purge_task = state.purge_task, None
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    state.close()
+    for task in (state.purge_task, state.sweep_task):
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    state.purge_task = state.sweep_task = None
+    await asyncio.to_thread(state.close)
 
 
 async def _purge_job(context: Context) -> None:
     """Daily: delete counts and profiles older than the retention period."""
     await h.purge_expired(context.bot_data)
+
+
+async def _sweep_sessions(application: BotApplication, every: float = SWEEP_EVERY) -> None:
+    """Forget sessions idle for SESSION_IDLE, so memory stays flat with many users."""
+    while True:
+        await asyncio.sleep(every)
+        sweep_sessions(application)
+
+
+def sweep_sessions(application: BotApplication, now: float | None = None) -> int:
+    """Drop the state of users idle longer than SESSION_IDLE; returns how many."""
+    limit = (time.monotonic() if now is None else now) - SESSION_IDLE
+    idle = [uid for uid, user in application.user_data.items() if user.seen < limit]
+    for user_id in idle:
+        application.drop_user_data(user_id)
+        application.drop_chat_data(user_id)  # private chats: chat id = user id
+    if idle:
+        log.info("%d sessie(s) verlopen", len(idle))
+    return len(idle)
 
 
 async def _purge_daily(state: BotState) -> None:
@@ -252,7 +310,7 @@ def webhook_secret(instance: Instance) -> str:
     if settings.webhook_secret is not None:
         return settings.webhook_secret.get_secret_value()
     if settings.telegram_token is None:
-        raise AssistentError(TOKEN_ONTBREEKT)
+        raise BotSettingError(TOKEN_ONTBREEKT)
     token = settings.telegram_token.get_secret_value()
     return hashlib.sha256(f"webhook:{token}".encode()).hexdigest()
 
@@ -263,20 +321,43 @@ def run_application(
     """Run until stopped: long polling, or a webhook when ASSISTENT_WEBHOOK_URL is set."""
     instance = application.bot_data.instance
     settings = instance.settings
-    if settings.webhook_url:
-        log.info("Webhook-modus op %s:%d", settings.webhook_listen, settings.webhook_port)
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=webhook_secret(instance),
-            allowed_updates=ALLOWED_UPDATES,
-            stop_signals=stop_signals,
-        )
-    else:
-        log.info("Long polling gestart")
-        application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=stop_signals)
+    _ensure_open_loop()
+    try:
+        if settings.webhook_url:
+            log.info("Webhook-modus op %s:%d", settings.webhook_listen, settings.webhook_port)
+            application.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=webhook_secret(instance),
+                allowed_updates=ALLOWED_UPDATES,
+                stop_signals=stop_signals,
+            )
+        else:
+            log.info("Long polling gestart")
+            application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=stop_signals)
+    except TelegramError as exc:  # at start-up: getMe, deleteWebhook or setWebhook refused
+        raise _refused(exc, settings.telegram_token) from None
+    bot = application.bot
+    if isinstance(bot, ResilientBot) and bot.refused is not None:
+        raise _refused(bot.refused, settings.telegram_token)
+
+
+def _ensure_open_loop() -> None:
+    """PTB runs on (and then closes) this thread's event loop: a second run needs a new one."""
+    with contextlib.suppress(RuntimeError):  # no loop at all: PTB makes one
+        if not asyncio.get_event_loop_policy().get_event_loop().is_closed():
+            return
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def _refused(exc: TelegramError, token: object) -> TelegramRefusedError:
+    """A one-line Dutch reason, without the token."""
+    secret = token.get_secret_value() if hasattr(token, "get_secret_value") else None
+    what = "het token" if isinstance(exc, InvalidToken) else "de bot of de webhook"
+    reason = redact(f"{type(exc).__name__}: {exc}", secret)
+    return TelegramRefusedError(TELEGRAM_WEIGERT.format(wat=what, reden=reason))
 
 
 def run_bot(instance: Instance) -> None:

@@ -7,6 +7,8 @@ Following python-telegram-bot's ``contexttypesbot`` example, ``context.bot_data`
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -17,6 +19,8 @@ from assistent.instance import Instance
 from assistent.store import Store
 
 MAX_RATED = 50  # answers per user whose 👍/👎 is remembered (one vote per answer)
+MAX_SEEN_UPDATES = 10_000  # update ids remembered to answer a duplicate once
+SESSION_IDLE = 30 * 60.0  # seconds without an update after which a session is forgotten
 
 T = TypeVar("T")
 
@@ -40,7 +44,18 @@ class BotState:
     _store: Store | None = None
     _conversation: Conversation | None = None
     purge_task: asyncio.Task[None] | None = None  # the daily purge without PTB's job queue
+    sweep_task: asyncio.Task[None] | None = None  # forgets idle sessions
     reloading: bool = False  # an admin /herlaad is running
+    _seen_updates: OrderedDict[int, None] = field(default_factory=OrderedDict)
+
+    def first_time(self, update_id: int) -> bool:
+        """True the first time an update id comes by (remembers the last MAX_SEEN_UPDATES)."""
+        if update_id in self._seen_updates:
+            return False
+        self._seen_updates[update_id] = None
+        if len(self._seen_updates) > MAX_SEEN_UPDATES:
+            self._seen_updates.popitem(last=False)
+        return True
 
     @property
     def instance(self) -> Instance:
@@ -80,6 +95,11 @@ class UserState:
     session: Session | None = None  # loaded (with the stored profile) on first use
     answer_seq: int = 0  # number of the user's last answer; its "Meer" button carries it
     rated: list[int] = field(default_factory=list)  # message ids of answers already rated
+    seen: float = field(default_factory=time.monotonic)  # last update (sessions expire)
+
+    def touch(self) -> None:
+        """This user just sent an update: the session stays alive."""
+        self.seen = time.monotonic()
 
     def rate_once(self, message_id: int) -> bool:
         """True the first time an answer is rated; remembers the last MAX_RATED answers."""

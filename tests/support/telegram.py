@@ -91,7 +91,11 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._user_message_ids = itertools.count(100_000)
-        self._failures: dict[str, list[tuple[int, int | None]]] = {}
+        self._failures: dict[str, list[tuple[int, int | None, int | None]]] = {}
+        self.revoked = False  # True: every call gets 401 (a revoked token)
+        self._truncated: dict[str, str] = {}
+        self.polls = 0
+        self.on_poll: Callable[[int], None] | None = None  # called with the poll count
         self._cond = threading.Condition()
         self._stopped = False
         self._poll_generation = 0
@@ -133,10 +137,33 @@ class FakeTelegram:
         self.stop()
 
     # --- failure injection ---
-    def fail_once(self, method: str, status: int, retry_after: int | None = None) -> None:
-        """Let the next call of ``method`` fail with HTTP ``status`` (429 or 5xx)."""
+    def fail_once(
+        self,
+        method: str,
+        status: int,
+        retry_after: int | None = None,
+        chat_id: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Let the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail with HTTP
+        ``status`` (429 with ``retry_after``, 5xx, or 401/404)."""
         with self._cond:
-            self._failures.setdefault(method, []).append((status, retry_after))
+            self._failures.setdefault(method, []).extend([(status, retry_after, chat_id)] * times)
+
+    def truncate_next(self, method: str, body: str) -> None:
+        """Answer the next call of ``method`` with this (broken) body, HTTP 200."""
+        with self._cond:
+            self._truncated[method] = body
+
+    def revoke(self) -> None:
+        """From now on every call is refused with 401, as after /revoke at BotFather."""
+        with self._cond:
+            self.revoked = True
+            self._cond.notify_all()
+
+    def push_raw(self, update: dict) -> int:
+        """Push any update as it is (e.g. malformed: no ``date``); returns its update_id."""
+        return self._push(update)
 
     # --- playing a user ---
     def _push(self, update: dict) -> int:
@@ -292,7 +319,7 @@ class FakeTelegram:
             self._cond.notify_all()
             if offset:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            while not self._updates and not self._stopped:
+            while not self._updates and not self._stopped and not self.revoked:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
@@ -350,8 +377,20 @@ class FakeTelegram:
         with self._cond:
             self.calls.append(Call(method, params))
             self._cond.notify_all()
-            failures = self._failures.get(method)
-            failure = failures.pop(0) if failures else None
+            failure = self._take_failure(method, params)
+            if method == "getUpdates":
+                self.polls += 1
+                hook = self.on_poll
+            else:
+                hook = None
+            truncated = self._truncated.pop(method, None)
+        if hook is not None:
+            hook(self.polls)
+        if truncated is not None:
+            raise _RawReply(truncated)
+        with self._cond:
+            if self.revoked:
+                raise _ApiError(401, "Unauthorized")
         if failure is not None:
             status, retry_after = failure
             raise _ApiError(status, "injected", retry_after)
@@ -384,6 +423,14 @@ class FakeTelegram:
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         raise _ApiError(404, "Not Found: method not found")
 
+    def _take_failure(self, method: str, params: dict[str, Any]) -> tuple[int, int | None] | None:
+        failures = self._failures.get(method) or []
+        for i, (status, retry_after, chat_id) in enumerate(failures):
+            if chat_id is None or params.get("chat_id") == chat_id:
+                del failures[i]
+                return status, retry_after
+        return None
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
@@ -413,6 +460,9 @@ class FakeTelegram:
                 params = _parse_params(parts.query, body, self.headers.get("Content-Type", ""))
                 try:
                     result = fake.handle(method, params)
+                except _RawReply as raw:
+                    self._reply(200, None, raw.body.encode())
+                    return
                 except _ApiError as exc:
                     if exc.status >= 500:
                         self._reply(exc.status, None)
@@ -429,8 +479,9 @@ class FakeTelegram:
                     return
                 self._reply(200, {"ok": True, "result": result})
 
-            def _reply(self, status: int, payload: dict | None) -> None:
+            def _reply(self, status: int, payload: dict | None, raw: bytes | None = None) -> None:
                 data = b"Bad Gateway" if payload is None else json.dumps(payload).encode()
+                data = raw if raw is not None else data
                 try:
                     self.send_response(status)
                     ctype = "text/plain" if payload is None else "application/json"
@@ -442,6 +493,12 @@ class FakeTelegram:
                     pass
 
         return Handler
+
+
+class _RawReply(Exception):
+    def __init__(self, body: str) -> None:
+        super().__init__("raw")
+        self.body = body
 
 
 class _ApiError(Exception):
@@ -494,6 +551,11 @@ class BotRunner:
         """Start the bot thread."""
         self._thread.start()
         return self
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until the bot stopped by itself; False if it still runs after ``timeout``."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def stop(self) -> None:
         """Stop polling, shut down cleanly, and re-raise any error of the bot thread."""

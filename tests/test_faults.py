@@ -1,0 +1,397 @@
+"""The bot under faults: the real bot over real HTTP against the fake Bot API, faults injected.
+
+Every test plays users against ``tests.support.telegram.FakeTelegram`` (or, for storage, the
+in-process double) with the fast fake embedder, and checks what users get, what is stored and
+what is logged. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from assistent import cli
+from assistent.config import Settings
+from assistent.instance import Instance
+from assistent.store import Store
+from assistent.telegram.app import sweep_sessions
+from assistent.telegram.resilience import (
+    BotSettingError,
+    PerChatRateLimiter,
+    TelegramRefusedError,
+)
+from assistent.telegram.state import SESSION_IDLE
+from assistent.texts import HELP, OUDE_KNOP
+from tests.support import FakeEmbedder
+from tests.support.telegram import TOKEN, BotRunner, FakeTelegram
+from tests.support.telegram_inprocess import Harness, play, sent
+
+WAIT = 20.0
+SECRET_TEXT = "mijn geheime vraag over Saartje"  # must never reach a log
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One index (and crisis model) for the whole module: built once, with the fake embedder."""
+    return Path(os.environ.get("FAULTS_INDEX_DIR") or tmp_path_factory.mktemp("faults-index"))
+
+
+@pytest.fixture
+def settings(settings: Settings, index_dir: Path) -> Settings:
+    return Settings(**{**settings.model_dump(), "index_dir": index_dir})
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+def make_instance(settings: Settings, fake: FakeTelegram | None = None, **changes: Any) -> Instance:
+    values = {**settings.model_dump(), "telegram_token": TOKEN, **changes}
+    if fake is not None:
+        values["telegram_base_url"] = fake.base_url
+    return Instance.open(Settings(**values), embedder=FakeEmbedder())
+
+
+def help_answers(fake: FakeTelegram, chat_id: int) -> list:
+    return [m for m in fake.messages_to(chat_id) if m.text.startswith("Zo werk ik")]
+
+
+def all_log_text(caplog: pytest.LogCaptureFixture) -> str:
+    parts = []
+    for record in caplog.records:
+        parts.append(record.getMessage())
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        parts.append(record.exc_text or "")
+    return "\n".join(parts)
+
+
+def malformed(user: int) -> dict:
+    """A message update without ``date``: the library can't read it."""
+    return {
+        "message": {
+            "message_id": 5,
+            "chat": {"id": user, "type": "private", "first_name": "Saartje"},
+            "from": {"id": user, "is_bot": False, "first_name": "Saartje"},
+            "text": SECRET_TEXT,
+        }
+    }
+
+
+# --- 1. a malformed update ---------------------------------------------------------------------
+def test_malformed_update_is_skipped_logged_without_content_and_others_answered(
+    fake: FakeTelegram, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # no message text at any level
+    instance = make_instance(settings, fake)
+    with BotRunner(instance, WAIT) as runner:
+        bad = fake.push_raw(malformed(11))
+        fake.send_text(12, "/help")
+        fake.wait_for(lambda: help_answers(fake, 12), WAIT)
+        fake.send_text(11, "/help")  # the sender of the bad update is answered next time
+        fake.wait_for(lambda: help_answers(fake, 11), WAIT)
+        polls = len(fake.calls_of("getUpdates"))
+        time.sleep(1.0)
+        assert len(fake.calls_of("getUpdates")) - polls <= 3  # long polling, not spinning
+        assert runner.app.bot.skipped == 1
+    assert fake.pending_updates() == 0 and fake.delivered[bad] == 1
+    logged = all_log_text(caplog)
+    assert f"update {bad} overgeslagen" in logged
+    assert SECRET_TEXT not in logged
+    assert "Saartje" not in logged
+    assert TOKEN not in logged
+
+
+def test_truncated_get_updates_body_is_not_logged(
+    fake: FakeTelegram, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    instance = make_instance(settings, fake)
+    fake.truncate_next("getUpdates", f'{{"ok": true, "result": [{{"text": "{SECRET_TEXT}"')
+    with BotRunner(instance, WAIT):
+        fake.send_text(13, "/help")
+        fake.wait_for(lambda: help_answers(fake, 13), WAIT)
+    assert SECRET_TEXT not in all_log_text(caplog)
+
+
+# --- 2. 401/404 on getUpdates ends the process ---------------------------------------------------
+def test_revoked_token_during_polling_ends_the_bot(fake: FakeTelegram, settings: Settings) -> None:
+    instance = make_instance(settings, fake)
+    runner = BotRunner(instance, WAIT).start()
+    fake.send_text(14, "/help")
+    fake.wait_for(lambda: help_answers(fake, 14), WAIT)
+    fake.revoke()
+    assert runner.wait(10.0), "de bot bleef draaien na een 401 op getUpdates"
+    with pytest.raises(TelegramRefusedError) as refused:
+        runner.stop()
+    assert "Telegram weigert het token" in str(refused.value)
+    assert TOKEN not in str(refused.value) and TOKEN.split(":")[1] not in str(refused.value)
+
+
+def test_unreachable_api_at_start_is_retried(fake: FakeTelegram, settings: Settings) -> None:
+    fake.fail_once("getMe", 502)
+    instance = make_instance(settings, fake)
+    with BotRunner(instance, WAIT):
+        fake.send_text(15, "/help")
+        fake.wait_for(lambda: help_answers(fake, 15), WAIT)
+    assert len(fake.calls_of("getMe")) >= 2
+
+
+# --- 3. rate limits per chat, resends, drops ---------------------------------------------------
+def test_one_chats_429_does_not_pause_the_others(fake: FakeTelegram, settings: Settings) -> None:
+    instance = make_instance(settings, fake)
+    with BotRunner(instance, WAIT):
+        fake.send_text(16, "/start")  # warm: the bot polls
+        fake.wait_messages(16, after=0, count=2, timeout=WAIT)
+        fake.fail_once("sendMessage", 429, retry_after=3, chat_id=21)
+        fake.send_text(21, "/help")
+        fake.wait_call("sendMessage", chat_id=21, timeout=WAIT)  # the 429
+        sent_at = time.monotonic()
+        fake.send_text(22, "/help")
+        (other,) = fake.wait_for(lambda: help_answers(fake, 22), WAIT)
+        (flooded,) = fake.wait_for(lambda: help_answers(fake, 21), WAIT)
+    assert other.at - sent_at < 1.5  # not paused by chat 21's 429
+    assert flooded.at - sent_at >= 2.0  # chat 21 itself waited for its retry_after
+
+
+def test_failed_sends_are_retried_with_backoff(fake: FakeTelegram, settings: Settings) -> None:
+    instance = make_instance(settings, fake)
+    with BotRunner(instance, WAIT):
+        fake.fail_once("sendMessage", 502, chat_id=23, times=3)
+        fake.send_text(23, "/help")
+        (answer,) = fake.wait_for(lambda: help_answers(fake, 23), WAIT)
+    assert answer.text == HELP
+    assert [m.text for m in fake.messages_to(23)] == [HELP]  # no apology: it arrived
+
+
+def test_sends_are_dropped_after_a_bounded_time_and_counted(
+    fake: FakeTelegram, settings: Settings
+) -> None:
+    instance = make_instance(settings, fake)
+    limiter = PerChatRateLimiter(0, give_up_after=1.0)
+    with BotRunner(instance, WAIT, rate_limiter=limiter):
+        fake.fail_once("sendMessage", 502, chat_id=24, times=1000)
+        fake.send_text(24, "/help")
+        fake.wait_for(lambda: limiter.dropped >= 1, WAIT)
+        fake.send_text(25, "/help")  # the others are served meanwhile
+        fake.wait_for(lambda: help_answers(fake, 25), WAIT)
+    assert not fake.messages_to(24)
+
+
+# --- 4. storage never blocks an answer ---------------------------------------------------------
+def test_locked_database_adds_at_most_100_ms_and_loses_no_count(settings: Settings) -> None:
+    instance = make_instance(settings)
+    questions = ["ik wil niet meer leven", "mijn peuter slaapt slecht", "driftbuien bij mijn kind"]
+    timings: dict[str, list[float]] = {"vrij": [], "op slot": []}
+
+    async def scenario(h: Harness) -> None:
+        for round_, user in (("vrij", 31), ("op slot", 32)):
+            lock = None
+            if round_ == "op slot":
+                h.store.flush()
+                lock = sqlite3.connect(instance.settings.database, isolation_level=None)
+                lock.execute("BEGIN EXCLUSIVE")
+            for q in questions * 2:
+                started = time.perf_counter()
+                calls = await h.text(q, user=user)
+                timings[round_].append(time.perf_counter() - started)
+                assert sent(calls), "geen antwoord"
+            await h.text("/profiel", user=user)
+            if lock is not None:
+                assert h.store.pending > 0  # the counts wait in the queue, not the user
+                lock.execute("ROLLBACK")
+                lock.close()
+        assert h.store.flush(5.0)
+        counts = h.store.counts()
+        assert counts["crisis"] == 4 and counts["vragen"] == 12  # none lost
+
+    play(instance, scenario)
+    extra = statistics.median(timings["op slot"]) - statistics.median(timings["vrij"])
+    assert extra < 0.1, timings
+    assert max(timings["op slot"]) < 1.0, timings
+
+
+def test_corrupt_database_is_moved_aside_and_the_bot_starts_fresh(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    instance = make_instance(settings)
+    database = instance.settings.database
+    database.parent.mkdir(parents=True, exist_ok=True)
+    database.write_bytes(b"dit is geen sqlite-bestand " * 100)
+
+    async def scenario(h: Harness) -> None:
+        calls = await h.text("ik wil niet meer leven")
+        assert "113" in sent(calls)[0]["text"]
+
+    play(instance, scenario)
+    aside = list(database.parent.glob("assistent.sqlite3.kapot-*"))
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"dit is geen")
+    assert any(
+        "beschadigd" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records
+    )
+    store = Store(database)
+    try:
+        assert store.counts()["crisis"] == 1
+    finally:
+        store.close()
+
+
+def test_unusable_data_dir_warns_and_answers_without_storing(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "geen-map"
+    blocker.write_text("een bestand, geen map")
+    instance = make_instance(settings, data_dir=blocker / "data")
+
+    async def scenario(h: Harness) -> None:
+        assert not h.store.writable
+        calls = await h.text("mijn peuter slaapt slecht")
+        assert sent(calls)
+        calls = await h.press("p:l:4")
+        assert sent(calls, "editMessageText")
+
+    play(instance, scenario)
+    assert any("bewaar niets" in r.getMessage() for r in caplog.records if r.levelno >= 30)
+
+
+# --- 5. the token never leaks --------------------------------------------------------------------
+def run_cli_bot(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, fake: FakeTelegram, **env: str
+) -> Any:
+    """`assistent bot` in-process, with the fake embedder; returns the CliRunner result."""
+    monkeypatch.setenv("ASSISTENT_TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("ASSISTENT_TELEGRAM_BASE_URL", fake.base_url)
+    for name, value in env.items():
+        monkeypatch.setenv(f"ASSISTENT_{name.upper()}", value)
+    monkeypatch.setattr(cli, "load_instance", lambda s: Instance.open(s, embedder=FakeEmbedder()))
+    return CliRunner().invoke(cli.app, ["bot"], catch_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [
+        ("token geweigerd bij de start", 6),
+        ("verkeerde base-url", 6),
+        ("leeg token", 4),
+        ("webhook geweigerd", 6),
+        ("token ingetrokken tijdens polling", 6),
+    ],
+)
+def test_no_failure_path_prints_the_token_or_a_traceback(
+    case: str,
+    status: int,
+    fake: FakeTelegram,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    env: dict[str, str] = {}
+    if case == "token geweigerd bij de start":
+        fake.revoke()
+    elif case == "verkeerde base-url":
+        env["telegram_base_url"] = fake.base_url.replace("/bot", "/elders/bot")
+    elif case == "leeg token":
+        env["telegram_token"] = ""
+    elif case == "webhook geweigerd":
+        fake.fail_once("setWebhook", 400)
+        env["webhook_url"] = "https://bot.example.org/hook"
+        env["webhook_port"] = "1"  # never reached: setWebhook fails first
+    else:
+        fake.on_poll = lambda n: fake.revoke() if n >= 2 else None
+    result = run_cli_bot(monkeypatch, settings, fake, **env)
+    out, err = capfd.readouterr()
+    everything = "\n".join([result.output, out, err, all_log_text(caplog)])
+    assert result.exit_code == status, everything
+    assert TOKEN not in everything and TOKEN.split(":")[1] not in everything
+    assert "Traceback" not in result.output
+    last = result.output.strip().splitlines()[-1]
+    assert "Telegram weigert" in last or "ASSISTENT_TELEGRAM_TOKEN" in last
+
+
+# --- 6. duplicates, forged buttons, one vote ---------------------------------------------------
+def test_duplicate_update_ids_are_answered_once(settings: Settings) -> None:
+    instance = make_instance(settings)
+
+    async def scenario(h: Harness) -> None:
+        message = h.message(
+            41, text="/help", entities=[{"type": "bot_command", "offset": 0, "length": 5}]
+        )
+        first = await h.update({"update_id": 77, "message": message})
+        again = await h.update({"update_id": 77, "message": message})
+        assert len(sent(first)) == 1 and sent(again) == []
+
+    play(instance, scenario)
+
+
+@pytest.mark.parametrize(
+    "data", ["p:l:²", "p:l:99", "p:w:٣", "fb:2:x", "meer:0", "meer:-1", "x" * 64]
+)
+def test_forged_callback_data_gets_the_polite_reply(settings: Settings, data: str) -> None:
+    instance = make_instance(settings)
+
+    async def scenario(h: Harness) -> None:
+        calls = await h.press(data, user=42)
+        assert sent(calls, "answerCallbackQuery")[0].get("text") == OUDE_KNOP
+        assert not sent(calls)
+
+    play(instance, scenario)
+
+
+def test_thumbs_are_counted_once_per_answer_per_user(settings: Settings) -> None:
+    instance = make_instance(settings)
+
+    async def scenario(h: Harness) -> None:
+        for _ in range(40):
+            await h.press("fb:0:welzijn", user=43, message_id=9)
+        await h.press("fb:0:welzijn", user=44, message_id=9)  # another user, same message id
+        await h.press("fb:1:welzijn", user=43, message_id=10)  # another answer
+        counts = h.store.counts()
+        assert counts["duim_omlaag"] == 2 and counts["duim_omhoog"] == 1
+
+    play(instance, scenario)
+
+
+# --- 8. the hash key ------------------------------------------------------------------------------
+def test_missing_hash_key_refuses_to_start_unless_the_database_is_new(
+    settings: Settings, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "geheim" / "hash.key"
+    instance = make_instance(settings, hash_key_file=key_file)
+
+    async def remember(h: Harness) -> None:
+        await h.press("p:l:4", user=51)
+
+    play(instance, remember)  # a new database: the key file is made
+    assert key_file.exists() and key_file.stat().st_mode & 0o077 == 0
+    key_file.unlink()
+    with pytest.raises(BotSettingError, match="hash-sleutel ontbreekt"):
+        play(instance, remember)
+
+
+# --- 10. sessions expire --------------------------------------------------------------------------
+def test_idle_sessions_expire(settings: Settings) -> None:
+    instance = make_instance(settings)
+
+    async def scenario(h: Harness) -> None:
+        for user in range(100, 200):
+            await h.text("/help", user=user)
+        assert len(h.app.user_data) == 100
+        assert sweep_sessions(h.app) == 0  # all fresh
+        later = time.monotonic() + SESSION_IDLE + 1
+        assert sweep_sessions(h.app, now=later) == 100
+        assert len(h.app.user_data) == 0 and len(h.app.chat_data) == 0
+
+    play(instance, scenario)
