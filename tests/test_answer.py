@@ -65,7 +65,7 @@ def test_other_script_gets_a_language_notice_and_still_an_answer(instance: Insta
 
 
 def test_crisis_comes_first_with_the_right_line(instance: Instance) -> None:
-    r = reply(instance, "mijn vriend slaat me waar de kinderen bij zijn")
+    r = reply(instance, "mijn vriend wurgde me waar de kinderen bij waren")
     assert r.answer.crisis is not None and r.answer.crisis.category == "veilig-thuis"
     assert r.answer.ids()[0] == "veilig-thuis"
     text = render_console(r)
@@ -164,7 +164,7 @@ def test_crisis_reply_survives_a_broken_model(tmp_path: Path) -> None:
     settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.2)
     instance = Instance.open(settings, embedder=embedder)
     embedder.fail = True
-    answer = instance.assistant.answer("mijn vriend slaat me waar de kinderen bij zijn, help")
+    answer = instance.assistant.answer("mijn vriend wurgde me waar de kinderen bij waren, help")
     assert answer.crisis is not None and answer.crisis.category == "veilig-thuis"
     assert answer.crisis_lines[0].telefoon == ["0800-2000"]
     assert [r.entry.id for r in answer.results] == ["cjg-testdorp"]

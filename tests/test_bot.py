@@ -229,7 +229,7 @@ def test_feedback_is_counted_once_and_thanked(instance: Instance) -> None:
 
 def test_crisis_message_shows_crisis_lines_first(instance: Instance) -> None:
     async def scenario(h: Harness) -> None:
-        calls = await h.text("mijn vriend slaat me waar de kinderen bij zijn")
+        calls = await h.text("mijn vriend wurgde me waar de kinderen bij waren")
         first = sent(calls)[0]["text"]
         assert "Veilig Thuis" in first and "0800-2000" in first
         head = first.split("\n\n")[0]
@@ -434,7 +434,7 @@ def test_privacy_mentions_opt_in(settings: Settings, fake_embedder: Any) -> None
 def test_admin_stats_counts_anonymously(instance: Instance) -> None:
     async def scenario(h: Harness) -> None:
         await h.text("mijn peuter slaapt slecht")
-        await h.text("mijn vriend slaat me waar de kinderen bij zijn")
+        await h.text("mijn vriend wurgde me waar de kinderen bij waren")
         (stats,) = texts(await h.text("/stats", user=ADMIN))
         assert "Vragen: 2" in stats
         assert "hulplijn: 1 (veilig-thuis: 1)" in stats

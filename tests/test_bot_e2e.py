@@ -121,7 +121,7 @@ def test_conversation_over_real_http_survives_errors_and_restart(
         (profile,) = fake.wait_messages(USER, after=seen, timeout=WAIT)
         assert "Je profiel nu: wijk Noord, kind van 4 jaar, ouder of verzorger." in profile.text
 
-        fake.send_text(USER, "mijn vriend slaat me waar de kinderen bij zijn")
+        fake.send_text(USER, "mijn vriend wurgde me waar de kinderen bij waren")
         crisis = fake.wait_messages(USER, after=seen + 1, timeout=WAIT)[0]
         assert "0800-2000" in crisis.text.split("\n\n")[0]
 

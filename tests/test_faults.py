@@ -31,7 +31,7 @@ from assistent.telegram.resilience import (
 )
 from assistent.telegram.state import SESSION_IDLE
 from assistent.texts import HELP, OUDE_KNOP
-from tests.support import FakeEmbedder
+from tests.support import ROOT, FakeEmbedder
 from tests.support.telegram import TOKEN, BotRunner, FakeTelegram
 from tests.support.telegram_inprocess import Harness, play, sent
 
@@ -40,14 +40,32 @@ SECRET_TEXT = "mijn geheime vraag over Saartje"  # must never reach a log
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One index (and crisis model) for the whole module: built once, with the fake embedder."""
-    return Path(os.environ.get("FAULTS_INDEX_DIR") or tmp_path_factory.mktemp("faults-index"))
+def opened(tmp_path_factory: pytest.TempPathFactory) -> Instance:
+    """One opened instance (index and crisis model built once, fake embedder) for the module."""
+    base = tmp_path_factory.mktemp("faults")
+    index_dir = Path(os.environ.get("FAULTS_INDEX_DIR") or base / "index")
+    settings = Settings(
+        _env_file=None,
+        kennisbank=ROOT / "kennisbank",
+        index_dir=index_dir,
+        data_dir=base / "data",
+        telegram_token=TOKEN,
+    )
+    return Instance.open(settings, embedder=FakeEmbedder())
 
 
 @pytest.fixture
-def settings(settings: Settings, index_dir: Path) -> Settings:
-    return Settings(**{**settings.model_dump(), "index_dir": index_dir})
+def settings(settings: Settings, opened: Instance) -> Settings:
+    """This test's settings: its own data dir, the shared index."""
+    return Settings(**{**settings.model_dump(), "index_dir": opened.settings.index_dir})
+
+
+_OPENED: list[Instance] = []
+
+
+@pytest.fixture(autouse=True)
+def _remember(opened: Instance) -> None:
+    _OPENED[:] = [opened]
 
 
 @pytest.fixture
@@ -57,10 +75,16 @@ def fake() -> Iterator[FakeTelegram]:
 
 
 def make_instance(settings: Settings, fake: FakeTelegram | None = None, **changes: Any) -> Instance:
+    """An instance with this test's settings around the module's opened parts."""
     values = {**settings.model_dump(), "telegram_token": TOKEN, **changes}
     if fake is not None:
         values["telegram_base_url"] = fake.base_url
-    return Instance.open(Settings(**values), embedder=FakeEmbedder())
+    return with_settings(Settings(**values))
+
+
+def with_settings(settings: Settings) -> Instance:
+    opened = _OPENED[0]
+    return Instance(settings, opened.embedder, opened.kennisbank, opened.assistant)
 
 
 def help_answers(fake: FakeTelegram, chat_id: int) -> list:
@@ -274,10 +298,13 @@ def run_cli_bot(
     monkeypatch.setenv("ASSISTENT_TELEGRAM_BASE_URL", fake.base_url)
     for name, value in env.items():
         monkeypatch.setenv(f"ASSISTENT_{name.upper()}", value)
-    monkeypatch.setattr(cli, "load_instance", lambda s: Instance.open(s, embedder=FakeEmbedder()))
+    monkeypatch.setattr(cli, "load_instance", with_settings)
     return CliRunner().invoke(cli.app, ["bot"], catch_exceptions=False)
 
 
+# The process ends right after these paths; a long poll cut off mid-request may leave its socket
+# to the garbage collector, which pytest would report as an unrelated error.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize(
     ("case", "status"),
     [

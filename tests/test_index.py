@@ -25,8 +25,8 @@ def test_build_and_load_round_trip(kb_dir: Path, tmp_path: Path, fake_embedder) 
     kb = load_kennisbank(kb_dir)
     report = build_index(kb, fake_embedder, tmp_path / "index")
     loaded = load_index(tmp_path / "index")
-    # per entry: description + naam/onderwerpen + every voorbeeldvraag
-    expected = sum(2 + len(e.voorbeeldvragen) for e in kb.entries)
+    # per entry: one whole-entry passage + every voorbeeldvraag
+    expected = sum(1 + len(e.voorbeeldvragen) for e in kb.entries)
     assert report.vectors == expected == loaded.faiss_index.ntotal
     assert [e.id for e in loaded.entries] == [e.id for e in kb.entries]
     meta = read_meta(tmp_path / "index")
@@ -115,3 +115,19 @@ def test_two_builds_in_one_second_never_replace_the_served_folder(
     assert first != second
     assert (first / "vectors.faiss").exists()  # a process serving the first build keeps it
     assert load_index(tmp_path / "index").path == second
+
+
+def test_the_build_derives_its_threshold_from_the_kennisbank(
+    kb_dir: Path, tmp_path: Path, fake_embedder
+) -> None:
+    build_index(load_kennisbank(kb_dir), fake_embedder, tmp_path / "index")
+    drempel = read_meta(tmp_path / "index")["drempel"]
+    assert drempel["waarde"] is not None
+    assert drempel["waarde"] == min(drempel["buiten_bereik_kwantiel"], drempel["passend_kwantiel"])
+    # the threshold keeps most fitting questions above it, by construction
+    assert drempel["passend_onder_drempel"] <= 0.10
+    loaded = load_index(tmp_path / "index")
+    from assistent.retrieval.search import Searcher
+
+    assert Searcher(loaded, fake_embedder).min_score == drempel["waarde"]
+    assert Searcher(loaded, fake_embedder, min_score=0.5).min_score == 0.5  # the override wins

@@ -106,3 +106,17 @@ def test_expiry_follows_the_calendar_not_the_load_day(tmp_path: Path) -> None:
     assert "pubercursus" in [m.entry.id for m in searcher.search(question).matches]
     day[0] = date(2028, 1, 1)
     assert "pubercursus" not in [m.entry.id for m in searcher.search(question).matches]
+
+
+def test_reasons_quote_the_entry_itself_never_a_sample_question(searcher: Searcher) -> None:
+    samples = {q for e in searcher.entries for q in e.voorbeeldvragen}
+    for question in ("mijn puber luistert niet en we hebben ruzie", "peuter slaapt slecht"):
+        for match in searcher.search(question).matches:
+            assert match.sentence is None or match.sentence in match.entry.beschrijving
+            assert match.sentence not in samples
+
+
+def test_stop_words_are_never_a_matched_topic(searcher: Searcher) -> None:
+    # "en", "twee", "de" must not make a topic like "twee huizen" or "straffen en belonen" match
+    for match in searcher.search("en de het een twee").matches:
+        assert not match.topics

@@ -33,10 +33,11 @@ import numpy as np
 from assistent.embed import Embedder
 from assistent.errors import IndexUnavailableError
 from assistent.kennisbank import Kennisbank, Voorziening
+from assistent.retrieval.calibration import calibrate, pseudo_questions
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: one whole-entry passage vector; calibrated threshold in meta
 KEEP_BUILDS = 2
 BATCH = 32
 
@@ -47,7 +48,6 @@ Progress = Callable[[int, int], None]
 # signal we have. The other texts are embedded as passages.
 KIND_QUESTION = "vraag"
 KIND_DESCRIPTION = "beschrijving"
-KIND_TOPICS = "onderwerpen"
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,10 @@ class Row:
 
 def entry_texts(entry: Voorziening) -> list[Row]:
     """The texts embedded for one entry (entry index filled in by the caller)."""
-    rows = [Row(-1, KIND_DESCRIPTION, f"{entry.naam}. {entry.beschrijving}")]
-    rows.append(Row(-1, KIND_TOPICS, f"{entry.naam}: {', '.join(entry.onderwerpen)}"))
+    # One passage for the whole entry (measured best on kennisbanks with and without
+    # voorbeeldvragen, see docs/metingen.md), plus each voorbeeldvraag embedded as a question.
+    topics = f" {', '.join(entry.onderwerpen)}." if entry.onderwerpen else ""
+    rows = [Row(-1, KIND_DESCRIPTION, f"{entry.naam}.{topics} {entry.beschrijving}")]
     rows += [Row(-1, KIND_QUESTION, q) for q in entry.voorbeeldvragen]
     return rows
 
@@ -200,8 +202,22 @@ def build_index(
     for n, entry in enumerate(kb.entries):
         rows += [Row(n, r.kind, r.text) for r in entry_texts(entry)]
     vectors, embedded = embed_rows(rows, embedder, cache, progress)
-    cache.save({cache.key(r.kind, r.text) for r in rows})
+    in_use = {cache.key(r.kind, r.text) for r in rows}
 
+    def embed_queries(texts: list[str]) -> np.ndarray:
+        probe = [Row(-1, KIND_QUESTION, t) for t in texts]
+        in_use.update(cache.key(r.kind, r.text) for r in probe)
+        found, _ = embed_rows(probe, embedder, cache)
+        return found
+
+    threshold = calibrate(
+        vectors,
+        np.array([r.entry for r in rows], np.int64),
+        np.array([r.kind == KIND_QUESTION for r in rows], bool),
+        [pseudo_questions(e.naam, e.onderwerpen) for e in kb.entries],
+        embed_queries,
+    )
+    cache.save(in_use)  # the entries' texts and the calibration questions
     dim = int(vectors.shape[1]) if len(rows) else embedder.dim
     # Vectors are L2-normalised, so inner product (IndexFlatIP) is cosine similarity.
     faiss_index = faiss.IndexFlatIP(dim)
@@ -221,6 +237,7 @@ def build_index(
         )
         seconds = time.perf_counter() - started
         meta = _meta(kb, embedder, dim, len(rows), seconds)
+        meta["drempel"] = threshold
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), "utf-8")
         # The temp folder's random suffix makes the name unique: a build never replaces the
         # folder another process may be serving, even two builds within one second.

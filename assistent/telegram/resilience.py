@@ -95,12 +95,17 @@ class ResilientBot(ExtBot[None]):
         try:
             result = await super()._post(endpoint, *args, **kwargs)
         except InvalidToken as exc:
-            if endpoint == "getUpdates":
+            if endpoint != "getUpdates":
+                raise
+            # Not raised: PTB would stop polling for good and keep the process alive. Stop the
+            # application instead (it then shuts down cleanly) and report it after the run.
+            if self._refused is None:
                 self._refused = exc
                 log.error("Telegram weigert het token (getUpdates); de bot stopt")
                 if self._on_refused is not None:
                     self._on_refused()
-            raise
+            await asyncio.sleep(0.5)  # until the application stops: no fast re-polling
+            return []
         if endpoint == "getUpdates" and isinstance(result, list):
             return [self._readable(raw) for raw in result]
         return result

@@ -1,0 +1,78 @@
+"""The 'nothing specific found' threshold, derived at build time from the kennisbank itself.
+
+A fixed cosine does not carry over: with voorbeeldvragen, questions meet questions and score
+high; a sociale kaart without them scores lower against whole descriptions. So the build
+measures two distributions with this kennisbank and this model:
+
+* **fitting questions**: each voorbeeldvraag against its own entry's other vectors (leave one
+  out), and for every entry pseudo-questions made of its naam and onderwerpen;
+* **off-topic questions** (``assistent/data/buiten_bereik.yaml``) against every entry.
+
+The threshold lies where most off-topic questions fall below it, but never so high that more
+than a few fitting questions would: ``min(off-topic quantile, fitting quantile)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from importlib import resources
+
+import numpy as np
+import yaml
+
+OFF_TOPIC_FILE = "buiten_bereik.yaml"
+OFF_TOPIC_SHARE = 0.65  # at least this share of off-topic questions should fall below
+FITTING_SHARE = 0.05  # at most this share of fitting pseudo-questions may fall below
+
+EmbedQueries = Callable[[list[str]], np.ndarray]
+
+
+def off_topic_questions() -> list[str]:
+    """The shipped off-topic questions."""
+    text = resources.files("assistent").joinpath("data", OFF_TOPIC_FILE).read_text("utf-8")
+    return [str(q) for q in yaml.safe_load(text)]
+
+
+def pseudo_questions(naam: str, onderwerpen: Sequence[str]) -> list[str]:
+    """Questions an entry surely answers, made from its own name and topics."""
+    return [naam, *(f"{topic}?" for topic in onderwerpen)]
+
+
+def calibrate(
+    vectors: np.ndarray,
+    row_entry: np.ndarray,
+    question_rows: np.ndarray,
+    pseudo: list[list[str]],
+    embed_queries: EmbedQueries,
+) -> dict:
+    """The threshold and the figures it rests on (stored in the index metadata)."""
+    n_entries = len(pseudo)
+    fitting: list[float] = []
+    # voorbeeldvragen, leave one out: the best other vector of the same entry
+    for row in np.flatnonzero(question_rows):
+        own = np.flatnonzero((row_entry == row_entry[row]) & (np.arange(len(row_entry)) != row))
+        if own.size:
+            fitting.append(float((vectors[own] @ vectors[row]).max()))
+    flat = [(entry, q) for entry in range(n_entries) for q in pseudo[entry]]
+    if flat:
+        pseudo_vectors = embed_queries([q for _, q in flat])
+        for (entry, _), vector in zip(flat, pseudo_vectors, strict=True):
+            own = np.flatnonzero(row_entry == entry)
+            if own.size:
+                fitting.append(float((vectors[own] @ vector).max()))
+    off = off_topic_questions()
+    off_scores = (embed_queries(off) @ vectors.T).max(axis=1) if len(vectors) else np.zeros(0)
+    if not fitting or not len(off_scores):
+        return {"waarde": None, "reden": "te weinig gegevens om te kalibreren"}
+    off_q = float(np.quantile(off_scores, OFF_TOPIC_SHARE))
+    fit_q = float(np.quantile(fitting, FITTING_SHARE))
+    value = min(off_q, fit_q)
+    return {
+        "waarde": round(value, 4),
+        "buiten_bereik_kwantiel": round(off_q, 4),
+        "passend_kwantiel": round(fit_q, 4),
+        "buiten_bereik_onder_drempel": round(float(np.mean(off_scores < value)), 4),
+        "passend_onder_drempel": round(float(np.mean(np.asarray(fitting) < value)), 4),
+        "passende_vragen": len(fitting),
+        "vragen_buiten_bereik": len(off),
+    }
