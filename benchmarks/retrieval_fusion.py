@@ -59,8 +59,30 @@ def is_off_topic(case) -> bool:
     return len(case.verwacht) == 1 and case.verwacht[0].startswith("cjg-")
 
 
+class Ranks:
+    """hit@1, hit@3 and MRR over the ranked ids of many questions."""
+
+    def __init__(self) -> None:
+        self.h1: list[bool] = []
+        self.h3: list[bool] = []
+        self.rr: list[float] = []
+
+    def add(self, ids: list[str], expected: set[str]) -> None:
+        self.h1.append(bool(ids) and ids[0] in expected)
+        self.h3.append(bool(expected & set(ids[:3])))
+        rank = next((i for i, x in enumerate(ids, 1) if x in expected), None)
+        self.rr.append(1 / rank if rank else 0.0)
+
+    def to_dict(self) -> dict:
+        return {
+            "hit_at_1": round(float(np.mean(self.h1)), 3),
+            "hit_at_3": round(float(np.mean(self.h3)), 3),
+            "mrr": round(float(np.mean(self.rr)), 3),
+        }
+
+
 def product(searcher: Searcher, cases: list) -> dict:
-    h1, h3, rr, fallback_real, fallback_off = [], [], [], [], []
+    ranks, fallback_real, fallback_off = Ranks(), [], []
     for case in cases:
         outcome = searcher.search(case.vraag, case.profile, limit=5)
         ids = [m.entry.id for m in outcome.matches]
@@ -68,15 +90,9 @@ def product(searcher: Searcher, cases: list) -> dict:
             fallback_off.append(outcome.abstained)
             continue
         fallback_real.append(outcome.abstained)
-        expected = set(case.verwacht)
-        h1.append(bool(ids) and ids[0] in expected)
-        h3.append(bool(expected & set(ids[:3])))
-        rank = next((i for i, x in enumerate(ids, 1) if x in expected), None)
-        rr.append(1 / rank if rank else 0.0)
+        ranks.add(ids, set(case.verwacht))
     return {
-        "hit_at_1": round(float(np.mean(h1)), 3),
-        "hit_at_3": round(float(np.mean(h3)), 3),
-        "mrr": round(float(np.mean(rr)), 3),
+        **ranks.to_dict(),
         "echte_vragen_naar_cjg": round(float(np.mean(fallback_real)), 3),
         "buiten_bereik_naar_cjg": round(float(np.mean(fallback_off)), 3) if fallback_off else None,
     }
@@ -86,7 +102,7 @@ def baseline(searcher: Searcher, embedder, cases: list) -> dict:
     """One passage vector per entry, cosine only, same filters, no abstain."""
     entries = [e for e in searcher.entries if e.soort not in ("noodnummer", "hulplijn")]
     passages = embedder.embed_passages([f"{e.naam}. {e.beschrijving}" for e in entries])
-    h1, h3, rr = [], [], []
+    ranks = Ranks()
     for case in cases:
         if is_off_topic(case):
             continue
@@ -94,17 +110,8 @@ def baseline(searcher: Searcher, embedder, cases: list) -> dict:
         allowed = np.array([passes_filters(e, case.profile, gemeente) for e in entries])
         scores = passages @ embedder.embed_queries([case.vraag])[0]
         order = [i for i in np.argsort(-scores) if allowed[i]]
-        ids = [entries[i].id for i in order[:5]]
-        expected = set(case.verwacht)
-        h1.append(bool(ids) and ids[0] in expected)
-        h3.append(bool(expected & set(ids[:3])))
-        rank = next((i for i, x in enumerate(ids, 1) if x in expected), None)
-        rr.append(1 / rank if rank else 0.0)
-    return {
-        "hit_at_1": round(float(np.mean(h1)), 3),
-        "hit_at_3": round(float(np.mean(h3)), 3),
-        "mrr": round(float(np.mean(rr)), 3),
-    }
+        ranks.add([entries[i].id for i in order[:5]], set(case.verwacht))
+    return ranks.to_dict()
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +85,7 @@ def ensure_model(
     target = Path(folder) / model_key(embedder_id)
     if (target / "meta.json").exists():
         try:
-            return CrisisModel.load(target)
+            return _load(str(target.resolve()))
         except Exception as exc:  # a damaged or old model only costs a retraining
             log.warning("Crisismodel in %s onbruikbaar (%s); opnieuw trainen", target, exc)
     data = training_data(load_crisis_voorbeelden())
@@ -99,6 +100,13 @@ def ensure_model(
     except OSError as exc:  # e.g. a read-only folder: serve from memory this time
         log.warning("Crisismodel niet opgeslagen (%s); het werkt wel voor deze keer", exc)
     return model
+
+
+@lru_cache(maxsize=4)
+def _load(folder: str) -> CrisisModel:
+    """A saved model, read once per process: a model folder never changes after it is written
+    (another corpus or embedder means another folder)."""
+    return CrisisModel.load(Path(folder))
 
 
 def grouped_cv(
