@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from assistent.kennisbank import Voorziening
@@ -19,7 +19,7 @@ from assistent.retrieval.search import Match, Profile, Searcher
 from assistent.safety.categories import CATEGORIES
 from assistent.safety.detector import EMBED_MAX_CHARS, SafetyChecker, SafetySignal
 from assistent.safety.lines import CrisisLijn, Crisislijnen
-from assistent.texts import FALLBACK_REASON
+from assistent.texts import FALLBACK_REASON, filter_note
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +129,11 @@ def why(match: Match, profile: Profile) -> str:
         first = re.split(r"(?<=[.!?])\s", e.beschrijving, maxsplit=1)[0]
         reason = first if len(first) <= 140 else first[:137].rstrip() + "…"
     extra = []
-    if profile.wijk and e.wijken:
+    if match.note is not None:  # outside the asker's wijk/age/doelgroep: say so, never "jouw"
+        extra.append(filter_note(**asdict(match.note)))
+    elif profile.wijk and e.wijken:
         extra.append(f"in jouw wijk {profile.wijk}")
-    if profile.leeftijd is not None and e.leeftijd:
+    if match.note is None and profile.leeftijd is not None and e.leeftijd:
         extra.append(f"voor kinderen van {e.leeftijd.van} tot {e.leeftijd.tot} jaar")
     return reason + (f" ({', '.join(extra)})" if extra else "")
 
@@ -164,8 +166,19 @@ class Assistant:
         """The gemeente a profile is served by."""
         return self.searcher.gemeente_for(profile)
 
-    def answer(self, text: str, profile: Profile | None = None) -> Answer:
-        """Answer one message. Never raises for odd input."""
+    def danger(self, text: str, profile: Profile | None = None) -> SafetySignal | None:
+        """The safety check alone (the dialogue asks it before reading a turn as small talk)."""
+        question = clean_text(text[:SAFETY_CHARS] if text else "")
+        if not any(c.isalnum() for c in question):
+            return None
+        return self.safety.check(question, (profile or Profile()).rol)
+
+    def answer(self, text: str, profile: Profile | None = None, off_topic: bool = False) -> Answer:
+        """Answer one message. Never raises for odd input.
+
+        ``off_topic``: the dialogue found the message is not about parenting at all; after the
+        safety check it gets the CJG with the honest no-match sentence.
+        """
         profile = profile or Profile()
         question = clean_text(text[:SAFETY_CHARS] if text else "")
         if not question:
@@ -194,7 +207,11 @@ class Assistant:
             notices.append("andere-taal")
 
         try:
-            outcome = self.searcher.search(question, profile, limit=self.max_results)
+            outcome = (
+                self.searcher.abstain(profile)
+                if off_topic and signal is None
+                else self.searcher.search(question, profile, limit=self.max_results)
+            )
         except Exception as exc:  # the model failed: the crisis reply and the CJG still go out
             log.warning("Zoeken mislukt (%s); terugval naar het CJG", type(exc).__name__)
             outcome = self.searcher.abstain(profile)

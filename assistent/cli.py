@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import IntEnum
 from pathlib import Path
@@ -286,6 +286,10 @@ def vraag(
         int | None, typer.Option(min=0, max=30, help="Leeftijd van het kind in jaren.")
     ] = None,
     rol: RolOpt = None,
+    postcode: Annotated[
+        str | None,
+        typer.Option(help="Postcode van de vrager: de wijk uit gemeente.yaml (zonder --wijk)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Antwoord als JSON.")] = False,
     kennisbank: KennisbankOpt = None,
     index: IndexOpt = None,
@@ -298,6 +302,18 @@ def vraag(
     profile = _profile(gemeente, wijk, leeftijd, _check_rol(rol))
     with reported_errors():
         instance = load_instance(settings)
+        if postcode and not profile.wijk:
+            place = instance.current().gemeente_for(profile)
+            found = instance.kennisbank.wijk_for_postcode(place, postcode) if place else None
+            if found:
+                profile = replace(profile, wijk=found)
+            else:
+                env().stderr.print(
+                    f"let op: bij postcode {postcode} staat geen wijk in gemeente.yaml; "
+                    "ik zoek in de hele gemeente.",
+                    markup=False,
+                    highlight=False,
+                )
         conversation = Conversation(instance.current, store=None, page_size=settings.top_k)
         session = conversation.load_session("cli")
         session.profile = profile
@@ -344,11 +360,20 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Resultaat als JSON.")] = False,
     kennisbank: KennisbankOpt = None,
     index: IndexOpt = None,
+    gesprekken: Annotated[
+        bool,
+        typer.Option(
+            "--gesprekken", help="Het bestand bevat gesprekken van meerdere beurten (per beurt)."
+        ),
+    ] = False,
 ) -> None:
     """Meet de kwaliteit op een set testvragen (hit@1, hit@3, MRR, crisis, snelheid)."""
     from assistent.beheer.evaluation import EvalFileError, load_cases, run_eval
 
     settings = make_settings(kennisbank, index)
+    if gesprekken:
+        _evaluate_conversations(settings, bestand, as_json)
+        return
     try:
         cases = load_cases(bestand)
     except EvalFileError as exc:
@@ -361,6 +386,39 @@ def evaluate(
         typer.echo(json.dumps(report, ensure_ascii=False))
         return
     _print_eval(report, cases)
+
+
+def _evaluate_conversations(settings: Settings, bestand: Path, as_json: bool) -> None:
+    from assistent.beheer.evaluation import EvalFileError
+    from assistent.beheer.gesprekken import load_conversations, run_conversations
+    from assistent.conversation import Conversation
+
+    try:
+        conversations = load_conversations(bestand)
+    except EvalFileError as exc:
+        print_plain(env().stderr, ("fout ", "red"), str(exc))
+        raise typer.Exit(ExitStatus.INPUT) from exc
+    with reported_errors():
+        instance = load_instance(settings)
+        conversation = Conversation(
+            instance.current, page_size=settings.top_k, intents=instance.intents
+        )
+        report = run_conversations(conversation, conversations)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    table = Table(title="Beurten die niet goed gingen")
+    for column in ("gesprek", "beurt", "verwacht", "kreeg"):
+        table.add_column(column, overflow="fold")
+    for t in report.turns:
+        if not t.goed:
+            table.add_row(t.gesprek[:50], str(t.beurt), t.soort, t.kreeg)
+    env().stdout.print(table)
+    for kind, (right, total) in sorted(report.per_kind().items()):
+        env().stdout.print(Text(f"{kind}: {right}/{total}"))
+    right = sum(t.goed for t in report.turns)
+    total = len(report.turns)
+    env().stdout.print(Text(f"Totaal: {right}/{total} beurten goed ({report.share:.0%})"))
 
 
 def _print_eval(report: dict, cases: list) -> None:
@@ -548,7 +606,12 @@ def kennisbank_exporteer_hsds(
 
 @kennisbank_app.command("importeer-hsds")
 def kennisbank_importeer_hsds(
-    map_: Annotated[Path, typer.Argument(metavar="MAP", help="Map met het HSDS-CSV-datapakket.")],
+    map_: Annotated[
+        Path,
+        typer.Argument(
+            metavar="MAP", help="Map met het HSDS-datapakket (CSV) of een services.json."
+        ),
+    ],
     gemeente: Annotated[
         str | None,
         typer.Option(help="De gemeente van deze diensten (anders: uit service_areas.csv)."),
@@ -560,7 +623,7 @@ def kennisbank_importeer_hsds(
     dry_run: DryRunOpt = False,
     kennisbank: KennisbankOpt = None,
 ) -> None:
-    """Lees een Open Referral HSDS-datapakket (CSV) in als kennisbankbestanden."""
+    """Lees een Open Referral HSDS-datapakket (CSV of JSON) in als kennisbankbestanden."""
     from assistent.beheer.hsds_import import plan_hsds_import
 
     settings = make_settings(kennisbank)
@@ -598,6 +661,10 @@ def rapport(
     uitvoer: Annotated[
         Path, typer.Option("-o", "--uitvoer", help="Het HTML-bestand dat je krijgt.")
     ] = Path("rapport.html"),
+    csv_file: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Schrijf de cijfers ook als CSV (voor Excel) naar dit bestand."),
+    ] = None,
     kennisbank: KennisbankOpt = None,
     index: IndexOpt = None,
 ) -> None:
@@ -613,12 +680,18 @@ def rapport(
     settings = make_settings(kennisbank, index)  # accepted on every command; the data dir counts
     try:
         result = write_report(settings, uitvoer, start, end)
+        if csv_file is not None:
+            from assistent.beheer.rapport_csv import write_csv
+
+            write_csv(csv_file, result.data)
     except sqlite3.Error as exc:  # a damaged or locked database: a message, not a traceback
         env().stderr.print(f"[red]De database ({settings.database}) is niet te lezen:[/red] {exc}")
         raise typer.Exit(ExitStatus.KENNISBANK) from exc
     except OSError as exc:
         env().stderr.print(
-            f"[red]Het rapport kon niet worden geschreven naar {uitvoer}:[/red] {exc}"
+            f"[red]Het rapport kon niet worden geschreven naar {exc.filename or uitvoer}:[/red] "
+            f"{exc.strerror or exc}",
+            highlight=False,
         )
         raise typer.Exit(ExitStatus.KENNISBANK) from exc
     if not result.database_found:
@@ -633,6 +706,8 @@ def rapport(
         f"[green]Rapport geschreven:[/green] {result.path} ({result.data.vragen} vragen).",
         highlight=False,
     )
+    if csv_file is not None:
+        env().stdout.print(f"[green]Cijfers als CSV:[/green] {csv_file}", highlight=False)
 
 
 def main() -> None:

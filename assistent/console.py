@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistent.conversation import ROLES, Conversation, Session, Store
+from assistent.conversation import ROLES, Conversation, Reply, Session, Store
 from assistent.instance import Instance
 from assistent.kennisbank import same_name
-from assistent.render import hulp_text, profile_summary, render_console
+from assistent.render import hulp_text, profile_summary, render_turn
 from assistent.texts import (
     CHAT_HELP,
+    CHAT_VERDER,
+    CHAT_VERDER_INFO,
     NIETS_MEER,
     ONBEKEND_COMMANDO,
     PRIVACY,
+    PROFIEL_HUIDIG,
     VERGETEN,
+    VRAAG_LEEFTIJD,
+    VRAAG_LEEFTIJD_ZELF,
+    VRAAG_WIJK,
     WELKOM,
 )
 
@@ -33,25 +39,47 @@ def edit_profile(
     say: Callable[[str], None],
     read: Callable[[str], str],
 ) -> None:
-    """Ask the profile questions one by one; Enter skips a question."""
-    say("Je profiel. Druk op Enter om een vraag over te slaan.")
+    """Ask the profile questions one by one; Enter keeps what was there."""
+    current = session.profile
+    say(PROFIEL_HUIDIG.format(profiel=profile_summary(current)))
+    say("Druk op Enter om een antwoord te houden zoals het is.")
+    answer = _ask(f"Ben je {', '.join(ROLES)}? ", read).casefold()
+    rol = answer if answer in ROLES else current.rol
     gemeenten = conversation.gemeenten
-    gemeente = session.profile.gemeente
+    gemeente = current.gemeente
     if len(gemeenten) > 1:
         answer = _ask(f"Gemeente ({', '.join(gemeenten)}): ", read)
-        gemeente = next((g for g in gemeenten if same_name(g, answer)), None)
-    conversation.update_profile(USER, session, gemeente=gemeente)
+        gemeente = next((g for g in gemeenten if same_name(g, answer)), gemeente)
+    if gemeente != current.gemeente:  # a wijk belongs to a gemeente: choose it again
+        conversation.update_profile(USER, session, gemeente=gemeente, wijk=None)
     wijken = conversation.wijken(session.profile)
-    wijk = None
+    wijk = session.profile.wijk
     if wijken:
-        answer = _ask(f"Wijk ({', '.join(wijken)}): ", read)
-        wijk = next((w for w in wijken if same_name(w, answer)), None)
-    answer = _ask("Leeftijd van je kind in jaren: ", read)
-    leeftijd = int(answer) if answer.isdigit() and int(answer) <= 30 else None
-    answer = _ask(f"Ben je {', '.join(ROLES)}? ", read).casefold()
-    rol = answer if answer in ROLES else None
+        answer = _ask(f"{VRAAG_WIJK} ({', '.join(wijken)}): ", read)
+        wijk = next((w for w in wijken if same_name(w, answer)), wijk)
+    question = VRAAG_LEEFTIJD_ZELF if rol == "jongere" else VRAAG_LEEFTIJD
+    answer = _ask(f"{question} ", read)
+    leeftijd = int(answer) if answer.isdigit() and int(answer) <= 30 else current.leeftijd
     profile = conversation.update_profile(USER, session, wijk=wijk, leeftijd=leeftijd, rol=rol)
     say(f"Opgeslagen: {profile_summary(profile)}")
+
+
+def _offer_wijk(
+    conversation: Conversation, session: Session, read: Callable[[str], str]
+) -> str | None:
+    """Ask the wijk once when the gemeente has wijken; anything else typed is the first question."""
+    wijken = conversation.wijken(session.profile)
+    if not wijken or session.profile.wijk:
+        return None
+    try:
+        answer = read(f"{VRAAG_WIJK} ({', '.join(wijken)}; Enter = overslaan) ").strip()
+    except (EOFError, KeyboardInterrupt):
+        return None
+    wijk = next((w for w in wijken if same_name(w, answer)), None)
+    if wijk is not None:
+        conversation.update_profile(USER, session, wijk=wijk)
+        return None
+    return answer or None
 
 
 def run_chat(
@@ -64,15 +92,19 @@ def run_chat(
 
     With a ``store`` the questions are counted like the bot counts them (``chat --tel``).
     """
-    conversation = Conversation(instance.current, store=store, page_size=instance.settings.top_k)
+    conversation = Conversation(
+        instance.current, store=store, page_size=instance.settings.top_k, intents=instance.intents
+    )
     session = conversation.load_session(USER)
     say(WELKOM.replace("/hulp", "/hulp (of typ: hulp nu)"))
+    pending = _offer_wijk(conversation, session, read)
     while True:
         try:
-            text = read("\njij> ")
+            text = pending if pending is not None else read("\njij> ")
         except (EOFError, KeyboardInterrupt):
             say("\nTot ziens!")
             return
+        pending = None
         command = text.strip().casefold()
         if command in ("/stop", "/quit", "/exit"):
             say("Tot ziens!")
@@ -90,11 +122,11 @@ def run_chat(
             edit_profile(conversation, session, say, read)
         elif command == "/meer":
             reply = conversation.more(session)
-            say(render_console(reply) if reply else NIETS_MEER)
+            say(render_turn(reply, as_html=False) if reply else NIETS_MEER)
         elif command.startswith("/"):
             say(ONBEKEND_COMMANDO)
         else:
-            reply = conversation.ask(USER, session, text)
-            say(render_console(reply))
-            if reply.has_more:
-                say("Typ /meer voor meer plekken.")
+            turn = conversation.handle(USER, session, text)
+            say(render_turn(turn, as_html=False))
+            if isinstance(turn, Reply) and turn.results:
+                say(CHAT_VERDER if turn.has_more else CHAT_VERDER_INFO)

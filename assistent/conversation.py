@@ -1,24 +1,65 @@
 """The dialogue shared by the console chat and the Telegram bot.
 
-It keeps no global state: a :class:`Session` per user holds the profile and the last answer
-(in memory only), and :class:`Conversation` turns user actions into :class:`Reply` objects and
-anonymous counts. Formatting lives in ``render``; Telegram wiring in ``bot``.
+It keeps no global state: a :class:`Session` per user holds the profile and, in memory only and
+for at most 30 minutes, the last question and answer. :meth:`Conversation.handle` turns one
+message into a :class:`Turn`: an answer page, a follow-up about the places just shown, the next
+page, or a short reply to small talk. The safety check always comes first. Formatting lives in
+``render``; Telegram wiring in ``telegram``.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from assistent.answer import Answer, Assistant, Result
-from assistent.kennisbank import gemeenten_of, wijken_of
-from assistent.profile import ROLES, Profile
-from assistent.store import Event, Store
+from assistent.answer import Answer, Assistant, Result, clean_text
+from assistent.intent import (
+    FOLLOW_UP_PREFIX,
+    MORE,
+    OFF_TOPIC,
+    QUESTION,
+    REFINE,
+    Intent,
+    IntentModel,
+    default_model,
+    words,
+)
+from assistent.kennisbank import Voorziening, gemeenten_of, wijken_of
+from assistent.kennisbank.topics import TopicClassifier
+from assistent.language import guess
+from assistent.profile import ROLES, Profile, read_hints
+from assistent.safety.lines import CrisisLijn
+from assistent.store import Event, Store, age_band
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ROLES", "Conversation", "Reply", "Session"]
+__all__ = [
+    "ROLES",
+    "Conversation",
+    "FieldAnswer",
+    "NothingMore",
+    "Reply",
+    "Session",
+    "SmallTalk",
+    "Turn",
+]
+
+# The last question and answer are forgotten after this long without a message.
+MEMORY_SECONDS = 30 * 60
+# A follow-up or refinement says little else: more topic words than this make it a new question.
+MAX_EXTRA_WORDS = 1
+# A place named in a message ("waar zit het jongerenwerk") makes it a follow-up at this share.
+NAMED_FOLLOW_UP_SHARE = 0.3
+# Not about parenting at all (parking, weather): the CJG with an honest "no match" at this share.
+OFF_TOPIC_SHARE = 0.6
+ORDINALS: dict[int, tuple[str, ...]] = {
+    0: ("eerste", "1e", "1ste", "nummer 1", "first", "erste", "pierwszy", "birinci", "الأول"),
+    1: ("tweede", "2e", "2de", "nummer 2", "second", "zweite", "drugi", "ikinci", "الثاني"),
+    2: ("derde", "3e", "3de", "nummer 3", "third", "dritte", "trzeci", "üçüncü", "الثالث"),
+}
 
 
 @dataclass
@@ -29,6 +70,26 @@ class Session:
     question: str | None = None
     answer: Answer | None = None
     shown: int = 0
+    page: list[Result] = field(default_factory=list)  # the results on the last page shown
+    taal: str = "nl"  # the language the user writes in (kept while messages are too short to tell)
+    refined: Profile = field(default_factory=Profile)  # age/wijk/role said in this conversation
+    last_field: str | None = None  # the field of the last follow-up ("en bij de tweede?")
+    at: float = 0.0  # when the last answer was given (monotonic seconds)
+
+    @property
+    def effective_profile(self) -> Profile:
+        """The stored profile with what the user said in this conversation on top."""
+        said = {k: v for k, v in vars(self.refined).items() if v is not None}
+        return replace(self.profile, **said) if said else self.profile
+
+    def forget_answer(self) -> None:
+        """Drop the last question and answer (expiry, /vergeet)."""
+        self.question = None
+        self.answer = None
+        self.shown = 0
+        self.page = []
+        self.refined = Profile()
+        self.last_field = None
 
 
 @dataclass
@@ -39,25 +100,71 @@ class Reply:
     results: list[Result]
     first_page: bool
     has_more: bool
+    refined: bool = False  # the last question again, for another age, wijk or role
+    rol: str | None = None  # who asks (for the opening sentence)
+
+
+@dataclass
+class SmallTalk:
+    """A greeting, thanks, 'who are you', ...: a short warm reply (key in data/teksten)."""
+
+    kind: str
+    taal: str
+    contact: Voorziening | None = None  # the CJG, offered where talking to a person helps
+
+
+@dataclass
+class FieldAnswer:
+    """A follow-up about one place just shown: its ``field`` (kosten, adres, ...), as typed."""
+
+    field: str
+    taal: str
+    entries: list[Voorziening] = field(default_factory=list)  # the place asked about first
+    line: CrisisLijn | None = None  # after a crisis reply: the line shown
+
+
+@dataclass
+class NothingMore:
+    """'meer' when there are no more places (or no question yet)."""
+
+    taal: str
+
+
+Turn = Reply | SmallTalk | FieldAnswer | NothingMore
 
 
 class Conversation:
-    """Dialogue logic: questions, paging, feedback, profile and forgetting."""
+    """Dialogue logic: questions, follow-ups, small talk, paging, feedback, profile, forgetting."""
 
     def __init__(
         self,
         current: Callable[[], Assistant],
         store: Store | None = None,
         page_size: int = 3,
+        intents: IntentModel | Callable[[], IntentModel] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._current = current
         self.store = store
         self.page_size = page_size
+        self._intents = intents
+        self.clock = clock
+        self._topics: TopicClassifier | None = None
+        self._topics_for: Assistant | None = None
 
     @property
     def assistant(self) -> Assistant:
         """The assistant that serves now (after a reload, the new one)."""
         return self._current()
+
+    @property
+    def intents(self) -> IntentModel:
+        """The turn classifier (trained on first use; the n-gram model when none is given)."""
+        if self._intents is None:
+            self._intents = default_model()
+        elif not isinstance(self._intents, IntentModel):
+            self._intents = self._intents()
+        return self._intents
 
     # --- profile ---
     @property
@@ -87,25 +194,71 @@ class Conversation:
         if self.store:
             self.store.forget(user_id)
         session.profile = Profile()
-        session.question = None
-        session.answer = None
-        session.shown = 0
+        session.forget_answer()
 
-    # --- questions ---
-    def ask(self, user_id: int | str, session: Session, text: str) -> Reply:
+    # --- turns ---
+    def handle(self, user_id: int | str, session: Session, text: str) -> Turn:
+        """One message: safety first, then small talk, 'meer', a follow-up, or a new question."""
+        now = self.clock()
+        if session.answer is not None and now - session.at > MEMORY_SECONDS:
+            session.forget_answer()
+        clean = clean_text(text)
+        if not clean or self.assistant.danger(clean, session.effective_profile) is not None:
+            return self.ask(user_id, session, text)
+        intent = self.intents.classify(clean)
+        language = guess(clean, loose=intent.kind != QUESTION)
+        if language is not None:
+            session.taal = language
+        extra = self.intents.content_words(clean)
+        if intent.is_small_talk and len(extra) <= MAX_EXTRA_WORDS + 1:
+            return self._small_talk(intent.kind, session)
+        if intent.kind == MORE and len(extra) <= MAX_EXTRA_WORDS:
+            return self.more(session) or NothingMore(session.taal)
+        if intent.kind == OFF_TOPIC and intent.score >= OFF_TOPIC_SHARE:
+            return self.ask(user_id, session, text, off_topic=True)
+        live = session.answer is not None and session.answer.answered
+        if live:
+            turn = self._about_last_answer(user_id, session, clean, intent, extra)
+            if turn is not None:
+                return turn
+        return self.ask(user_id, session, text)
+
+    def _about_last_answer(
+        self, user_id: int | str, session: Session, text: str, intent: Intent, extra: list[str]
+    ) -> Turn | None:
+        """A follow-up or a refinement of the last answer, or None for a new question."""
+        target = self._named(text, session)
+        if not intent.is_follow_up:
+            refined = self._refine(user_id, session, text, intent.kind == REFINE, extra)
+            if refined is not None:
+                return refined
+        field_name = intent.field
+        if field_name is None and target is not None:
+            # "waar zit het jongerenwerk": a place just shown, asked about in a follow-up way
+            if session.last_field and len(extra) <= MAX_EXTRA_WORDS + 1:  # "en de tweede?"
+                field_name = session.last_field
+            elif intent.follow_up_share >= NAMED_FOLLOW_UP_SHARE:
+                field_name = (intent.follow_up or "").removeprefix(FOLLOW_UP_PREFIX)
+        if field_name and (target is not None or len(extra) <= MAX_EXTRA_WORDS):
+            return self._follow_up(session, field_name, target)
+        if intent.is_follow_up:
+            return self._refine(user_id, session, text, False, extra)
+        return None
+
+    def ask(
+        self, user_id: int | str, session: Session, text: str, off_topic: bool = False
+    ) -> Reply:
         """Answer a free-text question and count it anonymously."""
-        answer = self.assistant.answer(text, session.profile)
+        profile = session.effective_profile
+        answer = self.assistant.answer(text, profile, off_topic=off_topic)
+        if guess(clean_text(text)) is None and answer.answered:
+            answer.taal = session.taal  # "ok", "thx": keep the language of the conversation
         session.question = text if answer.answered else None
-        session.answer = answer
-        session.shown = min(self.page_size, len(answer.results))
+        session.last_field = None
+        self._remember(session, answer)
         if answer.answered:
             self._count(user_id, session, answer, text)
-        return Reply(
-            answer=answer,
-            results=answer.results[: session.shown],
-            first_page=True,
-            has_more=len(answer.results) > session.shown and not answer.abstained,
-        )
+        return self._first_page(session, answer, profile)
 
     def more(self, session: Session) -> Reply | None:
         """The next page of the last answer, or None when there is nothing more."""
@@ -114,12 +267,123 @@ class Conversation:
             return None
         start = session.shown
         session.shown = min(start + self.page_size, len(answer.results))
+        session.page = answer.results[start : session.shown]
+        session.at = self.clock()
         return Reply(
             answer=answer,
-            results=answer.results[start : session.shown],
+            results=session.page,
             first_page=False,
             has_more=len(answer.results) > session.shown,
+            rol=session.effective_profile.rol,
         )
+
+    def _remember(self, session: Session, answer: Answer) -> None:
+        session.answer = answer
+        session.shown = min(self.page_size, len(answer.results))
+        session.page = answer.results[: session.shown]
+        session.at = self.clock()
+
+    def _first_page(self, session: Session, answer: Answer, profile: Profile) -> Reply:
+        return Reply(
+            answer=answer,
+            results=session.page,
+            first_page=True,
+            has_more=len(answer.results) > session.shown and not answer.abstained,
+            rol=profile.rol,
+        )
+
+    def _small_talk(self, kind: str, session: Session) -> SmallTalk:
+        offers_person = kind in ("weet_het_niet_meer", "wie_ben_jij")
+        contact = None
+        if offers_person:
+            fallback = self.assistant.searcher.fallback(session.effective_profile)
+            contact = fallback[0] if fallback else None
+        return SmallTalk(kind=kind, taal=session.taal, contact=contact)
+
+    def _named(self, text: str, session: Session) -> int | None:
+        """The place the user points at by number ("de tweede") or by name ("home start")."""
+        lowered = f" {text.casefold()} "
+        for index, names in ORDINALS.items():
+            if index < len(session.page) and any(
+                re.search(rf"(?<!\w){re.escape(n)}(?!\w)", lowered) for n in names
+            ):
+                return index
+        said = set(words(text.replace("-", " ")))
+        shared: set[str] | None = None
+        names_words = []
+        for result in session.page:
+            name = set(words(result.entry.naam.replace("-", " ")))
+            names_words.append(name)
+            shared = name if shared is None else shared & name
+        scores = [len((name - (shared or set())) & said) for name in names_words]
+        if not any(scores):  # a word all shown places share ("cursus"): the first of them
+            scores = [len(name & said) for name in names_words]
+        best = max(scores, default=0)
+        return scores.index(best) if best else None
+
+    def _follow_up(self, session: Session, field_name: str | None, target: int | None) -> Turn:
+        answer = session.answer
+        assert answer is not None
+        session.at = self.clock()
+        field_name = field_name or "info"
+        session.last_field = field_name
+        if answer.lines_first and answer.crisis_lines and target is None:
+            return FieldAnswer(field=field_name, taal=session.taal, line=answer.crisis_lines[0])
+        if not session.page:
+            return NothingMore(session.taal)
+        if field_name == "info" and target is None:  # "meer info": every place on the page
+            entries = [r.entry for r in session.page]
+        else:
+            entries = [session.page[target or 0].entry]
+        return FieldAnswer(field=field_name, taal=session.taal, entries=entries)
+
+    def details(self, session: Session) -> FieldAnswer | None:
+        """'Meer info' under an answer: every detail of the places on the last page."""
+        if session.answer is None or not session.page:
+            return None
+        session.at = self.clock()
+        entries = [r.entry for r in session.page]
+        return FieldAnswer(field="info", taal=session.taal, entries=entries)
+
+    def _refine(
+        self, user_id: int | str, session: Session, text: str, meant: bool, extra: list[str]
+    ) -> Reply | None:
+        """The last question again with the age or wijk this message gives, if it does."""
+        if session.question is None:
+            return None
+        current = session.effective_profile
+        hints = read_hints(text, self.wijken(current))
+        said = {
+            k: v
+            for k, v in vars(hints).items()
+            if v is not None and v != getattr(current, k) and (k != "rol" or meant)
+        }
+        if not (said.keys() & {"leeftijd", "wijk"}) and not (meant and said):
+            return None  # "mijn puber blowt": a role alone is a new question, not a refinement
+        hint_words = set(words(" ".join(str(v) for v in said.values())))
+        if not (meant or len([w for w in extra if w not in hint_words]) <= MAX_EXTRA_WORDS):
+            return None
+        session.refined = replace(session.refined, **said)
+        profile = session.effective_profile
+        answer = self.assistant.answer(session.question, profile)
+        answer.taal = session.taal
+        self._remember(session, answer)
+        session.last_field = None
+        if answer.answered:
+            self._count(user_id, session, answer, session.question)
+        reply = self._first_page(session, answer, profile)
+        reply.refined = True
+        return reply
+
+    def _need(self, text: str | None) -> str | None:
+        """The kennisbank topic a question is about ("" when none fits); never the text."""
+        if not text:
+            return None
+        assistant = self.assistant
+        if self._topics_for is not assistant:  # a reload swaps the assistant
+            self._topics, self._topics_for = TopicClassifier(assistant.entries), assistant
+        assert self._topics is not None
+        return self._topics.classify(text) or ""
 
     def feedback(
         self, user_id: int | str, session: Session, good: bool, soort: str | None = None
@@ -127,6 +391,7 @@ class Conversation:
         """Count a 👍 or 👎 (and keep the question text only if the operator opted in)."""
         if self.store is None:
             return
+        crisis = session.answer is not None and session.answer.crisis is not None
         self.store.record(
             Event(
                 kind="feedback",
@@ -134,9 +399,9 @@ class Conversation:
                 wijk=session.profile.wijk,
                 soort=soort,
                 feedback="goed" if good else "slecht",
+                behoefte=None if crisis else self._need(session.question),
             )
         )
-        crisis = session.answer is not None and session.answer.crisis is not None
         if not good and session.question and not crisis:  # a crisis message is never kept
             self.store.record_question_text(user_id, "slecht", session.question)
 
@@ -144,6 +409,7 @@ class Conversation:
         if self.store is None:
             return
         gemeente = self.assistant.gemeente_for(session.profile)
+        profile = session.effective_profile
         try:
             if answer.crisis:
                 self.store.record(
@@ -164,6 +430,9 @@ class Conversation:
                     onderwerp=_topic(answer),
                     abstained=answer.abstained,
                     crisis=answer.crisis.category if answer.crisis else None,
+                    behoefte=None if answer.crisis else self._need(text),
+                    leeftijd=age_band(profile.leeftijd),
+                    rol=profile.rol,
                 )
             )
             if answer.abstained and not answer.crisis:  # a crisis message is never kept

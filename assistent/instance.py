@@ -17,6 +17,7 @@ import numpy as np
 from assistent.answer import Assistant
 from assistent.config import Settings
 from assistent.embed import CachedEmbedder, Embedder, make_embedder
+from assistent.intent import IntentModel, training_texts
 from assistent.kennisbank import Kennisbank, load_kennisbank
 from assistent.retrieval.index import (
     KIND_QUESTION,
@@ -80,6 +81,29 @@ def ensure_safety(
     return checker
 
 
+def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
+    """The turn classifier with both views; the example embeddings are cached on disk.
+
+    The examples are curated text, not user messages, so their embeddings may be cached.
+    """
+    examples, questions = training_texts()
+    texts = [t for items in examples.values() for t in items] + questions
+    cache = EmbeddingCache(settings.safety_dir / "cache-dialoog", embedder.inner)
+    rows = [Row(-1, KIND_QUESTION, t) for t in texts]
+    try:
+        vectors, embedded = embed_rows(rows, embedder.inner, cache)
+        if embedded:
+            cache.save({cache.key(r.kind, r.text) for r in rows})
+    except Exception as exc:  # the n-gram view alone still reads the turns
+        log.warning("Dialoogmodel zonder embeddings (%s)", type(exc).__name__)
+        return IntentModel.fit(examples, questions)
+
+    def embed_query(text: str) -> np.ndarray:
+        return embedder.embed_queries([text])[0]
+
+    return IntentModel.fit(examples, questions, vectors, embed_query)
+
+
 class Instance:
     """One running assistant: its settings, embedder, current assistant and reload lock."""
 
@@ -95,6 +119,15 @@ class Instance:
         self.kennisbank = kennisbank
         self.assistant = assistant
         self._reload_lock = threading.Lock()
+        self._intents: IntentModel | None = None
+        self._intents_lock = threading.Lock()
+
+    def intents(self) -> IntentModel:
+        """The turn classifier for the dialogue (trained on first use, then kept)."""
+        with self._intents_lock:
+            if self._intents is None:
+                self._intents = ensure_intents(self.settings, self.embedder)
+            return self._intents
 
     @classmethod
     def open(

@@ -12,6 +12,9 @@ LANGUAGES = ("nl", "en", "de", "pl", "tr", "ar")
 DEFAULT = "nl"
 MIN_CONFIDENCE = 0.6
 MIN_LETTERS = 8  # "ok", "hoi", "help" say nothing about the language
+LOOSE_CONFIDENCE = 0.4
+LOOSE_MARGIN = 0.15
+LOOSE_MIN_LETTERS = 6
 # One-word calls for help that do say which language they are in.
 SHORT_WORDS = {
     "hilfe": "de",
@@ -50,22 +53,41 @@ def _load() -> Any:
     return _detector
 
 
+def from_code(code: str | None) -> str:
+    """A supported language from an IETF tag such as Telegram's ``language_code`` ("en-GB")."""
+    base = (code or "").split("-")[0].casefold()
+    return base if base in LANGUAGES else DEFAULT
+
+
 def detect(text: str) -> str:
     """The language code of ``text`` (one of LANGUAGES), Dutch when unsure."""
+    return guess(text) or DEFAULT
+
+
+def guess(text: str, loose: bool = False) -> str | None:
+    """The language code of ``text`` when the text says so clearly, else None ("ok", "hoi").
+
+    ``loose`` is for short turns that are not questions ("vielen dank", "how much is it"): a
+    lower bar, as long as one language clearly leads.
+    """
     letters = sum(c.isalpha() for c in text)
     bare = " ".join("".join(c for c in text.casefold() if c.isalpha() or c == " ").split())
     if bare in SHORT_WORDS:
         return SHORT_WORDS[bare]
     if any("\u0600" <= c <= "\u06ff" for c in text) and letters >= 2:
         return "ar"
-    if letters < MIN_LETTERS:
-        return DEFAULT
+    if letters < (LOOSE_MIN_LETTERS if loose else MIN_LETTERS):
+        return None
     try:
         values = _load().compute_language_confidence_values(text)
     except Exception:  # language is a nicety: never let it cost an answer
-        return DEFAULT
+        return None
     if not values:
-        return DEFAULT
+        return None
     best = values[0]
     code = _codes.get(best.language, DEFAULT)
-    return code if code == DEFAULT or best.value >= MIN_CONFIDENCE else DEFAULT
+    if best.value >= MIN_CONFIDENCE:
+        return code
+    runner_up = values[1].value if len(values) > 1 else 0.0
+    clear = best.value >= LOOSE_CONFIDENCE and best.value - runner_up >= LOOSE_MARGIN
+    return code if loose and clear else None

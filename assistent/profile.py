@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,3 +19,229 @@ class Profile:
     wijk: str | None = None
     leeftijd: int | None = None
     rol: Rol | None = None
+
+
+# --- what a message says about who is asking -------------------------------------------------
+# read_hints() reads an age, a role and a wijk from one message, so "en voor een kind van 8?"
+# can refine a question without a profile. It errs on the side of None: a missing hint filters
+# nothing, a wrong one would hide help.
+
+# A writer this old or younger who states their own age is a jongere (youth care runs to 23).
+YOUTH_MAX_AGE = 23
+YOUTH_MIN_AGE = 6
+MAX_AGE = 30  # the kennisbank's age ranges end here
+
+_WORD_NUMBERS = {
+    "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8, "negen": 9,
+    "tien": 10, "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15,
+    "zestien": 16, "zeventien": 17, "achttien": 18, "negentien": 19, "twintig": 20,
+}  # fmt: skip
+# "een" and "half" count only before a unit ("van een jaar", "een half jaar").
+_NUM = r"(?:\d{1,2}(?:[.,]5)?|" + "|".join(_WORD_NUMBERS) + r"|anderhalf|anderhalve)"
+_UNIT = r"(?:jaar|jaren|jr|maand|maanden|maandjes|mnd|week|weken|weekjes|wk|dag|dagen|dagjes)"
+# Words after a bare number that show it is not an age: "8 uur", "3 keer", "2 kinderen".
+_NOT_AGE = (
+    r"(?!\s*(?:[:.]\d|uur\b|u\b|keer|x\b|minuten|min\b|seconden|euro|€|procent|%|kilo|kg\b|"
+    r"cm\b|meter|km\b|nachten|nacht\b|kinderen|kids|broers|zussen|jongens|meisjes|man\b|"
+    r"mensen|vrienden|klas|groep|punten|cijfer|stuks|pakjes|glazen|flesjes|boterhammen))"
+)
+_AGE = (
+    rf"(?P<num>{_NUM}|een(?=\s+{_UNIT})|(?:een\s+)?half(?=\s+jaar))"
+    rf"(?:\s*(?P<unit>{_UNIT})\b|\b{_NOT_AGE})"
+)
+_AGE_LIST = rf"{_AGE}(?P<more>(?:\s*(?:,|en|&)\s*{_NUM}\b{_NOT_AGE})*)"
+
+_CHILD = (
+    r"(?:zoon|zoontje|dochter|dochtertje|kind|kindje|kinderen|kids|kleinkind|kleinkinderen|"
+    r"kleinzoon|kleindochter|stiefzoon|stiefdochter|stiefkind|pleegkind|pleegzoon|"
+    r"pleegdochter|baby|baby'tje|babytje|peuter|kleuter|puber|tiener|jongste|oudste|middelste|"
+    r"tweeling|broertje|zusje|leerling)"
+)
+_MY = r"(?:mijn|m'n|mn|onze|ons)"
+_CHILD_AGE = [
+    # "mijn zoon van 14", "kind van 8", "een baby van 6 weken", "kinderen van 8 en 10"
+    re.compile(rf"\b{_CHILD}\s+van\s+(?:bijna\s+|pas\s+|ruim\s+)?{_AGE_LIST}"),
+    # "mijn dochter (8)", "mijn zoon, 14 jaar,"
+    re.compile(rf"\b{_CHILD}\s*[(,]\s*{_AGE}\s*(?:oud\s*)?[),]"),
+    # "mijn zoon is 14", "mijn dochter is nu 8 jaar oud"; a bare "is 3 weken" is often a
+    # duration ("is 3 weken ziek"), so weeks and months need "oud" or the end of a clause.
+    re.compile(
+        rf"\b{_MY}\s+{_CHILD}\s+is\s+(?:nu\s+|net\s+|bijna\s+|pas\s+)?{_AGE}"
+        r"(?P<after>\s+oud\b|\s*(?:[.,;!?)]|$|\s+en\b))?"
+    ),
+    # "mijn 14-jarige zoon", "een 8 jarig meisje"
+    re.compile(rf"\b(?P<num>\d{{1,2}}|{'|'.join(_WORD_NUMBERS)})[\s-]?jarige?\b"),
+    # "mijn meisje van 8", "ons jongetje van 3"
+    re.compile(rf"\b{_MY}\s+(?:meisje|jongen|jongetje|meid)\s+van\s+{_AGE_LIST}"),
+]
+_SELF_AGE = [
+    # "ik ben 15", "ik ben nu 15 jaar oud"; never "ik ben 3 weken bevallen"
+    re.compile(
+        rf"\bik\s+ben\s+(?:nu\s+|net\s+|pas\s+|bijna\s+|al\s+)?(?P<num>{_NUM})"
+        rf"(?!\s*(?:{_UNIT.replace('jaar|jaren|jr|', '')})\b){_NOT_AGE}\b"
+    ),
+    # "ik ben een meisje van 13"
+    re.compile(
+        r"\bik\s+ben\s+(?:een\s+)?(?:meisje|jongen|meid|gast|tiener|puber|jongere|scholier|"
+        rf"leerling)\s+van\s+(?P<num>{_NUM})\b{_NOT_AGE}"
+    ),
+    # "ik (15)", "ik, 15, ..."
+    re.compile(rf"\bik\s*[(,]\s*(?P<num>{_NUM})\s*(?:jaar\s*)?[),]"),
+    # "ik ben een 15-jarige"
+    re.compile(rf"\bik\s+ben\s+(?:een\s+)?(?P<num>\d{{1,2}}|{'|'.join(_WORD_NUMBERS)})[\s-]?jarig"),
+    # "hoi, ben 15 en ..." (the "ik" left out)
+    re.compile(rf"^(?:(?:hoi|hallo|hey|hi|hee)\b[\s,!.]*)?ben\s+(?P<num>{_NUM})\b{_NOT_AGE}"),
+]
+
+_PROFESSIONS = (
+    r"(?:leerkracht|leraar|lerares|juf|juffrouw|meester|docent|docente|mentor|mentrix|"
+    r"intern\s+begeleider|ib'?er|ib-er|zorgco[öo]rdinator|pedagogisch\s+medewerk(?:er|ster)|"
+    r"pm'?er|pm-er|groepsleid(?:er|ster)|leidster|gastouder|onderwijsassistent|"
+    r"wijkagent|jeugdagent|politieagent|agent|jongerenwerker|jeugdwerker|jeugdarts|"
+    r"(?:jeugd)?verpleegkundige|huisarts|praktijkondersteuner|poh(?:-ggz)?|"
+    r"(?:school)?maatschappelijk\s+werker|jeugdhulpverlener|hulpverlener|wijkcoach|"
+    r"(?:buurt)?sportcoach|jeugdconsulent|leerplichtambtenaar|schoolleider|directeur|"
+    r"ambulant\s+begeleider|logopedist|kinderfysiotherapeut|bso-medewerker|trainer)"
+)
+_WORKPLACES = (
+    r"(?:school|basisschool|middelbare\s+school|kinderopvang|bso|kinderdagverblijf|kdv|opvang|"
+    r"peuterspeelzaal|peuteropvang|cr[eè]che|buurthuis|jongerencentrum|politie|"
+    r"huisartsenpraktijk|consultatiebureau|jeugdzorg|wijkteam)"
+)
+_PROFESSIONAL = [
+    re.compile(rf"\bals\s+(?:(?:een|de)\s+)?{_PROFESSIONS}s?\b"),
+    re.compile(
+        rf"\b(?:ik\s+ben|wij\s+zijn|we\s+zijn)\s+(?:(?:een|de|hier|daar)\s+)?"
+        rf"(?:\w+\s+)?{_PROFESSIONS}(?:s|en)?\b"
+    ),
+    re.compile(
+        rf"\bik\s+werk\s+(?:als|op|in|bij)\s+(?:(?:een|de|het)\s+)?(?:\w+\s+)?"
+        rf"(?:{_PROFESSIONS}|{_WORKPLACES})\b"
+    ),
+    re.compile(r"\b(?:mijn|m'n|onze)\s+leerling(?:en)?\b"),
+    re.compile(r"\b(?:een\s+)?leerling(?:en)?\s+van\s+(?:mij|ons)\b"),
+    re.compile(r"\been\s+van\s+(?:mijn|onze)\s+leerlingen\b"),
+    re.compile(
+        r"\b(?:kind|kindje|kinderen|peuter|leerling)\s+(?:in|uit)\s+(?:mijn|onze)\s+groep\b"
+    ),
+    re.compile(r"\b(?:als|namens|vanuit)\s+(?:de\s+)?(?:school|kinderopvang|opvang|bso)\b"),
+]
+_PARENT = [
+    re.compile(rf"\b{_MY}\s+(?:eigen\s+)?(?:\w+\s+)?{_CHILD}\b"),
+    re.compile(
+        rf"\b(?:ik\s+heb|wij\s+hebben|we\s+hebben)\s+(?:een|twee|drie|\d)\s+(?:\w+\s+)?{_CHILD}"
+    ),
+    re.compile(
+        r"\bik\s+ben\s+(?:een\s+|de\s+)?(?:\w+\s+)?(?:moeder|vader|ouder|mama|papa|pleegouder|"
+        r"pleegmoeder|pleegvader|stiefmoeder|stiefvader|opa|oma)\b"
+    ),
+    re.compile(r"\bals\s+(?:\w+\s+)?(?:moeder|vader|ouder|ouders|mama|papa|pleegouder|opa|oma)\b"),
+    re.compile(r"\bik\s+ben\s+(?:\w+\s+){0,2}(?:zwanger|bevallen)\b"),
+]
+# A child or teenager writing about their own parents or school.
+_YOUTH = [
+    re.compile(r"\b(?:mijn|m'n)\s+ouders\b"),
+    re.compile(
+        r"\bik\s+zit\s+in\s+(?:de\s+|groep\s+|klas\s+)?(?:brugklas|\d(?:e|de)?\s+klas|groep\s+\d|"
+        r"klas\s+\d|havo|vwo|vmbo|mavo|\d)\b"
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What one message says about who is asking; None where it says nothing clear."""
+
+    leeftijd: int | None = None
+    rol: Rol | None = None
+    wijk: str | None = None
+
+
+def _number(word: str) -> float:
+    if word in _WORD_NUMBERS:
+        return _WORD_NUMBERS[word]
+    if word.startswith("anderhalf"):
+        return 1.5
+    if word in ("een",):
+        return 1
+    if word.endswith("half"):  # "half", "een half"
+        return 0.5
+    return float(word.replace(",", "."))
+
+
+def _years(number: str, unit: str | None) -> int:
+    value = _number(number)
+    if unit and unit.startswith(("maand", "mnd")):
+        value /= 12
+    elif unit and unit.startswith(("week", "wek", "wk", "dag")):
+        value = 0
+    return int(value)
+
+
+# Pregnancy: the services' age ranges are about the coming baby, so the age that counts is 0.
+_PREGNANT = re.compile(r"\b(?:zwanger|in verwachting)\b")
+_PREGNANT_AFTER = re.compile(r"[^.?!]{0,25}\b(?:zwanger|in verwachting)\b")
+
+
+def _child_ages(text: str) -> set[int]:
+    ages: set[int] = set()
+    for pattern in _CHILD_AGE:
+        for m in pattern.finditer(text):
+            groups = m.groupdict()
+            unit = groups.get("unit")
+            if "after" in groups and unit and not unit.startswith(("jaar", "jr")):
+                if not m.group("after"):  # "is 3 weken ziek": a duration, not an age
+                    continue
+            if _PREGNANT_AFTER.match(text, m.end()):
+                continue  # "mijn dochter van 16 is zwanger": the age of the mother-to-be
+            ages.add(_years(m.group("num").strip(), unit))
+            for more in re.findall(_NUM, groups.get("more") or ""):
+                ages.add(_years(more, unit))
+    return {a for a in ages if 0 <= a <= MAX_AGE}
+
+
+def _self_age(text: str) -> int | None:
+    ages = {_years(m.group("num"), None) for p in _SELF_AGE for m in p.finditer(text)}
+    ages = {a for a in ages if YOUTH_MIN_AGE <= a <= MAX_AGE}
+    return ages.pop() if len(ages) == 1 else None
+
+
+def _wijk(text: str, wijken: Sequence[str]) -> str | None:
+    found = set()
+    for wijk in wijken:
+        words = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", wijk.lower()) if w)
+        # whole word, not part of a compound ("Zuid-Afrika", "Noord-Holland") and not the
+        # "Centrum voor Jeugd en Gezin"
+        pattern = rf"(?<![\w-]){words}(?![\w-])(?!\s+voor\s+jeugd)"
+        if re.search(pattern, text):
+            found.add(wijk)
+    return found.pop() if len(found) == 1 else None
+
+
+def read_hints(text: str, wijken: Sequence[str] = ()) -> Hints:
+    """The age, role and wijk a Dutch message states; None for what it leaves unclear.
+
+    The age is the child's ("mijn zoon van 14" → 14, "een baby van 6 weken" → 0, 0 for a
+    pregnancy), or the writer's own when a young person writes about themselves ("ik ben 15"
+    → 15, rol jongere; "ik ben 19 en heb een baby van 4 maanden" → 0, rol jongere).
+    Two different ages, or two wijken, give None: a hint must not hide help.
+    """
+    lowered = re.sub(r"\s+", " ", text.lower().replace("’", "'").replace("`", "'")).strip()
+    own = _self_age(lowered)
+    children = _child_ages(lowered)
+    pregnant = bool(_PREGNANT.search(lowered))
+    if pregnant:
+        children.add(0)
+    rol: Rol | None = None
+    leeftijd = next(iter(children)) if len(children) == 1 else None
+    if any(p.search(lowered) for p in _PROFESSIONAL):
+        rol = "professional"
+    elif own is not None and own <= YOUTH_MAX_AGE:
+        rol = "jongere"
+        if not children and not pregnant:  # a young parent: the child's age counts
+            leeftijd = own
+    elif any(p.search(lowered) for p in _PARENT):
+        rol = "ouder"
+    elif any(p.search(lowered) for p in _YOUTH):
+        rol = "jongere"
+    return Hints(leeftijd=leeftijd, rol=rol, wijk=_wijk(lowered, wijken))

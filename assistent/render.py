@@ -7,11 +7,12 @@ copied from the kennisbank or the reviewed crisis-line file, never made up.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from assistent.answer import Answer, Result
-from assistent.conversation import Reply
+from assistent.conversation import FieldAnswer, NothingMore, Reply, SmallTalk, Turn
+from assistent.kennisbank import Voorziening
 from assistent.profile import Profile
 from assistent.safety.categories import LINE_IDS
 from assistent.safety.lines import CrisisLijn, Crisislijnen
@@ -19,11 +20,11 @@ from assistent.texts import (
     GEEN_MATCH,
     GEEN_TEKST,
     LEEG,
-    MEER_INTRO,
     NOTICE_TEXTS,
     PROFIEL_LEEG,
     ROL_LABELS,
     translated,
+    variants,
 )
 
 TELEGRAM_LIMIT = 4096
@@ -133,46 +134,118 @@ def _all_lines(
 
 
 # --- results --------------------------------------------------------------------------------
-def _result_plain(n: int, r: Result) -> str:
-    e = r.entry
-    lines = [f"{n}. {e.naam}", f"   {r.waarom}"]
-    c = e.contact
-    for label, value in (
-        ("Telefoon", c.telefoon),
-        ("WhatsApp", c.whatsapp),
-        ("E-mail", c.email),
-        ("Website", c.website),
-        ("Chat", c.chat),
-        ("Adres", c.adres),
-        ("Open", e.openingstijden),
-        ("Kosten", e.kosten),
-    ):
+WHY_CHARS = 110  # one line on a phone: what the place does and why it fits
+CONTACT_FIELDS = ("telefoon", "whatsapp", "email", "website", "chat", "adres")
+
+
+def _short(text: str, limit: int = WHY_CHARS) -> str:
+    """Cut a text at a word boundary to at most ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def main_contact(entry: Voorziening) -> tuple[str, str] | None:
+    """The one contact line shown in a short answer: phone first, then app, mail, web, chat."""
+    c = entry.contact
+    for name in CONTACT_FIELDS:
+        value = getattr(c, name)
         if value:
-            lines.append(f"   {label}: {value}")
+            return name, value
+    return None
+
+
+_ICONS = {
+    "telefoon": "📞",
+    "whatsapp": "💬 WhatsApp",
+    "email": "✉️",
+    "website": "🌐",
+    "chat": "💬",
+    "adres": "📍",
+    "openingstijden": "🕒",
+    "kosten": "💶",
+    "aanmelden": "📝",
+}
+
+
+def _value_html(name: str, value: str) -> str:
+    if name in ("website", "chat") and value.startswith(("https://", "http://")):
+        label = "Chat" if name == "chat" else html.escape(value.split("://", 1)[1].rstrip("/"))
+        return f'{_ICONS[name]} <a href="{html.escape(value, quote=True)}">{label}</a>'
+    # Phone numbers as plain text: Telegram makes them tappable itself.
+    return f"{_ICONS[name]} {html.escape(value)}"
+
+
+def _value_plain(name: str, value: str, language: str = "nl") -> str:
+    return f"{translated(f'veld.{name}', language)}: {value}"
+
+
+def _details(entry: Voorziening) -> list[tuple[str, str]]:
+    """Every contact line, then hours, costs and how to sign up, exactly as typed."""
+    c = entry.contact
+    fields = [(name, getattr(c, name)) for name in CONTACT_FIELDS]
+    fields += [(name, getattr(entry, name)) for name in ("openingstijden", "kosten", "aanmelden")]
+    return [(name, value) for name, value in fields if value]
+
+
+def _result_plain(n: int, r: Result, compact: bool = False, language: str = "nl") -> str:
+    e = r.entry
+    lines = [f"{n}. {e.naam}", f"   {_short(r.waarom) if compact else r.waarom}"]
+    if compact:
+        main = main_contact(e)
+        shown = [main] if main else []
+    else:
+        shown = _details(e)
+    lines += ["   " + _value_plain(name, value, language) for name, value in shown]
     return "\n".join(lines)
 
 
 def _result_html(n: int, r: Result) -> str:
     e = r.entry
-    c = e.contact
-    lines = [f"<b>{n}. {html.escape(e.naam)}</b>", html.escape(r.waarom)]
-    # Phone numbers as plain text: Telegram makes them tappable itself.
-    for label, value in (
-        ("📞", c.telefoon),
-        ("💬 WhatsApp", c.whatsapp),
-        ("✉️", c.email),
-        ("📍", c.adres),
-        ("🕒", e.openingstijden),
-        ("💶", e.kosten),
-    ):
-        if value:
-            lines.append(f"{label} {html.escape(value)}")
-    if c.chat:
-        lines.append(f'💬 <a href="{html.escape(c.chat, quote=True)}">Chat</a>')
+    lines = [f"<b>{n}. {html.escape(e.naam)}</b>", html.escape(_short(r.waarom))]
+    main = main_contact(e)
+    if main:
+        lines.append(_value_html(*main))
     return "\n".join(lines)
 
 
-def _compose(reply: Reply, as_html: bool) -> list[str]:
+def details_text(entries: list[Voorziening], as_html: bool, language: str = "nl") -> str:
+    """'Meer info': what each place does, every contact line, hours, costs, how to sign up."""
+    esc = html.escape if as_html else str
+    blocks = []
+    for e in entries:
+        first = re.split(r"(?<=[.!?])\s", " ".join(e.beschrijving.split()), maxsplit=2)
+        title = f"<b>{esc(e.naam)}</b>" if as_html else e.naam
+        lines = [title, esc(" ".join(first[:2]))]
+        for name, value in _details(e):
+            lines.append(
+                _value_html(name, value) if as_html else _value_plain(name, value, language)
+            )
+        blocks.append("\n".join(lines))
+    if language != "nl":
+        blocks.append(esc(translated("beschrijvingen_nederlands", language)))
+    return "\n\n".join(blocks)
+
+
+def _opening(reply: Reply) -> str:
+    """One warm sentence for the person asking, varied per question, then the intro."""
+    a = reply.answer
+    if not reply.first_page:
+        return translated("meer_intro", a.taal)
+    if a.abstained:
+        return translated("geen_match", a.taal)
+    if a.lines_first:
+        return translated("intro_na_crisis", a.taal)
+    openings = variants(f"opening.{reply.rol or 'ouder'}", a.taal)
+    seed = sum(ord(c) for r in reply.results for c in r.entry.id) + len(a.results)
+    opening = openings[seed % len(openings)] if openings else ""
+    if reply.refined:
+        opening = translated("opnieuw_gezocht", a.taal)
+    return f"{opening} {translated('intro', a.taal)}".strip()
+
+
+def _compose(reply: Reply, as_html: bool, compact: bool = True) -> list[str]:
     """Paragraphs of a reply, in the order the user reads them."""
     a = reply.answer
     esc = html.escape if as_html else str
@@ -188,16 +261,12 @@ def _compose(reply: Reply, as_html: bool) -> list[str]:
         parts.append(crisis_block(a, line_format, esc))
     parts += [_notice(n, a.taal, esc) for n in a.notices if n in NOTICE_TEXTS and reply.first_page]
     if reply.results:
-        if not reply.first_page:
-            intro = MEER_INTRO
-        elif a.abstained:
-            intro = translated("geen_match", a.taal)
-        else:
-            intro = translated("intro_na_crisis" if a.lines_first else "intro", a.taal)
-        parts.append(esc(intro))
-        fmt = _result_html if as_html else _result_plain
+        parts.append(esc(_opening(reply)))
         start = 1 if reply.first_page else a.results.index(reply.results[0]) + 1
-        parts += [fmt(start + i, r) for i, r in enumerate(reply.results)]
+        parts += [
+            _result_html(start + i, r) if as_html else _result_plain(start + i, r, compact, a.taal)
+            for i, r in enumerate(reply.results)
+        ]
     elif not a.crisis:
         parts.append(esc(GEEN_MATCH + " (geen CJG gevonden in de kennisbank; bel je gemeente)"))
     if reply.first_page and a.crisis and not a.lines_first and a.crisis_lines:
@@ -211,39 +280,61 @@ def _notice(notice: str, language: str, esc: Callable[[str], str]) -> str:
     return esc(NOTICE_TEXTS[notice])
 
 
-def render_console(reply: Reply) -> str:
-    """Plain text for the console chat and ``assistent vraag``."""
-    return "\n\n".join(_compose(reply, as_html=False))
+def render_turn(turn: Turn, as_html: bool) -> str:
+    """Any turn as text: an answer page (compact), a follow-up, small talk or 'no more'."""
+    esc = html.escape if as_html else str
+    if isinstance(turn, Reply):
+        return "\n\n".join(_compose(turn, as_html))
+    if isinstance(turn, NothingMore):
+        return esc(translated("niets_meer", turn.taal))
+    if isinstance(turn, SmallTalk):
+        text = esc(translated(turn.kind, turn.taal))
+        if turn.contact is not None:
+            main = main_contact(turn.contact)
+            name = f"<b>{esc(turn.contact.naam)}</b>" if as_html else turn.contact.naam
+            line = (_value_html(*main) if as_html else main[1]) if main else ""
+            text += f"\n{name}" + (f"\n{line}" if as_html else f": {line}")
+        return text
+    return _field_text(turn, as_html)
+
+
+def _field_text(turn: FieldAnswer, as_html: bool) -> str:
+    """A follow-up: the field as the kennisbank has it, or honestly that it is not known."""
+    esc = html.escape if as_html else str
+    language = turn.taal
+    if turn.line is not None:
+        return "\n".join((_line_html if as_html else _line_plain)(turn.line, language))
+    entries = turn.entries
+    if turn.field == "info":
+        return details_text(entries, as_html, language)
+    entry = entries[0]
+    name = f"<b>{esc(entry.naam)}</b>" if as_html else entry.naam
+    if turn.field == "contact":
+        values = [(n, v) for n, v in _details(entry) if n in CONTACT_FIELDS]
+    elif turn.field == "adres":
+        values = [("adres", entry.contact.adres)] if entry.contact.adres else []
+    else:
+        value = getattr(entry, turn.field, None)
+        values = [(turn.field, value)] if value else []
+    if not values:
+        main = main_contact(entry)
+        contact = (_value_html(*main) if as_html else main[1]) if main else ""
+        unknown = esc(translated("veld_onbekend", language, naam="\0")).replace("\0", name)
+        return unknown + (f"\n{contact}" if contact else "")
+    lines = [name] + [
+        _value_html(n, v) if as_html else _value_plain(n, v, language) for n, v in values
+    ]
+    return "\n".join(lines)
+
+
+def render_console(reply: Reply, compact: bool = False) -> str:
+    """Plain text for ``assistent vraag`` (every detail) and the console chat (``compact``)."""
+    return "\n\n".join(_compose(reply, as_html=False, compact=compact))
 
 
 def render_telegram(reply: Reply) -> list[str]:
     """Telegram HTML messages, each within Telegram's 4096-character limit."""
-    return split_message("\n\n".join(_compose(reply, as_html=True)))
-
-
-@dataclass(frozen=True)
-class LinkButton:
-    """A URL button under a Telegram answer."""
-
-    label: str
-    url: str
-
-
-def link_buttons(reply: Reply) -> list[LinkButton]:
-    """Website buttons for the voorzieningen shown (crisis chats first)."""
-    buttons = []
-    if reply.first_page and reply.answer.crisis_lines:
-        buttons += [
-            LinkButton(f"Chat met {line.naam}", line.chat)
-            for line in reply.answer.crisis_lines
-            if line.chat
-        ]
-    buttons += [
-        LinkButton(f"🌐 {r.entry.naam}"[:60], r.entry.contact.website)
-        for r in reply.results
-        if r.entry.contact.website
-    ]
-    return buttons
+    return split_message(render_turn(reply, as_html=True))
 
 
 def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:

@@ -12,6 +12,7 @@ storing; without a usable file the store keeps nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -40,6 +41,7 @@ FLUSH_TIMEOUT = 5.0  # how long reads for reports, /stats and /vergeet wait for 
 KEY_BYTES = 32
 
 Op = Callable[[sqlite3.Connection], int]
+Done = Callable[[], None] | None
 
 
 class HashKeyError(ValueError):
@@ -58,6 +60,16 @@ class Event:
     abstained: bool | None = None
     crisis: str | None = None
     feedback: str | None = None
+    behoefte: str | None = None  # the question's onderwerp ("" = none fits), never its text
+    leeftijd: str | None = None  # an age band (age_band), never the exact age
+    rol: str | None = None
+
+
+def age_band(age: int | None) -> str | None:
+    """The report's age band of a child's age: 0-3, 4-11, 12-17 or 18+ (None when unknown)."""
+    if age is None:
+        return None
+    return "0-3" if age <= 3 else "4-11" if age <= 11 else "12-17" if age <= 17 else "18+"
 
 
 def _now() -> datetime:
@@ -91,6 +103,7 @@ class _Pending:
     op: Op
     done: threading.Event | None = None
     result: int = 0
+    on_done: Callable[[], None] | None = None  # called (in the writer thread) once handled
 
 
 class Store:
@@ -113,10 +126,12 @@ class Store:
         self._write_lock = threading.Lock()
         self._queue: deque[_Pending] = deque()
         self._pending_profiles: dict[str, Profile] = {}
+        self._pending_votes: set[tuple[str, int]] = set()
         self._cond = threading.Condition()
         self._closing = False
         self._read: sqlite3.Connection | None = None
         self._write: sqlite3.Connection | None = None
+        self._marks: sqlite3.Connection | None = None  # answered update ids, written at once
         self._open()
         self._salt = self._resolve_key(hash_key, hash_key_file)
         self._writer = threading.Thread(target=self._write_loop, name="store-writer", daemon=True)
@@ -148,12 +163,18 @@ class Store:
             write.executescript(
                 resources.files("assistent").joinpath("data", "schema.sql").read_text("utf-8")
             )
+            have = {row[1] for row in write.execute("PRAGMA table_info(events)")}
+            for column in sorted({"behoefte", "leeftijd", "rol"} - have):  # added later
+                write.execute(f"ALTER TABLE events ADD COLUMN {column} TEXT")
             write.execute("SELECT COUNT(*) FROM profiles").fetchone()
         except BaseException:
             write.close()
             raise
         self._write = write
         self._read = self._connect_read(f"file:{self.path}")
+        self._marks = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=0
+        )
 
     def _connect_read(self, uri: str) -> sqlite3.Connection:
         return sqlite3.connect(
@@ -246,15 +267,25 @@ class Store:
             op(self._write)
 
     # --- the write queue ---
-    def _enqueue(self, user_key: str | None, op: Op, wait: bool = False) -> _Pending:
-        item = _Pending(user_key, op, threading.Event() if wait else None)
+    def _enqueue(
+        self,
+        user_key: str | None,
+        op: Op,
+        wait: bool = False,
+        on_done: Callable[[], None] | None = None,
+    ) -> _Pending:
+        item = _Pending(user_key, op, threading.Event() if wait else None, on_done=on_done)
         if self._write is None:
             if item.done is not None:
                 item.done.set()
+            if on_done is not None:
+                on_done()
             return item
         with self._cond:
             if len(self._queue) >= MAX_PENDING:
-                self._queue.popleft()
+                dropped = self._queue.popleft()
+                if dropped.on_done is not None:
+                    dropped.on_done()
                 self.lost += 1
                 if self.lost == 1 or self.lost % 1000 == 0:
                     log.warning("Database bezet: %d telling(en) niet bewaard", self.lost)
@@ -296,6 +327,8 @@ class Store:
                     self._queue.popleft()
                 if item.done is not None:
                     item.done.set()
+                if item.on_done is not None:
+                    item.on_done()
             self._forget_written(batch)
             self._cond.notify_all()
 
@@ -346,7 +379,7 @@ class Store:
         self._close_connections()
 
     def _close_connections(self) -> None:
-        for name in ("_read", "_write"):
+        for name in ("_read", "_write", "_marks"):
             db = getattr(self, name)
             setattr(self, name, None)
             if db is not None:
@@ -403,12 +436,50 @@ class Store:
 
         def delete(db: sqlite3.Connection) -> int:
             n = db.execute("DELETE FROM profiles WHERE user_key=?", (key,)).rowcount
+            n += db.execute("DELETE FROM votes WHERE user_key=?", (key,)).rowcount
             return n + db.execute("DELETE FROM question_texts WHERE user_key=?", (key,)).rowcount
 
         item = self._enqueue(None, delete, wait=True)
         if item.done is not None and not item.done.wait(FLUSH_TIMEOUT):
             log.warning("Database bezet: /vergeet wordt later uitgevoerd")
         return item.result
+
+    # --- one 👍/👎 per answer per user; answered Telegram updates (ids only, never content) ---
+    def _write_one(self, key: str | None, sql: str, args: tuple, on_done: Done = None) -> None:
+        self._enqueue(key, lambda db: db.execute(sql, args).rowcount, on_done=on_done)
+
+    def first_vote(self, user_id: int | str, message_id: int) -> bool:
+        """True the first time this user rates this answer (kept until retention or /vergeet)."""
+        vote = (self.user_key(user_id), message_id)
+        with self._cond:
+            if vote in self._pending_votes:
+                return False
+        with contextlib.suppress(sqlite3.Error):  # busy or broken: the session still counts once
+            if self._read_one("SELECT 1 FROM votes WHERE user_key=? AND message_id=?", vote):
+                return False
+        with self._cond:
+            self._pending_votes.add(vote)
+        sql, done = "INSERT OR IGNORE INTO votes VALUES (?,?,?)", self._pending_votes.discard
+        self._write_one(vote[0], sql, (*vote, _now().isoformat()), lambda: done(vote))
+        return True
+
+    def answered_updates(self) -> set[int]:
+        """Ids of updates answered but perhaps not yet confirmed to Telegram (read at start)."""
+        with contextlib.suppress(sqlite3.Error), self._reading() as db:  # busy: start without
+            return {int(row[0]) for row in db.execute("SELECT id FROM answered")} if db else set()
+        return set()
+
+    def save_answered(self, update_id: int, on_saved: Callable[[], None]) -> None:
+        """Store an answered update id, at once if the database is free; then ``on_saved``."""
+        with contextlib.suppress(sqlite3.Error):  # busy: the queue writes it
+            if self._marks is not None:
+                self._marks.execute("INSERT OR IGNORE INTO answered VALUES (?)", (update_id,))
+                return on_saved()
+        self._write_one(None, "INSERT OR IGNORE INTO answered VALUES (?)", (update_id,), on_saved)
+
+    def forget_answered(self, below: int) -> None:
+        """Telegram confirmed every update below ``below``: their ids are no longer needed."""
+        self._write_one(None, "DELETE FROM answered WHERE id < ?", (below,))
 
     # --- counters ---
     def record(self, event: Event) -> None:
@@ -423,13 +494,16 @@ class Store:
             None if event.abstained is None else int(event.abstained),
             event.crisis,
             event.feedback,
+            event.behoefte,
+            event.leeftijd,
+            event.rol,
         )
         self._enqueue(
             None,
             lambda db: (
                 db.execute(
                     "INSERT INTO events (ts, kind, gemeente, wijk, soort, onderwerp, abstained, "
-                    "crisis, feedback) VALUES (?,?,?,?,?,?,?,?,?)",
+                    "crisis, feedback, behoefte, leeftijd, rol) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     row,
                 ).rowcount
             ),
@@ -511,6 +585,7 @@ class Store:
         def delete(db: sqlite3.Connection) -> int:
             n = db.execute("DELETE FROM events WHERE ts < ?", (limit,)).rowcount
             n += db.execute("DELETE FROM question_texts WHERE ts < ?", (limit,)).rowcount
+            n += db.execute("DELETE FROM votes WHERE ts < ?", (limit,)).rowcount
             return n + db.execute("DELETE FROM profiles WHERE updated < ?", (limit,)).rowcount
 
         item = self._enqueue(None, delete, wait=True)

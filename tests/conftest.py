@@ -13,6 +13,13 @@ from assistent.config import Settings
 from tests.support import ROOT, FakeEmbedder
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the model tests on one xdist worker: they share the session's trained models."""
+    for item in items:
+        if item.get_closest_marker("model") is not None:
+            item.add_marker(pytest.mark.xdist_group("model"))
+
+
 @pytest.fixture(autouse=True)
 def _wide_cli() -> None:
     """The CLI writes to wide consoles, so long paths and messages stay on one line."""

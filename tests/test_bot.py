@@ -112,7 +112,11 @@ def test_profile_keyboards_with_skips_are_stored(instance: Instance) -> None:
     async def scenario(h: Harness) -> None:
         calls = await h.press("p:start")
         step = sent(calls, "editMessageText")[0]
-        # one gemeente in the demo kennisbank: the first question is the wijk
+        # the role first, so the age question can be worded for the person
+        assert step["text"] == T.VRAAG_ROL
+        assert callback_data(step) == ["p:r:ouder", "p:r:professional", "p:r:jongere", "p:r:-"]
+        step = sent(await h.press("p:r:ouder"), "editMessageText")[0]
+        # one gemeente in the demo kennisbank: the next question is the wijk
         assert step["text"] == T.VRAAG_WIJK
         assert callback_data(step) == ["p:w:0", "p:w:1", "p:w:2", "p:w:-"]
         assert [b["text"] for row in step["reply_markup"]["inline_keyboard"] for b in row] == [
@@ -125,10 +129,7 @@ def test_profile_keyboards_with_skips_are_stored(instance: Instance) -> None:
         assert step["text"] == T.VRAAG_LEEFTIJD
         ages = callback_data(step)
         assert ages == [f"p:l:{n}" for n in range(19)] + ["p:l:-"]
-        step = sent(await h.press("p:l:-"), "editMessageText")[0]  # skip the age
-        assert step["text"] == T.VRAAG_ROL
-        assert callback_data(step) == ["p:r:ouder", "p:r:professional", "p:r:jongere", "p:r:-"]
-        done = sent(await h.press("p:r:ouder"), "editMessageText")[0]
+        done = sent(await h.press("p:l:-"), "editMessageText")[0]  # skip the age
         assert "wijk Noord, ouder of verzorger" in done["text"]
         assert "reply_markup" not in done
         assert h.store.get_profile(USER) == Profile(wijk="Noord", rol="ouder")
@@ -136,10 +137,20 @@ def test_profile_keyboards_with_skips_are_stored(instance: Instance) -> None:
 
         calls = await h.text("/profiel")
         assert "Je profiel nu: wijk Noord, ouder of verzorger." in sent(calls)[0]["text"]
-        # skipping everything clears the fields again
-        for data in ("p:w:-", "p:l:-", "p:r:-"):
+        # skipping keeps what was stored (pressing Overslaan must not erase the profile)
+        for data in ("p:r:-", "p:w:-", "p:l:-"):
             await h.press(data)
-        assert h.store.get_profile(USER) == Profile()
+        assert h.store.get_profile(USER) == Profile(wijk="Noord", rol="ouder")
+
+    play(instance, scenario)
+
+
+def test_profile_asks_a_young_person_their_own_age(instance: Instance) -> None:
+    async def scenario(h: Harness) -> None:
+        await h.press("p:start")
+        await h.press("p:r:jongere")
+        step = sent(await h.press("p:w:-"), "editMessageText")[0]
+        assert step["text"] == T.VRAAG_LEEFTIJD_ZELF == "Hoe oud ben je?"
 
     play(instance, scenario)
 
@@ -160,7 +171,8 @@ def test_profile_asks_gemeente_when_instance_serves_several(
     )
 
     async def scenario(h: Harness) -> None:
-        step = sent(await h.press("p:start"), "editMessageText")[0]
+        await h.press("p:start")
+        step = sent(await h.press("p:r:-"), "editMessageText")[0]
         assert step["text"] == T.VRAAG_GEMEENTE
         assert callback_data(step) == ["p:g:0", "p:g:1", "p:g:-"]  # Anderstad, Voorbeeldstad
         step = sent(await h.press("p:g:0"), "editMessageText")[0]
@@ -178,12 +190,19 @@ def test_question_gets_html_answer_with_keyboard_and_more(instance: Instance) ->
         (answer,) = sent(calls)
         assert answer["parse_mode"] == "HTML"
         assert "<b>1. " in answer["text"] and "<b>3. " in answer["text"]
+        # one phone screen: at most 600 characters and 3 rows of buttons for 3 places
+        assert len(answer["text"]) <= 600
+        rows = answer["reply_markup"]["inline_keyboard"]
+        assert len(rows) <= 3
         data = callback_data(answer)
-        assert any(d.startswith("https://") for d in data)  # website buttons
-        assert "meer:1" in data
+        assert data[:2] == ["info:1", "meer:1"]
         assert next(d for d in data if d.startswith("fb:")).startswith("fb:1:")
-        assert data[-2:] == ["anders", "hulp"]
+        assert data[-1] == "hulp"
         assert all(len(d.encode()) < 64 for d in data)
+
+        # "Meer info" gives every contact line, hours and costs of the places shown
+        (info,) = sent(await h.press("info:1"))
+        assert info["text"].count("<b>") == 3 and "🕒" in info["text"]
 
         calls = await h.press("meer:1")
         (page,) = sent(calls)
@@ -269,8 +288,10 @@ def test_html_in_kennisbank_is_escaped(
     async def scenario(h: Harness) -> None:
         (answer,) = sent(await h.text("zwemles zwemdiploma zwemmen"))
         assert "Zwem&lt;b&gt;&amp;Co" in answer["text"]
-        assert "&lt;i&gt;gratis&lt;/i&gt; &amp; snel" in answer["text"]
         assert "<b>&" not in answer["text"] and "<i>" not in answer["text"]
+        (info,) = sent(await h.press("info:1"))  # costs are in "Meer info"
+        assert "&lt;i&gt;gratis&lt;/i&gt; &amp; snel" in info["text"]
+        assert "<i>" not in info["text"]
 
     play(instance, scenario)
 
@@ -292,11 +313,11 @@ def test_reply_longer_than_4096_is_split(
     )
 
     async def scenario(h: Harness) -> None:
-        messages = sent(await h.text("knutselclub knutselen plakken"))
+        (answer,) = sent(await h.text("knutselclub knutselen plakken"))
+        assert "hulp" in callback_data(answer)
+        messages = sent(await h.press("info:1"))  # every detail: more than one message
         assert len(messages) >= 2
         assert all(len(m["text"]) <= 4096 for m in messages)
-        assert all("reply_markup" not in m for m in messages[:-1])
-        assert "hulp" in callback_data(messages[-1])
 
     play(instance, scenario)
 
@@ -321,6 +342,17 @@ def test_non_text_gets_friendly_reply(instance: Instance, content: dict, word: s
         calls = await h.update({"message": h.message(USER, **content)})
         (text,) = texts(calls)
         assert f"geen {word}" in text and "/hulp" in text
+
+    play(instance, scenario)
+
+
+def test_caption_with_a_call_for_help_gets_the_lines(instance: Instance) -> None:
+    photo = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
+
+    async def scenario(h: Harness) -> None:
+        message = h.message(USER, photo=photo, caption="HELP!!")
+        (text,) = texts(await h.update({"message": message}))
+        assert "112" in text and "0800-2000" in text
 
     play(instance, scenario)
 
@@ -618,3 +650,18 @@ def test_callback_data_the_bot_writes_parses_back_to_itself(data: str) -> None:
 )  # fmt: skip
 def test_callback_data_outside_the_grammar_is_rejected(data: object) -> None:
     assert parse(data) is None
+
+
+def test_the_writers_language_is_used_for_fixed_texts_and_buttons(instance: Instance) -> None:
+    async def scenario(h: Harness) -> None:
+        message = h.message(USER, text="/start")
+        message["from"]["language_code"] = "en-GB"
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": 6}]
+        welcome = texts(await h.update({"message": message}))[0]
+        assert welcome.startswith("Hi! I am the parenting assistant")
+        (answer,) = sent(await h.text("my toddler has terrible tantrums every day, what can I do"))
+        labels = [b["text"] for row in answer["reply_markup"]["inline_keyboard"] for b in row]
+        assert "ℹ️ More info" in labels and "🆘 Help now" in labels
+        assert "The descriptions of these places are in Dutch." in answer["text"]
+
+    play(instance, scenario)

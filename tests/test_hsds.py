@@ -50,8 +50,9 @@ def test_export_has_the_required_fields_and_valid_links(
     kennisbank_copy: Path, exported: Path
 ) -> None:
     kb = load_kennisbank(kennisbank_copy)
-    services = json.loads((exported / "services.json").read_text(encoding="utf-8"))
+    services = json.loads((exported / "services.json").read_text(encoding="utf-8"))["contents"]
     organizations = json.loads((exported / "organizations.json").read_text(encoding="utf-8"))
+    organizations = organizations["contents"]
     assert len(services) == len(kb.entries) == len(organizations)
     org_ids = {o["id"] for o in organizations}
     for org in organizations:
@@ -171,7 +172,10 @@ def test_sample_package_becomes_valid_kennisbank_entries(tmp_path: Path) -> None
     maatjes = entries["gezinsmaatjes-proefstad"]
     assert maatjes.wijken == ["Oost"]
     assert maatjes.contact.telefoon == "012-345 6753"  # organization phone
-    assert maatjes.leeftijd.tot == 30  # HSDS 100 = no upper limit
+    assert maatjes.leeftijd.tot == 30  # HSDS 100 = no upper limit: the kennisbank's default
+    [note] = [n for n in notes if "maximum_age" in n.message]
+    assert (note.path.name, note.field) == ("services.csv", "rij 4, kolom maximum_age")
+    assert note.warning and "geen bovengrens" in note.message
     assert maatjes.openingstijden == "maandag, woensdag 09:00-12:00 uur"
 
 
@@ -280,3 +284,231 @@ def test_cli_export(kennisbank_copy: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "uit" / "services.json").is_file()
     assert not (tmp_path / "uit" / "services.csv").exists()  # tables only with --csv
+
+
+# --- conformance with the spec's own validators (tests/fixtures/hsds_spec, branch 3.0) ----------
+SPEC = FIXTURES / "hsds_spec"
+
+
+def _strict(node: object) -> object:
+    """additionalProperties false everywhere, as the spec's validate_examples_json_schema.sh."""
+    if isinstance(node, dict):
+        node = {k: _strict(v) for k, v in node.items()}
+        if "properties" in node:
+            node["additionalProperties"] = False
+        return node
+    if isinstance(node, list):
+        return [_strict(v) for v in node]
+    return node
+
+
+def spec_validator(name: str):
+    from jsonschema import Draft202012Validator, FormatChecker
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    schemas = {
+        path.name: Resource.from_contents(
+            _strict(json.loads(path.read_text(encoding="utf-8"))),
+            default_specification=DRAFT202012,
+        )
+        for path in (SPEC / "schema").glob("*.json")
+    }
+    registry = Registry().with_resources(schemas.items())
+    return Draft202012Validator(
+        schemas[f"{name}.json"].contents, registry=registry, format_checker=FormatChecker()
+    )
+
+
+def spec_errors(name: str, objects: list[dict]) -> list[str]:
+    validator = spec_validator(name)
+    return [f"{e.json_path}: {e.message}" for obj in objects for e in validator.iter_errors(obj)]
+
+
+def test_strict_validator_catches_what_the_spec_forbids() -> None:
+    # the check itself works: an unknown field, a missing required one, a bad enum value
+    bad = {"id": hsds_id("service", "x"), "name": "X", "status": "open", "label": "x"}
+    errors = spec_errors("service", [bad])
+    assert any("'label' was unexpected" in e for e in errors)
+    assert any("'open' is not one of" in e for e in errors)
+    assert spec_errors("phone", [{"id": hsds_id("phone", "x")}]) == [
+        "$: 'number' is a required property"
+    ]
+
+
+def test_json_export_passes_the_spec_schemas_in_strict_mode(exported: Path) -> None:
+    services = json.loads((exported / "services.json").read_text(encoding="utf-8"))
+    organizations = json.loads((exported / "organizations.json").read_text(encoding="utf-8"))
+    # the 3.0 API page object, with the keys of the spec's own example page
+    example = json.loads((SPEC / "examples" / "service_list.json").read_text(encoding="utf-8"))
+    for page in (services, organizations):
+        assert set(page) == set(example)
+        assert page["total_items"] == page["size"] == len(page["contents"]) > 0
+        assert (page["page_number"], page["total_pages"]) == (1, 1)
+        assert page["first_page"] and page["last_page"] and not page["empty"]
+    assert spec_errors("service", services["contents"]) == []
+    assert spec_errors("organization", organizations["contents"]) == []
+    text = (exported / "services.json").read_text(encoding="utf-8")
+    assert '"label"' not in text
+    addresses = [
+        a
+        for s in services["contents"]
+        for link in s["service_at_locations"]
+        for a in link["location"]["addresses"]
+    ]
+    assert addresses and {a["state_province"] for a in addresses} == {"Voorbeeldprovincie"}
+
+
+def _frictionless_errors(folder: Path, descriptor: dict) -> list[list]:
+    from frictionless import Package
+
+    package = Package.from_descriptor(descriptor, basepath=str(folder))
+    report = package.validate()
+    return report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def spec_package(folder: Path) -> dict:
+    """The spec's datapackage.json with only the tables that exist in ``folder``, as the spec's
+    examples/make_datapackages.py does."""
+    package = json.loads((SPEC / "examples" / "csv" / "datapackage.json").read_text("utf-8"))
+    present = {p.name for p in folder.glob("*.csv")}
+    package["resources"] = [r for r in package["resources"] if r["path"] in present]
+    names = {r["name"] for r in package["resources"]}
+    for resource in package["resources"]:
+        keys = resource["schema"].pop("foreignKeys", [])
+        keys = [k for k in keys if k["reference"]["resource"] in names]
+        if keys:
+            resource["schema"]["foreignKeys"] = keys
+    return package
+
+
+def test_csv_package_passes_frictionless_with_the_spec_schemas(exported: Path) -> None:
+    ours = json.loads((exported / "datapackage.json").read_text(encoding="utf-8"))
+    assert all(r["schema"]["fields"] for r in ours["resources"])  # field schemas included
+    assert _frictionless_errors(exported, ours) == []
+    spec = spec_package(exported)
+    assert {r["name"] for r in spec["resources"]} == {r["name"] for r in ours["resources"]}
+    assert _frictionless_errors(exported, spec) == []
+    # the cases that failed before: state_province filled, taxonomy codes unique, no label
+    with (exported / "taxonomy_terms.csv").open(encoding="utf-8", newline="") as handle:
+        codes = [row["code"] for row in csv.DictReader(handle)]
+    assert len(codes) == len(set(codes)) and "soort:cjg" in codes
+    with (exported / "attributes.csv").open(encoding="utf-8", newline="") as handle:
+        assert "label" not in next(csv.reader(handle))
+
+
+def test_frictionless_check_catches_a_broken_package(exported: Path) -> None:
+    path = exported / "addresses.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0]["state_province"] = ""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    errors = _frictionless_errors(exported, spec_package(exported))
+    assert [e[1:3] for e in errors] == [["state_province", "constraint-error"]]
+
+
+def test_state_province_without_provincie_is_onbekend(
+    kennisbank_copy: Path, tmp_path: Path
+) -> None:
+    info = kennisbank_copy / "voorbeeldstad" / "gemeente.yaml"
+    info.write_text(
+        "\n".join(x for x in info.read_text("utf-8").splitlines() if "provincie" not in x),
+        encoding="utf-8",
+    )
+    export_hsds(kennisbank_copy, tmp_path / "uit", tables=True)
+    with (tmp_path / "uit" / "addresses.csv").open(encoding="utf-8", newline="") as handle:
+        assert {row["state_province"] for row in csv.DictReader(handle)} == {"onbekend"}
+
+
+def test_the_spec_example_package_imports(tmp_path: Path) -> None:
+    example = SPEC / "examples" / "csv"
+    assert _frictionless_errors(example, spec_package(example)) == []  # the example itself is valid
+    target = tmp_path / "kb"
+    plan, notes = plan_hsds_import(example, target)  # no --gemeente: the address's city
+    apply_plan(plan)
+    [entry] = load_kennisbank(target).entries
+    assert entry.gemeente == "MyCity" and entry.naam == "Community Counselling"
+    assert entry.contact.telefoon == "+44 1234 234567"  # the quotes of the example are gone
+    assert (entry.leeftijd.van, entry.leeftijd.tot) == (12, 30)  # 100: no upper limit
+    assert any("maximum_age 100" in n.message and n.warning for n in notes)
+
+
+def test_a_sentence_is_no_gemeente(tmp_path: Path) -> None:
+    folder = tmp_path / "pakket"
+    shutil.copytree(SPEC / "examples" / "csv", folder)
+    (folder / "addresses.csv").unlink()
+    with pytest.raises(InputFileError) as caught:
+        plan_hsds_import(folder, tmp_path / "kb")
+    [problem] = [p for p in caught.value.problems if not p.warning]
+    assert (problem.path.name, problem.field) == ("services.csv", "rij 2")
+    assert "--gemeente" in problem.message
+    plan, _ = plan_hsds_import(folder, tmp_path / "kb", gemeente="Proefstad")
+    assert [c.path.relative_to(tmp_path / "kb").as_posix() for c in plan.changes] == [
+        "proefstad/community-counselling-proefstad.md"
+    ]
+
+
+def test_the_spec_example_service_imports_as_json(tmp_path: Path) -> None:
+    folder = tmp_path / "json"
+    folder.mkdir()
+    shutil.copy(SPEC / "examples" / "service_full.json", folder / "services.json")  # bare object
+    service = json.loads((folder / "services.json").read_text(encoding="utf-8"))
+    (folder / "services.json").write_text(json.dumps([service]), encoding="utf-8")  # bare array
+    plan, _ = plan_hsds_import(folder, tmp_path / "kb", gemeente="Proefstad")
+    [change] = plan.changes
+    assert change.entry.naam == "Community Counselling" and change.entry.contact.telefoon
+
+
+def test_json_export_imports_back_unchanged(kennisbank_copy: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "json"
+    export_hsds(kennisbank_copy, folder)  # services.json and organizations.json only
+    plan, notes = plan_hsds_import(folder, kennisbank_copy)
+    assert plan.changes == [] and notes == []
+    assert plan.unchanged == len(load_kennisbank(kennisbank_copy).entries)
+    # into an empty kennisbank: the same entries, apart from what HSDS has no place for
+    target = tmp_path / "leeg"
+    apply_plan(plan_hsds_import(folder, target)[0])
+    before, after = load_kennisbank(kennisbank_copy).by_id(), load_kennisbank(target).by_id()
+    assert len(after) == len(before)
+    for entry in after.values():
+        original = next(e for e in before.values() if e.naam == entry.naam)
+        assert (entry.soort, entry.gemeente, entry.wijken, entry.leeftijd) == (
+            original.soort,
+            original.gemeente,
+            original.wijken,
+            original.leeftijd,
+        )
+        assert entry.contact == original.contact
+
+
+def test_old_exports_still_import(kennisbank_copy: Path, tmp_path: Path) -> None:
+    # before HSDS 3.0 conformance: services.json a bare array, taxonomy code = the value
+    folder = tmp_path / "oud"
+    export_hsds(kennisbank_copy, folder)
+    page = json.loads((folder / "services.json").read_text(encoding="utf-8"))
+    for service in page["contents"]:
+        for attribute in service["attributes"]:
+            attribute["label"] = attribute["value"]
+            attribute["taxonomy_term"]["code"] = attribute["value"]
+    (folder / "services.json").write_text(json.dumps(page["contents"]), encoding="utf-8")
+    plan, notes = plan_hsds_import(folder, kennisbank_copy)
+    assert plan.changes == [] and notes == []
+
+
+def test_json_problems_name_the_service_and_field(kennisbank_copy: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "json"
+    export_hsds(kennisbank_copy, folder)
+    page = json.loads((folder / "services.json").read_text(encoding="utf-8"))
+    page["contents"][2]["phones"][0]["number"] = "bel maar"
+    (folder / "services.json").write_text(json.dumps(page), encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        plan_hsds_import(folder, kennisbank_copy)
+    [problem] = [p for p in caught.value.problems if not p.warning]
+    assert (problem.path.name, problem.field) == ("services.json", "dienst 3, veld phones.0.number")
+    (folder / "services.json").write_text("{kapot", encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        plan_hsds_import(folder, kennisbank_copy)
+    assert "geen geldige JSON" in caught.value.problems[0].message

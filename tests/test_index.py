@@ -131,3 +131,102 @@ def test_the_build_derives_its_threshold_from_the_kennisbank(
 
     assert Searcher(loaded, fake_embedder).min_score == drempel["waarde"]
     assert Searcher(loaded, fake_embedder, min_score=0.5).min_score == 0.5  # the override wins
+
+
+# --- an index that scales: kinds, exact scoring within filters, BM25 saved with the index ------
+
+
+def brute_force_entry_scores(index, query: np.ndarray) -> np.ndarray:
+    """Best cosine per entry, the slow and obvious way."""
+    vectors = index.faiss_index.reconstruct_n(0, index.faiss_index.ntotal)
+    scores = np.full(len(index.entries), -1.0, np.float32)
+    for row, entry in enumerate(index.row_entry):
+        scores[entry] = max(scores[entry], float(vectors[row] @ query))
+    return scores
+
+
+def test_a_small_index_is_flat_and_scores_every_entry_exactly(
+    kb_dir: Path, tmp_path: Path, fake_embedder
+) -> None:
+    build_index(load_kennisbank(kb_dir), fake_embedder, tmp_path / "index")
+    index = load_index(tmp_path / "index")
+    assert index.meta["index"] == {"soort": "flat"} and index.kind == "flat"
+    query = fake_embedder.embed_queries(["mijn puber luistert niet"])[0]
+    nothing_allowed = np.zeros(len(index.entries), bool)  # a small index ignores the filters
+    scores = index.entry_scores(query, nothing_allowed)
+    assert np.allclose(scores, brute_force_entry_scores(index, query), atol=1e-5)
+
+
+def test_beyond_the_flat_limit_the_index_is_hnsw_and_its_settings_are_saved(
+    kb_dir: Path, tmp_path: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faiss
+
+    from assistent.retrieval import vectors
+
+    monkeypatch.setattr(vectors, "FLAT_MAX_ROWS", 3)
+    build_index(load_kennisbank(kb_dir), fake_embedder, tmp_path / "index")
+    index = load_index(tmp_path / "index")
+    assert index.kind == "hnsw"
+    assert index.meta["index"]["soort"] == "hnsw" and index.meta["index"]["ef_search"] > 0
+    assert isinstance(faiss.downcast_index(index.faiss_index), faiss.IndexHNSWSQ)
+    query = fake_embedder.embed_queries(["mijn puber luistert niet"])[0]
+    exact = brute_force_entry_scores(index, query)
+    # few allowed vectors: scored exactly (from the 8-bit vectors, so nearly equal)
+    allowed = np.array([e.gemeente == "Testdorp" for e in index.entries])
+    scores = index.entry_scores(query, allowed)
+    assert np.allclose(scores[allowed], exact[allowed], atol=0.02)
+    assert (scores[~allowed] == -1).all()
+    # many allowed vectors: the graph's best vectors, still the same best entry
+    monkeypatch.setattr(vectors, "EXACT_MAX_ROWS", 0)
+    approximate = index.entry_scores(query, np.ones(len(index.entries), bool))
+    assert int(np.argmax(approximate)) == int(np.argmax(exact))
+
+
+def test_bm25_is_saved_with_the_index_and_gives_the_same_scores(
+    kb_dir: Path, tmp_path: Path, fake_embedder
+) -> None:
+    from assistent.retrieval.search import Searcher
+
+    build_index(load_kennisbank(kb_dir), fake_embedder, tmp_path / "index")
+    index = load_index(tmp_path / "index")
+    assert index.bm25 is not None and (index.path / "bm25").is_dir()
+    question = "mijn puber luistert niet en zit de hele dag te gamen"
+    saved = Searcher(index, fake_embedder, min_score=0.0)
+    # an index from before BM25 was saved still loads; BM25 is then built at load
+    shutil.rmtree(index.path / "bm25")
+    old = load_index(tmp_path / "index")
+    assert old.bm25 is None
+    rebuilt = Searcher(old, fake_embedder, min_score=0.0)
+    tokens = saved._tokenize([question], return_ids=False)[0]
+    assert np.allclose(saved._bm25.get_scores(tokens), rebuilt._bm25.get_scores(tokens))
+    assert [m.entry.id for m in saved.search(question).matches] == [
+        m.entry.id for m in rebuilt.search(question).matches
+    ]
+
+
+def test_an_index_without_index_settings_loads_as_flat(
+    kb_dir: Path, tmp_path: Path, fake_embedder
+) -> None:
+    import json
+
+    build_index(load_kennisbank(kb_dir), fake_embedder, tmp_path / "index")
+    meta_path = load_index(tmp_path / "index").path / "meta.json"
+    meta = json.loads(meta_path.read_text("utf-8"))
+    del meta["index"]
+    meta_path.write_text(json.dumps(meta), "utf-8")
+    index = load_index(tmp_path / "index")
+    assert index.kind == "flat"
+    assert staleness(read_meta(tmp_path / "index"), load_kennisbank(kb_dir), fake_embedder) is None
+
+
+def test_a_large_kennisbank_is_calibrated_on_an_even_sample(
+    kb_dir: Path, tmp_path: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistent.retrieval import index as index_module
+
+    monkeypatch.setattr(index_module, "CALIBRATION_ENTRIES", 4)
+    build_index(load_kennisbank(kb_dir), fake_embedder, tmp_path / "index")
+    threshold = read_meta(tmp_path / "index")["drempel"]
+    assert threshold["steekproef_voorzieningen"] == 4
+    assert threshold["waarde"] is not None

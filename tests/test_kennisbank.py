@@ -151,6 +151,16 @@ def test_unknown_soort_is_a_warning_with_suggestion(tmp_path: Path) -> None:
     assert any("Bedoel je 'cursus'?" in str(w) for w in kb.warnings)
 
 
+def test_missing_voorbeeldvragen_is_a_warning_that_says_what_to_do(tmp_path: Path) -> None:
+    write(tmp_path / "testdorp", "a", VALID.format(id="a", extra=""))
+    extra = "voorbeeldvragen:\n  - mijn kind slaapt slecht\n"
+    write(tmp_path / "testdorp", "b", VALID.format(id="b", extra=extra))
+    kb = load_kennisbank(tmp_path)  # a warning, not an error: the kennisbank loads
+    [warning] = [w for w in kb.warnings if w.field == "voorbeeldvragen"]
+    assert warning.path is not None and warning.path.name == "a.md"
+    assert "4 tot 8" in warning.message and "docs/beheer.md" in warning.message
+
+
 def test_stale_entries_follow_max_age() -> None:
     kb = load_kennisbank(MINI)
     stale = {e.id for e in stale_entries(kb, date(2026, 11, 23), 12)}
@@ -461,3 +471,35 @@ def test_phone_shown_in_the_answer_is_the_typed_number(
     [hit] = [r for r in data["resultaten"] if r["id"] == "cjg-testdorp"]
     assert hit["contact"]["telefoon"] == "0201234567"  # was "33896823"
     assert hit["openingstijden"] == "9:30"  # was "570"
+
+
+def test_vraag_postcode_finds_the_wijk(
+    kennisbank_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from assistent.cli import app
+    from tests.support import FakeEmbedder
+
+    monkeypatch.setattr("assistent.instance.make_embedder", lambda settings: FakeEmbedder())
+    (kennisbank_copy / "voorbeeldstad" / "gemeente.yaml").write_text(
+        "naam: Voorbeeldstad\nwijken:\n  - Centrum\n  - naam: Noord\n    postcodes: [1234]\n"
+        "  - naam: Zuid\n    postcodes: [5678 AB]\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+
+    def ids(*extra: str) -> tuple[list[str], str]:
+        args = ["vraag", "wijkteam in mijn wijk", "--json", "--kennisbank", str(kennisbank_copy)]
+        result = runner.invoke(app, [*args, *extra])
+        assert result.exit_code == 0, result.output
+        return [r["id"] for r in json.loads(result.stdout)["resultaten"]], result.stderr
+
+    zuid, _ = ids("--postcode", "5678ab")
+    noord, _ = ids("--postcode", "1234 XY")
+    assert "wijkteam-zuid" in zuid and "wijkteam-noord" not in zuid
+    assert "wijkteam-noord" in noord and "wijkteam-zuid" not in noord
+    _, note = ids("--postcode", "9999")
+    assert "bij postcode 9999 staat geen wijk" in note

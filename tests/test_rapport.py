@@ -39,14 +39,17 @@ def fill(path: Path) -> dict[str, int]:
         abstained = i % 5 == 0
         wijk = ["Noord", "Zuid", None][i % 3]
         db.execute(
-            "INSERT INTO events (ts, kind, gemeente, wijk, soort, onderwerp, abstained) "
-            "VALUES (?, 'vraag', 'Voorbeeldstad', ?, ?, ?, ?)",
+            "INSERT INTO events (ts, kind, gemeente, wijk, soort, onderwerp, abstained, "
+            "behoefte, leeftijd, rol) VALUES (?, 'vraag', 'Voorbeeldstad', ?, ?, ?, ?, ?, ?, ?)",
             (
                 ts,
                 wijk,
                 None if abstained else soorten[i % 4],
                 None if abstained else onderwerpen[i % 3],
                 int(abstained),
+                onderwerpen[i % 3],
+                ["0-3", "12-17", None][i % 3],
+                ["ouder", "professional", None, "ouder"][i % 4],
             ),
         )
         counts["vragen"] += 1
@@ -266,3 +269,151 @@ def test_chat_without_tel_stores_nothing(tmp_path: Path, monkeypatch: pytest.Mon
     result = CliRunner().invoke(app, ["chat"], input="mijn peuter slaapt slecht\n/stop\n")
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "data" / "assistent.sqlite3").exists()
+
+
+# --- issue 13: what parents needed, by leeftijd and rol, trend, CSV, candidate voorbeeldvragen ---
+def test_topic_classifier_uses_the_question_not_the_voorziening() -> None:
+    from assistent.kennisbank import load_kennisbank
+    from assistent.kennisbank.topics import TopicClassifier
+    from tests.support import ROOT
+
+    kb = load_kennisbank(ROOT / "kennisbank")
+    classifier = TopicClassifier(kb.entries)
+    assert set(classifier.topics) == {o.casefold() for e in kb.entries for o in e.onderwerpen}
+    # was: the topic of the first voorziening found ("baby" for an eating disorder)
+    assert classifier.classify("mijn dochter heeft een eetstoornis") is None
+    assert classifier.classify("mijn baby huilt de hele nacht") == "huilen"
+    assert classifier.classify("mijn peuter slaapt niet door") == "slapen"
+    assert classifier.classify("mijn zoon wordt gepest op school") == "pesten"
+    assert classifier.classify("we gaan scheiden, hoe vertel ik het de kinderen") == "scheiding"
+    assert classifier.classify("ik heb schulden en de rekeningen stapelen op") == "schulden"
+    assert classifier.classify("hoi") is None
+    assert classifier.classify("mijn baby") == "baby"  # a who-topic when nothing else fits
+
+
+def test_store_counts_need_age_band_and_role_never_text(tmp_path: Path) -> None:
+    from assistent.store import Event, age_band
+
+    assert [age_band(a) for a in (None, 0, 3, 4, 11, 12, 17, 18, 30)] == [
+        None, "0-3", "0-3", "4-11", "4-11", "12-17", "12-17", "18+", "18+",
+    ]  # fmt: skip
+    store = Store(tmp_path / "db.sqlite3")
+    store.record(
+        Event(kind="vraag", behoefte="slapen", leeftijd=age_band(2), rol="ouder", abstained=False)
+    )
+    store.record(Event(kind="vraag", behoefte="", abstained=True))
+    [first, second] = store.events()
+    assert (first["behoefte"], first["leeftijd"], first["rol"]) == ("slapen", "0-3", "ouder")
+    assert second["behoefte"] == ""
+    store.close()
+
+
+def test_old_database_gets_the_new_columns(tmp_path: Path) -> None:
+    path = tmp_path / "oud.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, kind TEXT NOT NULL, "
+        "gemeente TEXT, wijk TEXT, soort TEXT, onderwerp TEXT, abstained INTEGER, crisis TEXT, "
+        "feedback TEXT)"
+    )
+    db.execute(
+        "INSERT INTO events (ts, kind, onderwerp, abstained) "
+        "VALUES ('2026-10-05T10:00:00+00:00', 'vraag', 'baby', 0)"
+    )
+    db.commit()
+    db.close()
+    store = Store(path)
+    [old] = store.events()
+    assert old["behoefte"] is None and old["onderwerp"] == "baby"
+    data = collect(store.events(), [], None, None, texts_allowed=False)
+    store.close()
+    # an old count says nothing about the need: "onbekend", never the voorziening's topic
+    assert data.behoeften == {"onbekend": 1}
+
+
+def _events(day: str, needs: list[str], **extra: object) -> list[dict]:
+    return [
+        {"ts": f"{day}T1{i % 10}:00:00+00:00", "kind": "vraag", "wijk": None, "soort": "cjg",
+         "onderwerp": "baby", "abstained": 0, "behoefte": need, **extra}
+        for i, need in enumerate(needs)
+    ]  # fmt: skip
+
+
+def test_needs_leeftijd_and_rol_in_the_report() -> None:
+    from assistent.beheer.rapport_html import render_html
+
+    events = _events("2026-10-05", ["eetstoornis-vraag", "slapen", "slapen", ""], rol="ouder")
+    events[0]["behoefte"] = ""  # no topic fitted
+    events += _events("2026-10-06", ["pesten"], rol="professional", leeftijd="12-17")
+    events += [{"ts": "2026-10-06T12:00:00+00:00", "kind": "vraag", "abstained": 1,
+                "behoefte": "schulden"}]  # fmt: skip
+    data = collect(events, [], None, None, texts_allowed=False)
+    assert data.behoeften == {"slapen": 2, "geen onderwerp herkend": 2, "pesten": 1, "schulden": 1}
+    assert data.rollen == {"ouder": 4, "professional": 1, "onbekend": 1}
+    assert data.leeftijden == {"12-17": 1, "onbekend": 5}
+    assert data.gap_onderwerpen == {"schulden": 1}  # the need, not the voorziening's topic
+    html = render_html(data, "Testdorp", datetime(2026, 10, 7, tzinfo=UTC))
+    assert "Waar de vragen over gingen" in html
+    assert re.search(r"<td>slapen</td><td class=\"num\">2</td>", html)
+    assert "<td>baby</td>" not in html  # the voorziening's topic is no longer shown as a need
+    assert "<td>professional</td>" in html and "<td>12-17</td>" in html
+
+
+def test_trend_against_the_previous_period(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, opted_in=False)
+    fill(settings.database)  # 1 Oct .. 5 Nov, 24 questions per week
+    result = write_report(
+        settings, tmp_path / "r.html", start=date(2026, 10, 12), end=date(2026, 10, 18)
+    )
+    data = result.data
+    assert data.previous is not None
+    assert (data.previous.start, data.previous.end) == (date(2026, 10, 5), date(2026, 10, 11))
+    assert data.previous.vragen == 24 and data.vragen == 24
+    document = result.path.read_text(encoding="utf-8")
+    assert "Vergeleken met de periode ervoor" in document and "2026-10-05" in document
+    first = write_report(settings, tmp_path / "f.html", date(2026, 10, 1), date(2026, 10, 7))
+    assert first.data.previous is not None and first.data.previous.empty
+    assert "een vergelijking is er nog niet" in first.path.read_text(encoding="utf-8")
+
+
+def test_cli_writes_the_figures_as_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csv
+
+    monkeypatch.setenv("ASSISTENT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ASSISTENT_STORE_QUESTION_TEXT", "true")
+    fill(tmp_path / "data" / "assistent.sqlite3")
+    target = tmp_path / "cijfers.csv"
+    result = CliRunner().invoke(
+        app,
+        ["rapport", "--van", "2026-10-12", "--tot", "2026-10-18", "-o", str(tmp_path / "r.html"),
+         "--csv", str(target)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
+    assert rows[0] == ["onderdeel", "categorie", "aantal", "periode_ervoor"]
+    figures = {(r[0], r[1]): (int(r[2]), r[3]) for r in rows[1:]}
+    assert figures[("totaal", "vragen")] == (24, "24")
+    assert figures[("onderwerp van de vraag", "slapen")][0] == 8
+    assert ("leeftijd", "0-3") in figures and ("rol", "professional") in figures
+    assert "drinkt" not in raw.decode("utf-8-sig")  # never a question text
+
+
+def test_candidate_voorbeeldvragen_grouped_by_topic(tmp_path: Path) -> None:
+    from assistent.store import Event
+
+    settings = settings_for(tmp_path, opted_in=True)
+    store = Store(settings.database, store_question_text=True)
+    store.record(Event("vraag"))
+    for text in ("mijn peuter slaapt niet door", "Mijn peuter  slaapt niet door",
+                 "ons kind wordt gepest", "mijn dochter heeft een eetstoornis"):  # fmt: skip
+        store.record_question_text(1, "geen-match", text)
+    store.close()
+    on = write_report(settings, tmp_path / "aan.html")
+    assert list(on.data.candidates) == ["slapen", "pesten", "geen onderwerp herkend"]
+    document = on.path.read_text(encoding="utf-8")
+    assert "Kandidaat-voorbeeldvragen per onderwerp" in document
+    assert 'mijn peuter slaapt niet door <span class="muted">(2×)</span>' in document
+    off = write_report(settings_for(tmp_path, opted_in=False), tmp_path / "uit.html")
+    assert off.data.candidates == {} and "Kandidaat" not in off.path.read_text(encoding="utf-8")

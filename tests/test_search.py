@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from assistent.answer import why
 from assistent.kennisbank import load_kennisbank
+from assistent.profile import ROLES
 from assistent.retrieval.index import ensure_index
-from assistent.retrieval.search import Profile, Searcher
+from assistent.retrieval.search import FilterNote, Profile, Searcher, passes_filters
+from assistent.texts import filter_note
 from tests.support import MINI, FakeEmbedder
 
 
@@ -34,17 +39,136 @@ def test_missing_profile_filters_nothing(searcher: Searcher) -> None:
     assert "peuterclub-oost" in found
 
 
+def notes(searcher: Searcher, question: str, **profile: object) -> dict[str, FilterNote | None]:
+    return {m.entry.id: m.note for m in searcher.search(question, Profile(**profile)).matches}
+
+
 def test_wijk_filter(searcher: Searcher) -> None:
-    assert "peuterclub-oost" not in ids(searcher, "peuter praat weinig", wijk="West")
-    assert "peuterclub-oost" in ids(searcher, "peuter praat weinig", wijk="oost")  # any case
+    # the only peuteropvang is in Oost: shown to someone in West, with a note, not hidden
+    assert notes(searcher, "peuter praat weinig", wijk="West")["peuterclub-oost"] == FilterNote(
+        wijken=("Oost",)
+    )
+    assert notes(searcher, "peuter praat weinig", wijk="oost")["peuterclub-oost"] is None
     # entries without wijken count for the whole gemeente
     assert "cjg-testdorp" in ids(searcher, "vraag over opvoeden", wijk="West")
 
 
 def test_age_filter_is_inclusive(searcher: Searcher) -> None:
-    assert "pubercursus" not in ids(searcher, "mijn puber luistert niet", leeftijd=8)
-    assert "pubercursus" in ids(searcher, "mijn puber luistert niet", leeftijd=12)
-    assert "pubercursus" in ids(searcher, "mijn puber luistert niet", leeftijd=18)
+    question = "mijn puber luistert niet"
+    assert notes(searcher, question, leeftijd=12)["pubercursus"] is None
+    assert notes(searcher, question, leeftijd=18)["pubercursus"] is None
+    # outside the range but the only course that fits: shown with "vanaf 12" / "tot 18"
+    assert notes(searcher, question, leeftijd=8)["pubercursus"] == FilterNote(van=12)
+    assert notes(searcher, question, leeftijd=19)["pubercursus"] == FilterNote(tot=18)
+
+
+def with_entry(tmp_path: Path, name: str, text: str) -> Searcher:
+    """A searcher over MINI plus one extra entry."""
+    kennisbank = tmp_path / "kb"
+    shutil.copytree(MINI, kennisbank)
+    (kennisbank / "testdorp" / name).write_text(text, encoding="utf-8")
+    embedder = FakeEmbedder()
+    index = ensure_index(load_kennisbank(kennisbank), embedder, tmp_path / "index")
+    return Searcher(index, embedder, min_score=0.2)
+
+
+PEUTERCLUB_WEST = """---
+id: peuterclub-west
+naam: Peuterclub West
+soort: peuteropvang
+gemeente: Testdorp
+wijken: [West]
+doelgroep: [ouders]
+leeftijd: {van: 2, tot: 4}
+onderwerpen: [peuter, spelen]
+contact:
+  email: info@west.testdorp.example
+laatst_gecontroleerd: 2026-09-01
+---
+Een peuterclub in West waar peuters samen spelen.
+"""
+
+
+def test_an_outside_entry_is_hidden_when_one_of_its_kind_fits(tmp_path: Path) -> None:
+    searcher = with_entry(tmp_path, "peuterclub-west.md", PEUTERCLUB_WEST)
+    found = notes(searcher, "peuter praat weinig", wijk="West")
+    assert found["peuterclub-west"] is None
+    assert "peuterclub-oost" not in found
+    assert "peuterclub-west" not in ids(searcher, "peuter praat weinig", wijk="Oost")
+
+
+def test_services_for_professionals_only_reach_professionals(searcher: Searcher) -> None:
+    question = "ik maak me zorgen over een leerling"
+    assert "schoolwerk-professionals" not in ids(searcher, question)
+    assert "schoolwerk-professionals" not in ids(searcher, question, rol="jongere")
+    assert ids(searcher, question, rol="professional")[0] == "schoolwerk-professionals"
+    # the message says who is asking
+    assert ids(searcher, "als leerkracht maak ik me zorgen over een leerling")[0] == (
+        "schoolwerk-professionals"
+    )
+    # the stored profile wins over the message
+    assert "schoolwerk-professionals" not in ids(
+        searcher, "als leerkracht maak ik me zorgen over een leerling", rol="ouder"
+    )
+
+
+def test_the_message_refines_the_profile_for_that_question(searcher: Searcher) -> None:
+    # an age in the message overrides the stored age, for this question only
+    assert notes(searcher, "mijn puber van 8 luistert niet", leeftijd=14)["pubercursus"] == (
+        FilterNote(van=12)
+    )
+    assert notes(searcher, "mijn puber van 14 luistert niet", leeftijd=8)["pubercursus"] is None
+    assert notes(searcher, "mijn puber luistert niet", leeftijd=8)["pubercursus"] == (
+        FilterNote(van=12)
+    )
+    # a wijk in the message counts when the profile has none; the stored wijk wins
+    assert notes(searcher, "peuter praat weinig, wij wonen in West")["peuterclub-oost"] == (
+        FilterNote(wijken=("Oost",))
+    )
+    assert notes(searcher, "peuter praat weinig in West", wijk="Oost")["peuterclub-oost"] is None
+    assert searcher.profile_for("en voor een kind van 8?", Profile(wijk="Oost")) == Profile(
+        wijk="Oost", leeftijd=8
+    )
+
+
+def test_an_outside_match_beats_abstaining(tmp_path: Path) -> None:
+    # nothing in West clears the threshold, the peuterclub in Oost does: show it with its note
+    # and the CJG, rather than only the CJG
+    embedder = FakeEmbedder()
+    index = ensure_index(load_kennisbank(MINI), embedder, tmp_path / "index")
+    strict = Searcher(index, embedder, min_score=0.9)
+    outcome = strict.search("Mijn peuter praat nog weinig", Profile(wijk="West"))
+    assert not outcome.abstained
+    assert [(m.entry.id, m.note) for m in outcome.matches] == [
+        ("peuterclub-oost", FilterNote(wijken=("Oost",))),
+        ("cjg-testdorp", None),
+    ]
+
+
+def test_the_reason_says_where_the_outside_entry_is(searcher: Searcher) -> None:
+    profile = Profile(wijk="West", leeftijd=8)
+    [match] = [m for m in searcher.search("peuter praat weinig", profile).matches if m.note]
+    assert match.entry.id == "peuterclub-oost"
+    assert filter_note(**asdict(match.note)) == "in wijk Oost, tot en met 4 jaar"
+    reason = why(match, profile)
+    assert reason.endswith("(in wijk Oost, tot en met 4 jaar)")
+    assert "jouw wijk" not in reason  # it is not in the asker's wijk
+    assert filter_note(tot=18, doelgroep=("ouders",)) == "tot en met 18 jaar, voor ouders"
+
+
+def test_filter_masks_agree_with_passes_filters(searcher: Searcher) -> None:
+    profiles = [
+        Profile(gemeente=g, wijk=w, leeftijd=a, rol=r)
+        for g in (None, "Testdorp", "testdorp ", "Anderdorp")
+        for w in (None, "West", "oost", "Nergens")
+        for a in (None, 0, 3, 8, 12, 18, 19, 30, 40)
+        for r in (None, *ROLES)
+    ]
+    for profile in profiles:
+        expected = [
+            passes_filters(e, profile, searcher.gemeente_for(profile)) for e in searcher.entries
+        ]
+        assert searcher.allowed(profile).tolist() == expected, profile
 
 
 def test_role_filter(searcher: Searcher) -> None:

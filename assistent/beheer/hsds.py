@@ -1,16 +1,20 @@
 """Open Referral HSDS 3.0 export: the kennisbank as HSDS tables, nested services and files.
 
-Export (``exporteer-hsds``) writes ``services.json`` (every service with its organization,
-phones, schedules, service areas, locations and attributes nested, as the HSDS 3.0 ``service``
-schema) and ``organizations.json``; with ``tables=True`` also the tabular data package
-(``organizations.csv``, ``services.csv``, ... and ``datapackage.json``).
+Export (``exporteer-hsds``) writes ``services.json`` (the 3.0 API page object: paging fields and
+``contents``, every service with its organization, phones, schedules, service areas, locations
+and attributes nested, as the HSDS 3.0 ``service`` schema) and ``organizations.json`` (a page of
+organizations); with ``tables=True`` also the tabular data package (``organizations.csv``,
+``services.csv``, ... and ``datapackage.json`` with the spec's field schemas). Every CSV has all
+columns of the spec's table, in the spec's order (``data/hsds_tabular.yaml``).
 
 Ids are UUIDs, deterministic (uuid5 of the kennisbank id), so a re-export gives the same ids.
 The kennisbank has no separate organizations: each voorziening becomes one organization with
 one service. Soort, doelgroep and onderwerpen travel as HSDS attributes with taxonomy terms of
-our own taxonomies; wijken as service areas (``Voorbeeldstad - Noord``); age limits as the
-service's ``minimum_age``/``maximum_age``. Voorbeeldvragen have no place in HSDS and are not
-exported.
+our own taxonomies (``taxonomies.csv``; a term's code is ``soort:cjg``, unique over the
+taxonomies, its name the value); wijken as service areas (``Voorbeeldstad - Noord``); age
+limits as the service's ``minimum_age``/``maximum_age``. An address's ``state_province``
+(required) is the ``provincie`` of gemeente.yaml, or ``onbekend``. Voorbeeldvragen have no
+place in HSDS and are not exported.
 
 The names, tables and ids here are shared with the import (:mod:`assistent.beheer.hsds_import`).
 """
@@ -24,84 +28,43 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from assistent.files import write_atomic, write_bytes_atomic
-from assistent.kennisbank import Voorziening, load_kennisbank
+from assistent.kennisbank import Kennisbank, Voorziening, load_kennisbank
 
 HSDS_VERSION = "3.0"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:opvoedassistent:kennisbank")
 TAXONOMY_SOORT = "opvoedassistent-soort"
 TAXONOMY_DOELGROEP = "opvoedassistent-doelgroep"
 TAXONOMY_ONDERWERP = "opvoedassistent-onderwerp"
+TAXONOMY_DESCRIPTIONS = {
+    TAXONOMY_SOORT: "Soort voorziening in de kennisbank van de opvoedassistent.",
+    TAXONOMY_DOELGROEP: "Voor wie de voorziening is (doelgroep in de kennisbank).",
+    TAXONOMY_ONDERWERP: "Onderwerpen van opvoedvragen (onderwerpen in de kennisbank).",
+}
+UNKNOWN_PROVINCE = "onbekend"
 LANDELIJK_AREA = "Nederland"
 AREA_SEPARATOR = " - "
 
 SERVICE_STATUS = ("active", "inactive", "defunct", "temporarily closed")
 LOCATION_TYPES = ("physical", "postal", "virtual")
 
-# Columns of the tabular format we write, in the spec's order (HSDS 3.0 schema/*.json).
+
+def _tabular() -> list[dict[str, Any]]:
+    text = resources.files("assistent").joinpath("data", "hsds_tabular.yaml").read_text("utf-8")
+    return yaml.safe_load(text)["resources"]
+
+
+# The tables we write, as the spec's datapackage.json describes them (data/hsds_tabular.yaml),
+# and by table: the file name and all columns in the spec's order.
+TABULAR: list[dict[str, Any]] = _tabular()
 TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "organization": (
-        "organizations.csv",
-        ("id", "name", "alternate_name", "description", "email", "website"),
-    ),
-    "service": (
-        "services.csv",
-        (
-            "id",
-            "organization_id",
-            "program_id",
-            "name",
-            "alternate_name",
-            "description",
-            "url",
-            "email",
-            "status",
-            "application_process",
-            "fees_description",
-            "eligibility_description",
-            "minimum_age",
-            "maximum_age",
-            "assured_date",
-            "assurer_email",
-        ),
-    ),
-    "location": (
-        "locations.csv",
-        ("id", "location_type", "url", "organization_id", "name", "description"),
-    ),
-    "address": (
-        "addresses.csv",
-        (
-            "id",
-            "location_id",
-            "address_1",
-            "address_2",
-            "city",
-            "region",
-            "state_province",
-            "postal_code",
-            "country",
-            "address_type",
-        ),
-    ),
-    "service_at_location": ("service_at_location.csv", ("id", "service_id", "location_id")),
-    "phone": (
-        "phones.csv",
-        ("id", "location_id", "service_id", "organization_id", "number", "type", "description"),
-    ),
-    "schedule": ("schedules.csv", ("id", "service_id", "location_id", "description")),
-    "service_area": ("service_areas.csv", ("id", "service_id", "name", "description")),
-    "taxonomy_term": (
-        "taxonomy_terms.csv",
-        ("id", "code", "name", "description", "taxonomy", "language"),
-    ),
-    "attribute": (
-        "attributes.csv",
-        ("id", "link_id", "link_type", "link_entity", "taxonomy_term_id", "value", "label"),
-    ),
+    r["name"]: (r["path"], tuple(f["name"] for f in r["schema"]["fields"])) for r in TABULAR
 }
 
 
@@ -141,7 +104,7 @@ def _eligibility(entry: Voorziening) -> str | None:
     return " ".join(sentences) or None
 
 
-def entry_tables(entry: Voorziening) -> dict[str, list[dict[str, Any]]]:
+def entry_tables(entry: Voorziening, province: str = UNKNOWN_PROVINCE) -> dict[str, list[dict]]:
     """One kennisbank entry as HSDS 3.0 table rows (flat, with foreign keys)."""
     tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
     key = entry.id
@@ -242,7 +205,7 @@ def entry_tables(entry: Voorziening) -> dict[str, list[dict[str, Any]]]:
                     "location_id": location_id,
                     "address_1": address["address_1"],
                     "city": address["city"],
-                    "state_province": "",
+                    "state_province": province,
                     "postal_code": address["postal_code"],
                     "country": "NL",
                     "address_type": "physical",
@@ -260,14 +223,22 @@ def entry_tables(entry: Voorziening) -> dict[str, list[dict[str, Any]]]:
     terms += [(TAXONOMY_ONDERWERP, o) for o in entry.onderwerpen]
     for taxonomy, value in terms:
         term_id = hsds_id("taxonomy-term", f"{taxonomy}:{value}")
+        tables["taxonomy"].append(
+            {
+                "id": hsds_id("taxonomy", taxonomy),
+                "name": taxonomy,
+                "description": TAXONOMY_DESCRIPTIONS[taxonomy],
+            }
+        )
         tables["taxonomy_term"].append(
             {
                 "id": term_id,
-                "code": value,
+                "code": term_code(taxonomy, value),
                 "name": value,
                 "description": f"{value} ({taxonomy})",
                 "taxonomy": taxonomy,
                 "language": "nl",
+                "taxonomy_id": hsds_id("taxonomy", taxonomy),
             }
         )
         tables["attribute"].append(
@@ -278,29 +249,56 @@ def entry_tables(entry: Voorziening) -> dict[str, list[dict[str, Any]]]:
                 "link_entity": "service",
                 "taxonomy_term_id": term_id,
                 "value": value,
-                "label": value,
             }
         )
     return tables
+
+
+def term_code(taxonomy: str, value: str) -> str:
+    """A taxonomy term's code, unique over our taxonomies: ``soort:cjg``, ``onderwerp:slapen``."""
+    return f"{taxonomy.rsplit('-', 1)[-1]}:{value}"
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if v is not None}
 
 
-def kennisbank_tables(entries: list[Voorziening]) -> dict[str, list[dict[str, Any]]]:
-    """All entries as HSDS tables; taxonomy terms shared between entries appear once."""
+def province_of(kb: Kennisbank, entry: Voorziening) -> str:
+    """The provincie from the entry's gemeente.yaml, or ``onbekend``."""
+    info = kb.gemeente(entry.gemeente) if entry.gemeente else None
+    return (info.provincie if info else None) or UNKNOWN_PROVINCE
+
+
+def kennisbank_tables(
+    entries: list[Voorziening], kb: Kennisbank | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """All entries as HSDS tables; taxonomies and terms shared between entries appear once."""
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
-    seen_terms: set[str] = set()
+    seen: set[str] = set()
     for entry in entries:
-        for name, rows in entry_tables(entry).items():
+        province = province_of(kb, entry) if kb is not None else UNKNOWN_PROVINCE
+        for name, rows in entry_tables(entry, province).items():
             for row in rows:
-                if name == "taxonomy_term":
-                    if row["id"] in seen_terms:
+                if name in ("taxonomy", "taxonomy_term"):
+                    if row["id"] in seen:
                         continue
-                    seen_terms.add(row["id"])
+                    seen.add(row["id"])
                 tables[name].append(row)
     return tables
+
+
+def page(contents: list[dict[str, Any]]) -> dict[str, Any]:
+    """All items as one page of the HSDS 3.0 API (the ``Page`` schema with ``contents``)."""
+    return {
+        "total_items": len(contents),
+        "total_pages": 1,
+        "page_number": 1,
+        "size": len(contents),
+        "first_page": True,
+        "last_page": True,
+        "empty": not contents,
+        "contents": contents,
+    }
 
 
 def nested_services(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -366,19 +364,21 @@ def export_hsds(kb_root: Path, folder: Path, tables: bool = False) -> HsdsExport
     kb = load_kennisbank(kb_root)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    data = kennisbank_tables(kb.entries)
+    data = kennisbank_tables(kb.entries, kb)
     files = []
     services = nested_services(data)
     for name, payload in (
-        ("services.json", services),
-        ("organizations.json", [_clean(o) for o in data["organization"]]),
+        ("services.json", page(services)),
+        ("organizations.json", page([_clean(o) for o in data["organization"]])),
     ):
         path = folder / name
         write_atomic(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         files.append(path)
     if tables:
         resources = []
-        for name, (filename, columns) in TABLES.items():
+        for resource in TABULAR:
+            name = resource["name"]
+            filename, columns = TABLES[name]
             buffer = io.StringIO()
             writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
             writer.writeheader()
@@ -395,6 +395,7 @@ def export_hsds(kb_root: Path, folder: Path, tables: bool = False) -> HsdsExport
                     "format": "csv",
                     "mediatype": "text/csv",
                     "encoding": "utf-8",
+                    "schema": resource["schema"],
                 }
             )
         package = {

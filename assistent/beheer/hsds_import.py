@@ -4,13 +4,20 @@ Import (``importeer-hsds``) reads the data package (:mod:`assistent.beheer.hsds_
 turns each active service into a kennisbank entry, validated with the kennisbank's own model;
 every problem names file, row and column. A package we exported ourselves maps back to the same
 files through its uuid5 ids. An entry that already exists keeps what HSDS does not know
-(voorbeeldvragen, onderwerpen, wijken, doelgroep, soort).
+(voorbeeldvragen, onderwerpen, wijken, doelgroep, soort). A folder with only ``services.json``
+(our JSON export) is read too.
+
+A ``maximum_age`` above the kennisbank's 30 years is not cut to 30 silently: the entry gets no
+upper limit (30 in the kennisbank means "no upper limit") and a warning names the cell. A phone
+number in quotes (``"+44 1234 234567"``, as in the spec's example) loses its quotes. A service
+area that reads as a sentence is no gemeente: then the city of the address is used, or the
+import asks for ``--gemeente``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +75,19 @@ def guess_soort(*texts: str) -> str | None:
     return None
 
 
+MAX_AGE = 30  # the kennisbank's highest age (Leeftijd.tot)
+_SENTENCE = re.compile(r"[.,;:!?]")
+
+
+def plausible_gemeente(name: str) -> bool:
+    """True when a service area's name can be a gemeente (not a sentence such as the spec's)."""
+    return 0 < len(name) <= 40 and len(name.split()) <= 4 and not _SENTENCE.search(name)
+
+
+def _phone(number: str) -> str:
+    return number.strip().strip("\"'“”‘’").strip()
+
+
 def _age(value: str) -> int | None:
     if not value:
         return None
@@ -91,6 +111,7 @@ class Converted:
     data: dict[str, Any]
     sources: dict[str, Source]
     soort_guessed: bool = False
+    notes: list[Problem] = field(default_factory=list)
 
 
 def convert_service(
@@ -98,6 +119,7 @@ def convert_service(
 ) -> tuple[Converted | None, list[Problem]]:
     """Turn one HSDS service (and what links to it) into kennisbank front-matter data."""
     problems: list[Problem] = []
+    notes: list[Problem] = []
     sid = service.get("id")
     org = package.by_id("organization").get(service.get("organization_id"))
     sources: dict[str, Source] = {}
@@ -120,7 +142,8 @@ def convert_service(
 
     def take_contact(target: str, record: Record | None, column: str) -> None:
         if record is not None and record.get(column) and target not in contact:
-            contact[target] = record.get(column)
+            value = record.get(column)
+            contact[target] = _phone(value) if target in ("telefoon", "whatsapp") else value
             sources[f"contact.{target}"] = Source(record, column)
 
     take_contact("email", service, "email")
@@ -131,6 +154,7 @@ def convert_service(
     links = [r for r in package.tables.get("service_at_location", []) if r.get("service_id") == sid]
     locations = package.by_id("location")
     location_ids = [r.get("location_id") for r in links]
+    cities: list[str] = []
     for location_id in location_ids:
         location = locations.get(location_id)
         if location is None:
@@ -141,6 +165,7 @@ def convert_service(
         for address in package.tables.get("address", []):
             if address.get("location_id") != location_id or "adres" in contact:
                 continue
+            cities.append(address.get("city"))
             city_part = " ".join(p for p in (address.get("postal_code"), address.get("city")) if p)
             contact["adres"] = ", ".join(
                 p for p in (address.get("address_1"), address.get("address_2"), city_part) if p
@@ -164,13 +189,25 @@ def convert_service(
     data["contact"] = contact
 
     lo, hi = service.get("minimum_age"), service.get("maximum_age")
+    if hi and (_age(hi) or 0) > MAX_AGE:
+        # HSDS often says 100 for "no upper limit"; the kennisbank counts ages up to 30.
+        notes.append(
+            Problem(
+                service.path,
+                service.where("maximum_age"),
+                f"maximum_age {hi} is hoger dan {MAX_AGE}; '{service.get('name')}' krijgt geen "
+                "bovengrens voor de leeftijd. Kijk na of dat klopt.",
+                warning=True,
+            )
+        )
+        hi = ""
     if lo or hi:
         leeftijd: dict[str, int] = {}
         if lo:
             leeftijd["van"] = _age(lo) or 0
             sources["leeftijd.van"] = Source(service, "minimum_age")
         if hi:
-            leeftijd["tot"] = min(_age(hi) or 0, 30)  # HSDS often says 100 for "no limit"
+            leeftijd["tot"] = _age(hi) or 0
             sources["leeftijd.tot"] = Source(service, "maximum_age")
         data["leeftijd"] = leeftijd
         sources["leeftijd"] = Source(service, "minimum_age" if lo else "maximum_age")
@@ -192,8 +229,10 @@ def convert_service(
         elif AREA_SEPARATOR in name:
             area_gemeente, wijk = name.split(AREA_SEPARATOR, 1)
             wijken.append(wijk.strip())
-        elif name:
+        elif plausible_gemeente(name):
             area_gemeente = name
+    if not area_gemeente and not landelijk and cities and plausible_gemeente(cities[0]):
+        area_gemeente = cities[0]
     if gemeente:
         data["gemeente"] = gemeente
     elif landelijk:
@@ -205,8 +244,8 @@ def convert_service(
             Problem(
                 service.path,
                 service.where(),
-                f"voor '{service.get('name')}' weet ik de gemeente niet (geen service_area). "
-                "Geef de gemeente op met --gemeente.",
+                f"voor '{service.get('name')}' weet ik de gemeente niet (geen service_area met "
+                "een plaatsnaam, geen adres). Geef de gemeente op met --gemeente.",
             )
         )
     if wijken and not data.get("landelijk"):
@@ -218,7 +257,8 @@ def convert_service(
             continue
         term = terms.get(attribute.get("taxonomy_term_id"))
         taxonomy = term.get("taxonomy") if term else attribute.get("link_type")
-        value = (term.get("code") or term.get("name")) if term else attribute.get("value")
+        # our terms: name is the value, code is 'soort:cjg' (before 3.0 conformance: the value)
+        value = (term.get("name") or term.get("code")) if term else attribute.get("value")
         if not value:
             continue
         if taxonomy == TAXONOMY_SOORT:
@@ -242,7 +282,7 @@ def convert_service(
     sources["id"] = Source(service, "name")
     if problems:
         return None, problems
-    return Converted(service, data, sources, guessed), []
+    return Converted(service, data, sources, guessed, notes), []
 
 
 def _source_of(converted: Converted, loc: tuple[Any, ...]) -> tuple[Record, str]:
@@ -290,6 +330,7 @@ def plan_hsds_import(
         problems += item_problems
         if item is not None:
             converted.append(item)
+            notes += item.notes
 
     disk = scan_kennisbank(kb_root)
     plan = ImportPlan(Path(kb_root), Path(folder))

@@ -4,12 +4,18 @@ The package needs organizations.csv and services.csv; locations.csv, service_at_
 phones.csv, addresses.csv, schedules.csv, service_areas.csv, attributes.csv and
 taxonomy_terms.csv are read when present. The spec's required columns and values are checked,
 ids must be unique and links must point to something that exists.
+
+A folder with ``services.json`` and no ``services.csv`` is read as JSON: the 3.0 page object
+(``{"contents": [...]}``, as our export writes it since HSDS 3.0 conformance) or a bare array of
+services (older exports); nested objects become the same tables, and problems name the service
+and field (``dienst 3, veld phones.0.number``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +44,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "schedule": ("id",),
     "service_area": ("id",),
+    "taxonomy": ("id", "name", "description"),
     "taxonomy_term": ("id", "name", "description"),
     "attribute": ("id", "link_id", "taxonomy_term_id", "link_entity"),
 }
@@ -50,6 +57,7 @@ REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
     "address": ("id", "location_id", "address_1"),
     "schedule": ("id",),
     "service_area": ("id",),
+    "taxonomy": ("id", "name"),
     "taxonomy_term": ("id", "name"),
     "attribute": ("id", "link_id", "taxonomy_term_id"),
 }
@@ -57,6 +65,7 @@ REQUIRED_FILES = ("organization", "service")
 FILE_ALIASES = {
     "service_at_location": ("service_at_location.csv", "service_at_locations.csv"),
     "address": ("addresses.csv", "address.csv"),
+    "taxonomy": ("taxonomies.csv", "taxonomy.csv"),
     "taxonomy_term": ("taxonomy_terms.csv", "taxonomy_term.csv"),
     "attribute": ("attributes.csv", "attribute.csv"),
 }
@@ -70,11 +79,14 @@ class Record:
     path: Path
     row: int
     values: dict[str, str]
+    prefix: str = ""  # JSON: where the object sits in the service, e.g. "phones.0."
 
     def get(self, column: str) -> str:
         return (self.values.get(column) or "").strip()
 
     def where(self, column: str | None = None) -> str:
+        if self.path.suffix == ".json":
+            return f"dienst {self.row}" + (f", veld {self.prefix}{column}" if column else "")
         return f"rij {self.row}" + (f", kolom {column}" if column else "")
 
 
@@ -129,14 +141,87 @@ class HsdsPackage:
         return self._by_id[table]
 
 
+def _text(value: object) -> str:
+    if value is None or isinstance(value, dict | list):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _flatten(path: Path, number: int, service: dict, tables: dict[str, list[Record]]) -> None:
+    """One nested service (and what it holds) as rows of the tables, with foreign keys filled."""
+    sid = _text(service.get("id"))
+
+    def add(table: str, obj: object, prefix: str, **links: str) -> dict:
+        if not isinstance(obj, dict):
+            return {}
+        values = {k: _text(v) for k, v in obj.items() if k in TABLES[table][1]}
+        for key, value in links.items():
+            if value and not values.get(key):
+                values[key] = value
+        tables.setdefault(table, []).append(Record(table, path, number, values, prefix))
+        return obj
+
+    def items(obj: dict, key: str) -> list[tuple[str, object]]:
+        value = obj.get(key)
+        return [(f"{key}.{i}.", v) for i, v in enumerate(value)] if isinstance(value, list) else []
+
+    organization = add("organization", service.get("organization"), "organization.")
+    add("service", service, "", organization_id=_text(organization.get("id")))
+    for prefix, phone in items(service, "phones"):
+        add("phone", phone, prefix, service_id=sid)
+    for prefix, schedule in items(service, "schedules"):
+        add("schedule", schedule, prefix, service_id=sid)
+    for prefix, area in items(service, "service_areas"):
+        add("service_area", area, prefix, service_id=sid)
+    for prefix, link in items(service, "service_at_locations"):
+        location = link.get("location") if isinstance(link, dict) else None
+        lid = _text(location.get("id")) if isinstance(location, dict) else ""
+        add("service_at_location", link, prefix, service_id=sid, location_id=lid)
+        if lid:
+            add("location", location, prefix + "location.")
+            for sub, address in items(location, "addresses"):
+                add("address", address, f"{prefix}location.{sub}", location_id=lid)
+            for sub, phone in items(location, "phones"):
+                add("phone", phone, f"{prefix}location.{sub}", location_id=lid)
+    for prefix, attribute in items(service, "attributes"):
+        term = add("taxonomy_term", attribute.get("taxonomy_term"), prefix + "taxonomy_term.")
+        tid = _text(term.get("id"))
+        add("attribute", attribute, prefix, link_id=sid, taxonomy_term_id=tid)
+
+
+def _read_json(path: Path) -> dict[str, list[Record]]:
+    """services.json (page object or bare array) as tables; raises InputFileError."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputFileError([Problem(path, None, f"is geen geldige JSON ({exc}).")]) from None
+    services = data.get("contents") if isinstance(data, dict) else data
+    if not isinstance(services, list):
+        message = "verwacht een lijst diensten of een HSDS-pagina met 'contents'."
+        raise InputFileError([Problem(path, None, message)])
+    tables: dict[str, list[Record]] = {"organization": [], "service": []}
+    for number, service in enumerate(services, start=1):
+        if isinstance(service, dict):
+            _flatten(path, number, service, tables)
+    for table, records in tables.items():  # an object nested in several services: once
+        unique = {r.get("id") or f"#{n}": r for n, r in enumerate(records)}
+        tables[table] = list(unique.values())
+    return tables
+
+
 def read_package(folder: Path) -> HsdsPackage:
-    """Read and check an HSDS CSV data package; raises InputFileError listing every problem."""
+    """Read and check an HSDS CSV data package (or our JSON export); raises InputFileError."""
     folder = Path(folder)
     problems: list[Problem] = []
     if not folder.is_dir():
         raise InputFileError([Problem(folder, None, "deze map bestaat niet.")])
     tables: dict[str, list[Record]] = {}
-    for table in TABLES:
+    json_file = folder / "services.json"
+    if _find_file(folder, "service") is None and json_file.is_file():
+        tables = _read_json(json_file)
+    for table in TABLES if not tables else ():
         path = _find_file(folder, table)
         if path is None:
             if table in REQUIRED_FILES:

@@ -1,10 +1,12 @@
 """Municipality report, the counting: one period's anonymous events as the numbers it shows.
 
-For a policy officer: questions per week, how often the assistant found something specific,
-which soorten and onderwerpen people were pointed to (per wijk where known), 👍/👎, crisis
-referrals per category, and the gaps (questions without a fitting answer, 👎). Question texts
-are only taken when the operator opted in (``store_question_text``). The HTML is made in
-:mod:`assistent.beheer.rapport_html`.
+For a policy officer: questions per week, how often the answer fitted (found and not 👎), what
+parents needed (``behoefte``: the question's own onderwerp, classified at answer time), by
+leeftijd and rol, which soorten people were pointed to (per wijk where known), 👍/👎, crisis
+referrals per category, the gaps, and the trend against the previous period of the same length.
+Question texts are only taken when the operator opted in (``store_question_text``); they are
+grouped by onderwerp as candidate voorbeeldvragen. The HTML is made in
+:mod:`assistent.beheer.rapport_html`, the CSV of the figures in :mod:`assistent.beheer.rapport_csv`.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from assistent.config import Settings
+from assistent.errors import KennisbankError
+from assistent.kennisbank import load_kennisbank
+from assistent.kennisbank.topics import TopicClassifier
 from assistent.store import Store
 
 UNKNOWN = "onbekend"
+NO_TOPIC = "geen onderwerp herkend"
 MAX_TEXTS = 200
 
 
@@ -59,6 +65,11 @@ class ReportData:
     gap_wijken: Counter[str] = field(default_factory=Counter)
     texts: list[dict] = field(default_factory=list)
     texts_allowed: bool = False
+    behoeften: Counter[str] = field(default_factory=Counter)  # by need; UNKNOWN = not counted
+    leeftijden: Counter[str] = field(default_factory=Counter)
+    rollen: Counter[str] = field(default_factory=Counter)
+    candidates: dict[str, list[dict]] = field(default_factory=dict)  # onderwerp → texts
+    previous: ReportData | None = None  # the period of the same length just before
 
     @property
     def found(self) -> int:
@@ -109,36 +120,40 @@ def collect(
         monday = day - timedelta(days=day.weekday())
         wijk = event.get("wijk") or UNKNOWN
         kind = event.get("kind")
+        need = _need(event)
         if kind == "vraag":
             data.vragen += 1
             data.gemeenten[event.get("gemeente") or UNKNOWN] += 1
+            data.behoeften[need] += 1
+            data.leeftijden[event.get("leeftijd") or UNKNOWN] += 1
+            data.rollen[event.get("rol") or UNKNOWN] += 1
             per_wijk = data.wijken.setdefault(
                 wijk, {"vragen": Counter(), "soorten": Counter(), "onderwerpen": Counter()}
             )
             per_wijk["vragen"]["totaal"] += 1
+            if need not in (UNKNOWN, NO_TOPIC):
+                per_wijk["onderwerpen"][need] += 1
             if event.get("abstained"):
                 data.abstained += 1
                 week_abstained[monday] += 1
                 per_wijk["vragen"]["zonder"] += 1
                 data.gap_wijken[wijk] += 1
-                if event.get("onderwerp"):
-                    data.gap_onderwerpen[event["onderwerp"]] += 1
+                data.gap_onderwerpen[need] += 1
             else:
                 week_answered[monday] += 1
                 if event.get("soort"):
                     data.soorten[event["soort"]] += 1
                     per_wijk["soorten"][event["soort"]] += 1
-                if event.get("onderwerp"):
+                if event.get("onderwerp"):  # the voorziening's topic (kept, not shown as need)
                     data.onderwerpen[event["onderwerp"]] += 1
-                    per_wijk["onderwerpen"][event["onderwerp"]] += 1
         elif kind == "feedback":
             good = event.get("feedback") == "goed"
             data.goed += good
             data.slecht += not good
             soort = event.get("soort") or UNKNOWN
             data.feedback_soort.setdefault(soort, Counter())["goed" if good else "slecht"] += 1
-            if not good and event.get("onderwerp"):
-                data.gap_onderwerpen[event["onderwerp"]] += 1
+            if not good:
+                data.gap_onderwerpen[need] += 1
         elif kind == "crisis":
             data.crisis[event.get("crisis") or UNKNOWN] += 1
     if data.start and data.end:
@@ -151,20 +166,64 @@ def collect(
     return data
 
 
+def _need(event: dict) -> str:
+    """What the question was about: its own topic; ``""`` = counted, but no topic fitted;
+    missing (counts from before needs were counted) = UNKNOWN."""
+    need = event.get("behoefte")
+    if need is None:
+        return UNKNOWN
+    return need or NO_TOPIC
+
+
+def _day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    since = datetime(start.year, start.month, start.day, tzinfo=UTC) if start else None
+    until = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1) if end else None
+    return since, until
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length that ends the day before ``start``."""
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+def group_candidates(texts: Sequence[dict], classifier: TopicClassifier | None) -> dict:
+    """Opted-in question texts by onderwerp (classified now): candidate voorbeeldvragen."""
+    groups: dict[str, list[dict]] = {}
+    for text in texts:
+        topic = (classifier.classify(text["text"]) if classifier else None) or NO_TOPIC
+        groups.setdefault(topic, []).append(text)
+    return dict(sorted(groups.items(), key=lambda kv: (kv[0] == NO_TOPIC, -len(kv[1]), kv[0])))
+
+
+def _classifier(settings: Settings) -> TopicClassifier | None:
+    try:
+        return TopicClassifier(load_kennisbank(settings.kennisbank).entries)
+    except KennisbankError:
+        return None
+
+
 def load_data(settings: Settings, start: date | None, end: date | None) -> tuple[ReportData, bool]:
-    """Read the period from the database; the flag says whether a database file exists."""
+    """Read the period (and the one before it) from the database; the flag says whether a
+    database file exists."""
     path = settings.database
     if not path.exists():
         return collect([], [], start, end, settings.store_question_text), False
-    since = datetime(start.year, start.month, start.day, tzinfo=UTC) if start else None
-    until = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1) if end else None
     store = Store(path, store_question_text=settings.store_question_text)
     try:
+        since, until = _day_bounds(start, end)
         events = store.events(since, until)
         texts = store.question_texts(since, until) if settings.store_question_text else []
+        data = collect(events, texts, start, end, settings.store_question_text)
+        if data.start and data.end:
+            prev_start, prev_end = previous_period(data.start, data.end)
+            before = store.events(*_day_bounds(prev_start, prev_end))
+            data.previous = collect(before, [], prev_start, prev_end, False)
     finally:
         store.close()
-    return collect(events, texts, start, end, settings.store_question_text), True
+    if data.texts:
+        data.candidates = group_candidates(data.texts, _classifier(settings))
+    return data, True
 
 
 def frequent_words(texts: Iterable[str], n: int = 15) -> list[tuple[str, int]]:

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from assistent.beheer.rapport import (
+    NO_TOPIC,
     UNKNOWN,
     ReportData,
     event_day,
@@ -31,6 +32,7 @@ from assistent.beheer.rapport_charts import (
     chart_feedback,
     chart_weeks,
 )
+from assistent.beheer.rapport_sections import candidates_section, needs_section, trend_section
 from assistent.config import Settings
 from assistent.files import write_atomic
 from assistent.safety.categories import LABELS as CATEGORY_LABELS
@@ -178,6 +180,18 @@ def render_html(data: ReportData, title_scope: str, generated: datetime) -> str:
         parts.append("<h3>Per gemeente</h3>")
         parts.append(_table(["gemeente", "vragen"], data.gemeenten.most_common(), {1}))
 
+    parts.append(trend_section(data))
+    needs = [(k, v) for k, v in data.behoeften.most_common() if k not in (UNKNOWN, NO_TOPIC)]
+    chart = (
+        _img(
+            chart_counts(needs[:TOP], GREEN, "aantal vragen"),
+            "Staafdiagram: waar de vragen het vaakst over gingen",
+        )
+        if needs
+        else None
+    )
+    parts.append(needs_section(data, chart))
+
     parts.append("<h2>Waar mensen naartoe zijn gewezen</h2>")
     if data.soorten:
         parts.append(
@@ -190,15 +204,7 @@ def render_html(data: ReportData, title_scope: str, generated: datetime) -> str:
                 "Staafdiagram: meest gevonden soorten voorzieningen",
             )
         )
-    if data.onderwerpen:
-        parts.append("<h3>Onderwerpen</h3><p>Het onderwerp waarop de vraag aansloot.</p>")
-        parts.append(
-            _img(
-                chart_counts(data.onderwerpen.most_common(TOP), GREEN, "aantal vragen"),
-                "Staafdiagram: meest gevonden onderwerpen",
-            )
-        )
-    if not data.soorten and not data.onderwerpen:
+    else:
         parts.append("<p>Nog geen vragen met een passend antwoord in deze periode.</p>")
 
     known_wijken = {w: v for w, v in data.wijken.items() if w != UNKNOWN}
@@ -225,7 +231,7 @@ def render_html(data: ReportData, title_scope: str, generated: datetime) -> str:
                     "vragen",
                     "zonder passend antwoord",
                     "meest gevonden soorten",
-                    "meest gevonden onderwerpen",
+                    "meest gevraagde onderwerpen",
                 ],
                 rows,
                 {1, 2},
@@ -303,9 +309,13 @@ def _gaps(data: ReportData) -> str:
                 {1},
             )
         )
-    if data.gap_onderwerpen:
-        parts.append("<h3>Onderwerpen</h3>")
-        parts.append(_table(["onderwerp", "aantal"], data.gap_onderwerpen.most_common(TOP), {1}))
+    gaps = [(k, v) for k, v in data.gap_onderwerpen.most_common(TOP) if k != UNKNOWN]
+    if gaps:
+        parts.append(
+            "<h3>Onderwerpen</h3><p>Waar de vragen zonder passend antwoord of met een 👎 over "
+            "gingen.</p>"
+        )
+        parts.append(_table(["onderwerp", "aantal"], gaps, {1}))
     slecht_soort = [(s, c["slecht"]) for s, c in data.feedback_soort.items() if c["slecht"]]
     if slecht_soort:
         parts.append("<h3>Duim omlaag per soort voorziening</h3>")
@@ -348,6 +358,7 @@ def _gaps(data: ReportData) -> str:
                 f"<h3>{_esc(REASONS.get(reason, reason)).capitalize()} ({len(items)})</h3>"
             )
             parts.append('<ul class="texts">' + "".join(_grouped_texts(items)) + "</ul>")
+        parts.append(candidates_section(data))
     return "\n".join(parts)
 
 
@@ -369,8 +380,9 @@ def _grouped_texts(items: list[dict]) -> Iterable[str]:
 def _about(data: ReportData) -> str:
     return (
         "<h2>Over deze cijfers</h2>"
-        "<p>De assistent telt anoniem: per vraag alleen de gemeente, de wijk (als iemand die "
-        "heeft opgegeven), het soort voorziening en het onderwerp. Er staat geen naam, "
+        "<p>De assistent telt anoniem: per vraag alleen de gemeente, de wijk, de leeftijdsgroep "
+        "en de rol (als iemand die heeft opgegeven), het soort voorziening en het onderwerp van "
+        "de vraag. Er staat geen naam, "
         "telefoonnummer of chat-id bij. Kleine aantallen zeggen weinig: kijk vooral naar "
         "trends over meerdere weken.</p>"
         "<p>‘Passend antwoord’ betekent: de assistent vond iets specifieks en de vrager gaf "

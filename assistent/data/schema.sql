@@ -13,7 +13,10 @@ CREATE TABLE IF NOT EXISTS events (
     soort TEXT, onderwerp TEXT,
     abstained INTEGER,         -- 1 = no specific match, CJG offered
     crisis TEXT,               -- crisis category
-    feedback TEXT              -- goed | slecht
+    feedback TEXT,             -- goed | slecht
+    behoefte TEXT,             -- the question's own topic (a kennisbank onderwerp), never text
+    leeftijd TEXT,             -- age band: 0-3 | 4-11 | 12-17 | 18+
+    rol TEXT                   -- ouder | jongere | professional
 );
 CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
 CREATE TABLE IF NOT EXISTS question_texts (   -- only filled when the operator opts in
@@ -22,4 +25,11 @@ CREATE TABLE IF NOT EXISTS question_texts (   -- only filled when the operator o
     user_key TEXT NOT NULL,
     reason TEXT NOT NULL,      -- geen-match | slecht
     text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS answered (   -- Telegram update ids answered, not yet confirmed
+    id INTEGER PRIMARY KEY                  -- (no content; removed once Telegram confirmed them)
+);
+CREATE TABLE IF NOT EXISTS votes (      -- one 👍/👎 per answer per user (not which one)
+    user_key TEXT NOT NULL, message_id INTEGER NOT NULL, ts TEXT NOT NULL,
+    PRIMARY KEY (user_key, message_id)
 );

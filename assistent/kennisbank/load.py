@@ -172,8 +172,9 @@ def _entry_warnings(entry: Voorziening, path: Path) -> Iterable[Problem]:
         yield Problem(
             path,
             "voorbeeldvragen",
-            "er zijn geen voorbeeldvragen. Met 3 tot 8 vragen zoals ouders ze typen wordt de "
-            "voorziening veel beter gevonden.",
+            "er zijn geen voorbeeldvragen. Schrijf er 4 tot 8, in de woorden van ouders, "
+            "jongeren of professionals (zie docs/beheer.md, 'Goede voorbeeldvragen schrijven'). "
+            "Dan vindt de assistent deze voorziening veel beter.",
             warning=True,
         )
     folder = path.parent.name

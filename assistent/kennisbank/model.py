@@ -231,13 +231,14 @@ class Wijk(BaseModel):
 
 
 class Gemeente(BaseModel):
-    """``kennisbank/<gemeente>/gemeente.yaml``: the gemeente's name and its wijken."""
+    """``kennisbank/<gemeente>/gemeente.yaml``: the gemeente's name, provincie and wijken."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     naam: str = Field(min_length=1)
+    provincie: str | None = None
     wijken: list[Wijk] = Field(default_factory=list)
 
-    _text = field_validator("naam", mode="before")(_as_text)
+    _text = field_validator("naam", "provincie", mode="before")(_as_text)
 
     @field_validator("wijken", mode="before")
     @classmethod

@@ -4,8 +4,13 @@ Layout of the index folder::
 
     index/
       CURRENT                 name of the build that is served (replaced atomically)
-      builds/<stamp>/         vectors.faiss, rows.json, entries.json, meta.json
+      builds/<stamp>/         vectors.faiss, rows.json, entries.json, meta.json, bm25/
       cache/<model>.npz       embedding cache keyed by text hash
+
+``vectors.faiss`` is a flat index or an HNSW graph over 8-bit vectors (chosen by size, see
+vectors.py); the kind and its settings are in ``meta.json`` (``"index"``). ``bm25/`` is the
+lexical index, saved so a load does not rebuild it. Indexes without either (built by an older
+version) still load: flat, and BM25 built at load.
 
 A build is written to a temporary folder and only then made current, so a running process
 keeps answering from the old index until the new one is complete; a failed build changes
@@ -27,19 +32,32 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import bm25s
 import faiss
 import numpy as np
+import Stemmer
 
 from assistent.embed import Embedder
 from assistent.errors import IndexUnavailableError
 from assistent.kennisbank import Kennisbank, Voorziening
 from assistent.retrieval.calibration import calibrate, pseudo_questions
+from assistent.retrieval.vectors import (
+    HNSW_EF_SEARCH,
+    entry_scores,
+    index_settings,
+    make_faiss_index,
+    set_ef_search,
+)
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # 2: one whole-entry passage vector; calibrated threshold in meta
 KEEP_BUILDS = 2
 BATCH = 32
+
+# The threshold is calibrated on at most this many entries (evenly spread): enough for stable
+# quantiles, and the build of a national kennisbank stays linear.
+CALIBRATION_ENTRIES = 500
 
 Progress = Callable[[int, int], None]
 
@@ -69,6 +87,31 @@ def entry_texts(entry: Voorziening) -> list[Row]:
     return rows
 
 
+def bm25_text(entry: Voorziening) -> str:
+    """The text of one entry that BM25 indexes."""
+    return " ".join([entry.naam, *entry.onderwerpen, *entry.voorbeeldvragen, entry.beschrijving])
+
+
+def normalise_for_bm25(text: str) -> str:
+    """Lower case, punctuation to spaces: the same for the corpus and for questions."""
+    return re.sub(r"[^\w\s]", " ", text.lower())
+
+
+def build_bm25(
+    entries: Sequence[Voorziening], stem: Callable[[list[str]], list[str]] | None = None
+) -> bm25s.BM25:
+    """The BM25 index over the entries (Dutch stop words and stemmer)."""
+    bm25 = bm25s.BM25()
+    tokens = bm25s.tokenize(
+        [normalise_for_bm25(bm25_text(e)) for e in entries],
+        stopwords="nl",
+        stemmer=stem or Stemmer.Stemmer("dutch").stemWords,
+        show_progress=False,
+    )
+    bm25.index(tokens, show_progress=False)
+    return bm25
+
+
 @dataclass
 class LoadedIndex:
     """An index in memory: vectors, which row belongs to which entry, and the entries."""
@@ -78,11 +121,39 @@ class LoadedIndex:
     rows: list[Row]
     entries: list[Voorziening]
     meta: dict
+    bm25: bm25s.BM25 | None = None  # None for an index built before BM25 was saved with it
+
+    def __post_init__(self) -> None:
+        self._row_entry = np.fromiter(
+            (r.entry for r in self.rows), dtype=np.int64, count=len(self.rows)
+        )
+        # rows are written entry by entry, so each entry's rows are one run (checked anyway)
+        self._grouped = bool(np.all(np.diff(self._row_entry) >= 0))
+        settings = self.meta.get("index") or {}
+        self.kind = str(settings.get("soort", "flat"))
+        if self.kind == "hnsw":
+            set_ef_search(self.faiss_index, int(settings.get("ef_search", HNSW_EF_SEARCH)))
+        self._flat: np.ndarray | None = None
+        if isinstance(self.faiss_index, faiss.IndexFlat) and self.faiss_index.ntotal:
+            n, d = self.faiss_index.ntotal, self.faiss_index.d  # a view, not a copy
+            self._flat = faiss.rev_swig_ptr(self.faiss_index.get_xb(), n * d).reshape(n, d)
 
     @property
     def row_entry(self) -> np.ndarray:
         """Entry number of every vector, as an array."""
-        return np.fromiter((r.entry for r in self.rows), dtype=np.int64, count=len(self.rows))
+        return self._row_entry
+
+    def entry_scores(self, query: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+        """Best cosine of the question per entry; -1 for entries not scored (see vectors.py)."""
+        return entry_scores(
+            self.faiss_index,
+            self._flat,
+            self._row_entry,
+            self._grouped,
+            len(self.entries),
+            query,
+            allowed,
+        )
 
 
 class EmbeddingCache:
@@ -185,13 +256,24 @@ class BuildReport:
     seconds: float
 
 
+def _calibration_sample(n_entries: int) -> np.ndarray:
+    """Entry numbers the threshold is calibrated on: all, or CALIBRATION_ENTRIES spread evenly."""
+    if n_entries <= CALIBRATION_ENTRIES:
+        return np.arange(n_entries)
+    return np.unique(np.linspace(0, n_entries - 1, CALIBRATION_ENTRIES).round().astype(np.int64))
+
+
 def build_index(
     kb: Kennisbank,
     embedder: Embedder,
     index_dir: Path,
     progress: Progress | None = None,
+    kind: str | None = None,
 ) -> BuildReport:
-    """Embed the kennisbank and make the result the current index, atomically."""
+    """Embed the kennisbank and make the result the current index, atomically.
+
+    ``kind`` ("flat" or "hnsw") overrides the choice by size (for benchmarks).
+    """
     started = time.perf_counter()
     index_dir = Path(index_dir)
     builds = index_dir / "builds"
@@ -210,23 +292,29 @@ def build_index(
         found, _ = embed_rows(probe, embedder, cache)
         return found
 
+    row_entry = np.array([r.entry for r in rows], np.int64)
+    sample = _calibration_sample(len(kb.entries))
+    sampled_rows = np.flatnonzero(np.isin(row_entry, sample))
     threshold = calibrate(
-        vectors,
-        np.array([r.entry for r in rows], np.int64),
-        np.array([r.kind == KIND_QUESTION for r in rows], bool),
-        [pseudo_questions(e.naam, e.onderwerpen) for e in kb.entries],
+        vectors[sampled_rows] if len(rows) else vectors,
+        np.searchsorted(sample, row_entry[sampled_rows]),
+        np.array([rows[i].kind == KIND_QUESTION for i in sampled_rows], bool),
+        [pseudo_questions(kb.entries[e].naam, kb.entries[e].onderwerpen) for e in sample],
         embed_queries,
     )
+    if len(sample) < len(kb.entries):
+        threshold["steekproef_voorzieningen"] = len(sample)
     cache.save(in_use)  # the entries' texts and the calibration questions
     dim = int(vectors.shape[1]) if len(rows) else embedder.dim
-    # Vectors are L2-normalised, so inner product (IndexFlatIP) is cosine similarity.
-    faiss_index = faiss.IndexFlatIP(dim)
-    if len(rows):
-        faiss_index.add(vectors)
+    # Vectors are L2-normalised, so inner product is cosine similarity.
+    settings = index_settings(len(rows), kind)
+    faiss_index = make_faiss_index(vectors, dim, settings)
+    bm25 = build_bm25(kb.entries)
 
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
     try:
         faiss.write_index(faiss_index, str(tmp / "vectors.faiss"))
+        bm25.save(str(tmp / "bm25"), show_progress=False)
         (tmp / "rows.json").write_text(
             json.dumps([[r.entry, r.kind, r.text] for r in rows], ensure_ascii=False),
             encoding="utf-8",
@@ -238,6 +326,7 @@ def build_index(
         seconds = time.perf_counter() - started
         meta = _meta(kb, embedder, dim, len(rows), seconds)
         meta["drempel"] = threshold
+        meta["index"] = settings
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), "utf-8")
         # The temp folder's random suffix makes the name unique: a build never replaces the
         # folder another process may be serving, even two builds within one second.
@@ -340,6 +429,9 @@ def load_index(index_dir: Path) -> LoadedIndex:
             Voorziening.model_validate(d)
             for d in json.loads((path / "entries.json").read_text(encoding="utf-8"))
         ]
+        bm25 = None
+        if (path / "bm25").is_dir():
+            bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
     except Exception as exc:
         raise IndexUnavailableError(
             f"De index in {path} is beschadigd ({exc}). Bouw hem opnieuw met: assistent index"
@@ -348,7 +440,9 @@ def load_index(index_dir: Path) -> LoadedIndex:
         raise IndexUnavailableError(
             f"De index in {path} is niet compleet. Bouw hem opnieuw met: assistent index"
         )
-    return LoadedIndex(path=path, faiss_index=faiss_index, rows=rows, entries=entries, meta=meta)
+    return LoadedIndex(
+        path=path, faiss_index=faiss_index, rows=rows, entries=entries, meta=meta, bm25=bm25
+    )
 
 
 def ensure_index(

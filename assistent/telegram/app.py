@@ -44,6 +44,7 @@ from assistent.telegram import handlers as h
 from assistent.telegram.keyboards import (
     FEEDBACK_PATTERN,
     HELP_PATTERN,
+    INFO_PATTERN,
     MORE_PATTERN,
     OTHER_PATTERN,
     PROFILE_PATTERN,
@@ -53,6 +54,7 @@ from assistent.telegram.resilience import (
     PerChatRateLimiter,
     ResilientBot,
     TelegramRefusedError,
+    UpdateLedger,
 )
 from assistent.telegram.state import (
     CONTEXT_TYPES,
@@ -61,6 +63,8 @@ from assistent.telegram.state import (
     BotState,
     Context,
 )
+from assistent.telegram.state import now as session_now
+from assistent.telegram.webhook import GuardedUpdater
 from assistent.texts import COMMANDS, TELEGRAM_WEIGERT, TOKEN_ONTBREEKT
 
 log = logging.getLogger(__name__)
@@ -82,13 +86,25 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     Without this, two quick taps of one user (a question, then "Meer") could overtake each other.
     """
 
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+        ledger: UpdateLedger | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._ledger = ledger
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the update, after earlier updates of the same user are done."""
+        """Run the update, after earlier updates of the same user; then mark it answered."""
+        try:
+            await self._in_order(update, coroutine)
+        finally:
+            if self._ledger is not None and isinstance(update, Update):
+                self._ledger.finish(update.update_id)
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _user_key(update)
         if key is None:
             await coroutine
@@ -161,10 +177,11 @@ def build_application(
         raise BotSettingError(TOKEN_ONTBREEKT) from exc
     builder = (
         ApplicationBuilder()
-        .bot(bot)
+        .updater(GuardedUpdater(bot=bot, update_queue=asyncio.Queue()))  # brings the bot
         .context_types(CONTEXT_TYPES)
-        .concurrent_updates(PerUserUpdateProcessor())
+        .concurrent_updates(PerUserUpdateProcessor(ledger=bot.ledger))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     application: BotApplication = builder.build()
@@ -195,6 +212,7 @@ def _add_handlers(application: BotApplication) -> None:
             MessageHandler(private, h.not_text),
             CallbackQueryHandler(h.profile_button, pattern=PROFILE_PATTERN),
             CallbackQueryHandler(h.more, pattern=MORE_PATTERN),
+            CallbackQueryHandler(h.info, pattern=INFO_PATTERN),
             CallbackQueryHandler(h.feedback, pattern=FEEDBACK_PATTERN),
             CallbackQueryHandler(h.something_else, pattern=OTHER_PATTERN),
             CallbackQueryHandler(h.help_button, pattern=HELP_PATTERN),
@@ -233,7 +251,14 @@ async def _post_init(application: BotApplication) -> None:
     if store.key_problem:  # refuse rather than silently start a new key
         await asyncio.to_thread(store.close)
         raise BotSettingError(store.key_problem)
-    state.open(store, Conversation(instance.current, store, page_size=settings.top_k))
+    conversation = Conversation(
+        instance.current, store, page_size=settings.top_k, intents=instance.intents
+    )
+    state.open(store, conversation)
+    if isinstance(application.bot, ResilientBot):  # answered-update ids survive a restart
+        answered = await asyncio.to_thread(store.answered_updates)
+        save = store.save_answered if store.writable else None
+        application.bot.ledger.attach(save, store.forget_answered, answered)
     state.sweep_task = asyncio.create_task(_sweep_sessions(application))
     await h.purge_expired(state)
     await _warm_up(instance)
@@ -255,10 +280,22 @@ async def _warm_up(instance: Instance) -> None:
     started = time.perf_counter()
     try:
         await asyncio.to_thread(instance.current().answer, WARM_UP)
+        await asyncio.to_thread(instance.intents)  # the dialogue model, trained once
     except Exception as exc:  # a cold start is slower, not broken
         log.warning("Opwarmen mislukt: %s", type(exc).__name__)
         return
     log.info("Opgewarmd in %.1f s", time.perf_counter() - started)
+
+
+async def _post_stop(application: BotApplication) -> None:
+    """Every fetched update is handled: store their ids, then confirm them to Telegram."""
+    bot = application.bot
+    if not isinstance(bot, ResilientBot) or not bot.ledger.polling:
+        return
+    with contextlib.suppress(RuntimeError):  # no store (post_init failed)
+        await asyncio.to_thread(application.bot_data.store.flush, 2.0)
+    await asyncio.sleep(0)  # let the "stored" callbacks of the writer thread run
+    await bot.confirm_answered()
 
 
 async def _post_shutdown(application: BotApplication) -> None:
@@ -287,7 +324,7 @@ async def _sweep_sessions(application: BotApplication, every: float = SWEEP_EVER
 
 def sweep_sessions(application: BotApplication, now: float | None = None) -> int:
     """Drop the state of users idle longer than SESSION_IDLE; returns how many."""
-    limit = (time.monotonic() if now is None else now) - SESSION_IDLE
+    limit = (session_now() if now is None else now) - SESSION_IDLE
     idle = [uid for uid, user in application.user_data.items() if user.seen < limit]
     for user_id in idle:
         application.drop_user_data(user_id)

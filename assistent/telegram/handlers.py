@@ -22,9 +22,17 @@ from telegram.ext import ApplicationHandlerStop
 
 from assistent.conversation import Reply, Session
 from assistent.errors import AssistentError, KennisbankError
-from assistent.render import hulp_text, profile_summary, render_telegram, split_message
+from assistent.language import from_code
+from assistent.render import (
+    hulp_text,
+    profile_summary,
+    render_telegram,
+    render_turn,
+    split_message,
+)
 from assistent.telegram.keyboards import (
     Feedback,
+    Info,
     More,
     ProfileChoice,
     ProfileOffer,
@@ -36,6 +44,7 @@ from assistent.telegram.keyboards import (
     profile_question,
     without_feedback,
 )
+from assistent.telegram.rebuild import reload_gently
 from assistent.telegram.state import BotState, Context, user_state
 from assistent.texts import (
     ALLEEN_TEKST,
@@ -63,9 +72,12 @@ from assistent.texts import (
     STATS,
     VERGETEN,
     WELKOM,
+    translated,
 )
 
 log = logging.getLogger(__name__)
+# A caption this long is read as a question; a shorter one only by the safety check.
+CAPTION_QUESTION_WORDS = 4
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -207,10 +219,24 @@ def _addressed_to_bot(message: Message, context: Context) -> bool:
 
 
 # --- commands ---------------------------------------------------------------------------------
+def _language(update: Update, session: Session | None = None) -> str:
+    """The user's language: what they wrote in, else Telegram's setting, else Dutch."""
+    if session is not None and session.taal != "nl":
+        return session.taal
+    user = update.effective_user
+    return from_code(user.language_code if user is not None else None)
+
+
+def _in_language(update: Update, key: str, dutch: str, session: Session | None = None) -> str:
+    """A fixed text in the user's language (data/teksten), the Dutch constant for Dutch."""
+    language = _language(update, session)
+    return dutch if language == "nl" else translated(key, language)
+
+
 async def start(update: Update, context: Context) -> None:
     """Welcome the user and offer to fill in the profile."""
-    await _session(update, context)
-    await _say(update, context, WELKOM)
+    session = await _session(update, context)
+    await _say(update, context, _in_language(update, "welkom", WELKOM, session))
     await _send(update, context, _esc(PROFIEL_AANBOD), offer_keyboard())
 
 
@@ -224,14 +250,16 @@ async def profile_command(update: Update, context: Context) -> None:
 
 async def help_now(update: Update, context: Context) -> None:
     """All crisis lines."""
-    await _send(update, context, hulp_text(context.bot_data.instance.lines, True))
+    language = _language(update, user_state(context).session)
+    await _send(update, context, hulp_text(context.bot_data.instance.lines, True, language))
 
 
 async def privacy(update: Update, context: Context) -> None:
     """What is and is not stored."""
     settings = context.bot_data.instance.settings
     opt_in = PRIVACY_OPT_IN if settings.store_question_text else ""
-    await _say(update, context, PRIVACY.format(opt_in=opt_in, dagen=settings.retention_days))
+    dutch = PRIVACY.format(opt_in=opt_in, dagen=settings.retention_days)
+    await _say(update, context, _in_language(update, "privacy", dutch, user_state(context).session))
 
 
 async def forget(update: Update, context: Context) -> None:
@@ -244,7 +272,9 @@ async def forget(update: Update, context: Context) -> None:
 
 async def help_command(update: Update, context: Context) -> None:
     """How the bot works."""
-    await _say(update, context, HELP)
+    await _say(
+        update, context, _in_language(update, "hulp_uitleg", HELP, user_state(context).session)
+    )
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -265,7 +295,7 @@ async def reload_command(update: Update, context: Context) -> None:
     try:
         await _say(update, context, HERLAAD_BEZIG)
         log.info("Herladen gevraagd door een beheerder")
-        report = await asyncio.to_thread(state.instance.reload)
+        report = await reload_gently(state.instance)  # low priority: answers go first
     except KennisbankError as exc:
         log.warning("Herladen mislukt: %d probleem/problemen in de kennisbank", len(exc.problems))
         await _say(update, context, HERLAAD_MISLUKT.format(reden=str(exc)))
@@ -306,26 +336,45 @@ async def stats(update: Update, context: Context) -> None:
 
 # --- messages ---------------------------------------------------------------------------------
 async def question(update: Update, context: Context) -> None:
-    """Answer free text with up to three places that can help."""
+    """A message: a question (up to three places), a follow-up, 'meer' or small talk."""
     session = await _session(update, context)
     message = update.effective_message
     text = (message.text if message is not None else None) or ""
+    await _answer_text(update, context, session, text)
+
+
+async def _answer_text(update: Update, context: Context, session: Session, text: str) -> None:
+    if session.taal == "nl" and update.effective_user is not None:
+        session.taal = from_code(update.effective_user.language_code)
     started = time.perf_counter()
     conversation = context.bot_data.conversation
-    reply = await asyncio.to_thread(conversation.ask, _user_id(update), session, text)
+    turn = await asyncio.to_thread(conversation.handle, _user_id(update), session, text)
+    crisis = turn.answer.crisis if isinstance(turn, Reply) else None
     log.info(
-        "update %s: %d plek(ken), crisis=%s, %.0f ms",
+        "update %s: %s, crisis=%s, %.0f ms",
         update.update_id,
-        len(reply.results),
-        reply.answer.crisis.category if reply.answer.crisis else "-",
+        type(turn).__name__,
+        crisis.category if crisis else "-",
         (time.perf_counter() - started) * 1000,
     )
-    await _send_reply(update, context, reply)
+    if isinstance(turn, Reply):
+        await _send_reply(update, context, turn)
+    else:
+        await _send(update, context, render_turn(turn, as_html=True))
 
 
 async def not_text(update: Update, context: Context) -> None:
-    """Voice, photo, sticker, location, ...: a friendly 'only text, please'."""
-    what = MEDIA_NAMES.get(_media_kind(update.effective_message) or "", MEDIA_DEFAULT)
+    """Voice, photo, sticker, ...: a caption is read like a message; else 'only text, please'."""
+    message = update.effective_message
+    caption = (message.caption if message is not None else None) or ""
+    if caption.strip():  # crisis text in a photo caption must not be missed
+        session = await _session(update, context)
+        assistant = context.bot_data.conversation.assistant
+        danger = await asyncio.to_thread(assistant.danger, caption, session.effective_profile)
+        if danger is not None or len(caption.split()) >= CAPTION_QUESTION_WORDS:
+            await _answer_text(update, context, session, caption)
+            return
+    what = MEDIA_NAMES.get(_media_kind(message) or "", MEDIA_DEFAULT)
     await _say(update, context, ALLEEN_TEKST.format(wat=what))
 
 
@@ -378,6 +427,22 @@ async def more(update: Update, context: Context) -> None:
     await _send_reply(update, context, reply)
 
 
+async def info(update: Update, context: Context) -> None:
+    """'Meer info': every contact line, hours, costs and how to sign up for the places shown."""
+    query = _query(update)
+    button = parse(query.data)
+    user = user_state(context)
+    if not isinstance(button, Info) or user.session is None or button.seq != user.answer_seq:
+        await old_button(update, context)
+        return
+    await query.answer()
+    turn = context.bot_data.conversation.details(user.session)
+    if turn is None:
+        await old_button(update, context)
+        return
+    await _send(update, context, render_turn(turn, as_html=True))
+
+
 async def feedback(update: Update, context: Context) -> None:
     """Count a 👍 or 👎 once per answer and thank the user."""
     query = _query(update)
@@ -389,7 +454,10 @@ async def feedback(update: Update, context: Context) -> None:
     known = {e.soort for e in conversation.assistant.entries}
     soort = button.soort if button.soort in known else None
     await query.answer()
-    if user_state(context).rate_once(query.message.message_id):
+    message_id, store = query.message.message_id, context.bot_data.store
+    if user_state(context).rate_once(message_id) and await asyncio.to_thread(
+        store.first_vote, _user_id(update), message_id
+    ):
         session = await _session(update, context)
         await asyncio.to_thread(
             conversation.feedback, _user_id(update), session, button.good, soort
@@ -410,7 +478,8 @@ async def something_else(update: Update, context: Context) -> None:
 async def help_button(update: Update, context: Context) -> None:
     """The 🆘 button: all crisis lines."""
     await _query(update).answer()
-    await _send(update, context, hulp_text(context.bot_data.instance.lines, True))
+    language = _language(update, user_state(context).session)
+    await _send(update, context, hulp_text(context.bot_data.instance.lines, True, language))
 
 
 async def old_button(update: Update, context: Context) -> None:

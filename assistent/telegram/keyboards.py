@@ -7,6 +7,7 @@ change (Telegram allows at most 64 bytes)::
     p:g:<i> | p:w:<i>                    gemeente / wijk number i of the current choices
     p:l:<jaar> | p:r:<rol>               age of the child / role;  <x> = "-" skips a question
     meer:<seq>                           the next page of the user's answer number <seq>
+    info:<seq>                           every detail of the places on that answer's last page
     fb:<1|0>:<soort>                     👍 / 👎 for an answer about <soort> ("" = none)
     anders | hulp                        ask something else / all crisis lines
 
@@ -25,13 +26,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from assistent.conversation import Conversation, Reply
 from assistent.profile import ROLES, Profile
-from assistent.render import link_buttons, profile_summary
+from assistent.render import profile_summary
 from assistent.texts import (
-    KNOP_ANDERS,
     KNOP_GOED,
-    KNOP_HULP,
     KNOP_JA,
-    KNOP_MEER,
     KNOP_NEE,
     KNOP_OVERSLAAN,
     KNOP_SLECHT,
@@ -39,12 +37,15 @@ from assistent.texts import (
     ROL_LABELS,
     VRAAG_GEMEENTE,
     VRAAG_LEEFTIJD,
+    VRAAG_LEEFTIJD_ZELF,
     VRAAG_ROL,
     VRAAG_WIJK,
+    translated,
 )
 
 CB_PROFILE = "p"
 CB_MORE = "meer"
+CB_INFO = "info"
 CB_FEEDBACK = "fb"
 CB_OTHER = "anders"
 CB_HELP = "hulp"
@@ -54,16 +55,17 @@ MAX_CALLBACK_BYTES = 64
 # what each CallbackQueryHandler is routed by (the handler still parses the whole data)
 PROFILE_PATTERN = rf"^{CB_PROFILE}:"
 MORE_PATTERN = rf"^{CB_MORE}:"
+INFO_PATTERN = rf"^{CB_INFO}:"
 FEEDBACK_PATTERN = rf"^{CB_FEEDBACK}:"
 OTHER_PATTERN = rf"^{CB_OTHER}$"
 HELP_PATTERN = rf"^{CB_HELP}$"
 
 Step = Literal["g", "w", "l", "r"]
-STEPS: tuple[Step, ...] = ("g", "w", "l", "r")  # the order of the profile questions
+# The order of the profile questions: the role first, so the age question fits the person.
+STEPS: tuple[Step, ...] = ("r", "g", "w", "l")
 FIELDS: dict[Step, str] = {"g": "gemeente", "w": "wijk", "l": "leeftijd", "r": "rol"}
 AGE_ROWS = ((0, 1, 2, 3, 4), (5, 6, 7, 8, 9), (10, 11, 12, 13, 14), (15, 16, 17, 18))
 MAX_AGE = AGE_ROWS[-1][-1]
-MAX_LINK_BUTTONS = 4
 _NUMBER = re.compile(r"0|[1-9][0-9]*")  # as the bot writes numbers: ASCII, no leading zeros
 _SEQ = re.compile(r"[1-9][0-9]*")  # answers are numbered from 1
 
@@ -112,6 +114,18 @@ class More:
 
 
 @dataclass(frozen=True)
+class Info:
+    """``info:<seq>``: 'Meer info' for answer number ``seq`` (only the latest one works)."""
+
+    seq: int
+
+    @property
+    def data(self) -> str:
+        """The callback data of this button."""
+        return _fit(f"{CB_INFO}:{self.seq}")
+
+
+@dataclass(frozen=True)
 class Feedback:
     """``fb:<1|0>:<soort>``: 👍 or 👎 on an answer whose best place is of ``soort``."""
 
@@ -138,7 +152,7 @@ class Help:
     data = CB_HELP
 
 
-Button = ProfileOffer | ProfileChoice | More | Feedback | Other | Help
+Button = ProfileOffer | ProfileChoice | More | Info | Feedback | Other | Help
 
 
 def parse(data: object) -> Button | None:
@@ -153,6 +167,8 @@ def parse(data: object) -> Button | None:
         return _profile_choice(rest[0], rest[1])
     if head == CB_MORE and len(rest) == 1 and _SEQ.fullmatch(rest[0]):
         return More(int(rest[0]))
+    if head == CB_INFO and len(rest) == 1 and _SEQ.fullmatch(rest[0]):
+        return Info(int(rest[0]))
     if head == CB_FEEDBACK and len(rest) == 2 and rest[0] in ("0", "1"):
         return Feedback(good=rest[0] == "1", soort=rest[1])
     if data == CB_OTHER:
@@ -182,10 +198,8 @@ def profile_changes(
     choice: ProfileChoice, conversation: Conversation, profile: Profile
 ) -> dict[str, object] | None:
     """The profile fields a choice sets; None when the button no longer fits the kennisbank."""
-    if choice.value is None:
-        return (
-            {"gemeente": None, "wijk": None} if choice.step == "g" else {FIELDS[choice.step]: None}
-        )
+    if choice.value is None:  # skipped: keep what was there
+        return {}
     if choice.step in ("l", "r"):
         return {FIELDS[choice.step]: choice.value}
     index = choice.value  # parse() makes g and w numbers
@@ -247,21 +261,25 @@ def profile_question(
             if wijken:
                 return VRAAG_WIJK, choice_keyboard("w", wijken, range(len(wijken)))
         elif step == "l":
-            return VRAAG_LEEFTIJD, age_keyboard()
+            return (
+                VRAAG_LEEFTIJD_ZELF if profile.rol == "jongere" else VRAAG_LEEFTIJD
+            ), age_keyboard()
         else:
             return VRAAG_ROL, choice_keyboard("r", [ROL_LABELS[r] for r in ROLES], ROLES, per_row=1)
     return PROFIEL_KLAAR.format(profiel=profile_summary(profile)), None
 
 
 def answer_keyboard(reply: Reply, seq: int) -> InlineKeyboardMarkup:
-    """Links, then Meer, 👍/👎, Iets anders and Hulp nu under an answer."""
-    rows: list[list[InlineKeyboardButton]] = [
-        [InlineKeyboardButton(b.label, url=b.url)]
-        for b in link_buttons(reply)[:MAX_LINK_BUTTONS]
-        if b.url.startswith(("https://", "http://"))
-    ]
+    """At most three rows: Meer info and Meer plekken, then 👍/👎, then Hulp nu."""
+    language = reply.answer.taal
+    rows: list[list[InlineKeyboardButton]] = []
+    first = []
+    if reply.results:
+        first.append(_button(translated("knop_meer_info", language), Info(seq)))
     if reply.has_more:
-        rows.append([_button(KNOP_MEER, More(seq))])
+        first.append(_button(translated("knop_meer", language), More(seq)))
+    if first:
+        rows.append(first)
     if reply.answer.answered:
         top = reply.answer.results[0].entry.soort if reply.answer.results else ""
         soort = "" if reply.answer.abstained else top
@@ -271,8 +289,7 @@ def answer_keyboard(reply: Reply, seq: int) -> InlineKeyboardMarkup:
                 _button(KNOP_SLECHT, Feedback(False, soort)),
             ]
         )
-    rows.append([_button(KNOP_ANDERS, Other())])
-    rows.append([_button(KNOP_HULP, Help())])
+    rows.append([_button(translated("knop_hulp", language), Help())])
     return InlineKeyboardMarkup(rows)
 
 

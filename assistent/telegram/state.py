@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -21,6 +22,13 @@ from assistent.store import Store
 MAX_RATED = 50  # answers per user whose 👍/👎 is remembered (one vote per answer)
 MAX_SEEN_UPDATES = 10_000  # update ids remembered to answer a duplicate once
 SESSION_IDLE = 30 * 60.0  # seconds without an update after which a session is forgotten
+clock: Callable[[], float] = time.monotonic  # the sessions' clock (tests and benchmarks set it)
+
+
+def now() -> float:
+    """The sessions' clock now."""
+    return clock()
+
 
 T = TypeVar("T")
 
@@ -95,11 +103,11 @@ class UserState:
     session: Session | None = None  # loaded (with the stored profile) on first use
     answer_seq: int = 0  # number of the user's last answer; its "Meer" button carries it
     rated: list[int] = field(default_factory=list)  # message ids of answers already rated
-    seen: float = field(default_factory=time.monotonic)  # last update (sessions expire)
+    seen: float = field(default_factory=now)  # last update (sessions expire)
 
     def touch(self) -> None:
         """This user just sent an update: the session stays alive."""
-        self.seen = time.monotonic()
+        self.seen = now()
 
     def rate_once(self, message_id: int) -> bool:
         """True the first time an answer is rated; remembers the last MAX_RATED answers."""

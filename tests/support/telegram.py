@@ -8,8 +8,9 @@ presses and wait (always with a timeout) for what the bot sent back. It can also
 once with a 429 or a 502, to prove the bot survives.
 
 Point the bot at it with ``base_url=fake.base_url`` (``ASSISTENT_TELEGRAM_BASE_URL``).
-:class:`BotRunner` runs the real bot against it in a thread. The in-process double (no HTTP at
-all) is ``telegram_inprocess.py``.
+:class:`BotRunner` runs the real bot against it in a thread; :class:`BotProcess` runs it as its
+own process (``run_bot`` with the fast fake embedder), to be killed with SIGKILL. The
+in-process double (no HTTP at all) is ``telegram_inprocess.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -26,8 +31,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from assistent.config import Settings
 from assistent.instance import Instance
-from assistent.telegram.app import build_application, run_application
+from assistent.telegram.app import build_application, run_application, run_bot
+from tests.support import ROOT, FakeEmbedder
 
 BOT_ID = 999_000_111
 BOT_USERNAME = "opvoed_test_bot"
@@ -577,3 +584,62 @@ class BotRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class BotProcess:
+    """The real bot (``run_bot``, long polling, fake embedder) as its own process.
+
+    The settings come from the environment (``ASSISTENT_*``) as for ``assistent bot``; the index
+    in ``index_dir`` must have been built with :class:`FakeEmbedder`.
+    """
+
+    def __init__(self, settings: Settings, fake: FakeTelegram) -> None:
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTENT_")}
+        self.env.update(
+            ASSISTENT_TELEGRAM_TOKEN=fake.token,
+            ASSISTENT_TELEGRAM_BASE_URL=fake.base_url,
+            ASSISTENT_KENNISBANK=str(settings.kennisbank),
+            ASSISTENT_INDEX_DIR=str(settings.index_dir),
+            ASSISTENT_DATA_DIR=str(settings.data_dir),
+            ASSISTENT_TELEGRAM_MAX_RATE="0",
+            PYTHONPATH=str(ROOT),
+        )
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> BotProcess:
+        """Start the process (it is ready once its first getUpdates arrives)."""
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from tests.support.telegram import serve; serve()"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up at all, as with a power cut of the process or the OOM killer."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.communicate(timeout=10)
+
+    def stop(self, timeout: float = 30.0) -> tuple[int, str]:
+        """SIGTERM and wait; returns the exit code and stderr."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            _, err = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, err = self.process.communicate()
+        return self.process.returncode, err
+
+
+def serve() -> None:
+    """Entry point of :class:`BotProcess`: ``assistent bot``, with the fake embedder."""
+    from assistent.logs import configure
+
+    configure()
+    run_bot(Instance.open(Settings(_env_file=None), embedder=FakeEmbedder()))

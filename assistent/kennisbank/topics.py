@@ -1,0 +1,87 @@
+"""Classify a question into the kennisbank's onderwerpen, so the report counts what parents needed.
+
+The vocabulary is the ``onderwerpen`` of the kennisbank itself (``slapen``, ``pesten``,
+``scheiding``, ...). A topic fits a question when every content word of the topic occurs in the
+question (Dutch Snowball stems, with a little slack for verb forms: ``huilt`` fits ``huilen``).
+Of the fitting topics, one that only says who it is about (``baby``, ``peuter``) loses to one
+that says what is going on (``slapen``); then the one with the most content words wins, then
+the shortest, then the one named first in the question, then the one fewer entries share (more
+specific: ``pesten`` before ``zorgen``). No fitting topic gives None:
+the report then says "geen onderwerp herkend" instead of borrowing the topic of whichever
+voorziening came first (an eating disorder is not counted as *baby*).
+
+Only the topic is kept; the question text is never stored for this.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_DUTCH
+
+from assistent.kennisbank.model import Voorziening
+
+_WORD = re.compile(r"[^\W\d_]+")
+_STOP = frozenset(STOPWORDS_DUTCH) | {"kind", "kinderen", "mijn", "ouder", "ouders"}
+# Topics that say who a question is about, not what is going on.
+WHO = frozenset(
+    {
+        *("baby", "peuter", "peuters", "kleuter", "kleuters", "puber", "pubers", "tiener"),
+        *("tieners", "jongeren", "vaders", "moeders", "eerste kind", "jong gezin"),
+        "tienerouder",
+    }
+)
+
+
+class TopicClassifier:
+    """The onderwerpen of one kennisbank, ready to classify questions."""
+
+    def __init__(self, entries: Iterable[Voorziening]) -> None:
+        self._stemmer = Stemmer.Stemmer("dutch")
+        shared: Counter[str] = Counter()
+        for entry in entries:
+            shared.update({t.strip().casefold() for t in entry.onderwerpen if t.strip()})
+        self._shared = shared
+        self._topics: dict[str, tuple[str, ...]] = {}
+        for topic in sorted(shared):
+            stems = tuple(dict.fromkeys(self._stems(topic, keep_all=True)))
+            if stems:
+                self._topics[topic] = stems
+
+    @property
+    def topics(self) -> list[str]:
+        """The vocabulary, sorted."""
+        return sorted(self._topics)
+
+    def _stems(self, text: str, keep_all: bool = False) -> list[str]:
+        words = [w for w in _WORD.findall(text.casefold()) if len(w) > 1]
+        content = [w for w in words if w not in _STOP]
+        # a topic made only of stop words ("ouders") keeps them; a question never does
+        return self._stemmer.stemWords(content or (words if keep_all else []))
+
+    def classify(self, question: str) -> str | None:
+        """The onderwerp of a question, or None when no topic of the kennisbank fits."""
+        stems = self._stems(question)
+        if not stems:
+            return None
+        best: tuple | None = None
+        for topic, needed in self._topics.items():
+            at = [next((i for i, s in enumerate(stems) if _same(n, s)), -1) for n in needed]
+            if min(at) < 0:
+                continue
+            key = (topic in WHO, -len(needed), len(topic.split()), min(at), self._shared[topic])
+            if best is None or (key, topic) < best:
+                best = (key, topic)
+        return best[1] if best else None
+
+
+def _same(a: str, b: str) -> bool:
+    """Two stems of one word: equal, or one a prefix of the other and at most a letter shorter
+    than it is long (``huil``/``huilt``, ``pes``/``pest``)."""
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return len(short) >= 3 and long.startswith(short) and len(long) - len(short) <= 1

@@ -1,0 +1,191 @@
+"""read_hints: the age, role and wijk a Dutch message states, and nothing it does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistent.profile import Hints, read_hints
+
+WIJKEN = ("Centrum", "Noord", "Zuid", "Oud-West")
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("mijn zoon van 14 wil niet meer naar school", 14),
+        ("Mijn dochter (8) plast weer in bed", 8),
+        ("en voor een kind van 8?", 8),
+        ("een baby van 6 weken die veel huilt", 0),
+        ("onze baby van 10 maanden slaapt slecht", 0),
+        ("mijn peuter van 18 maanden bijt", 1),
+        ("mijn dochter van 2,5 jaar praat nog weinig", 2),
+        ("mijn zoon is 14 en blowt", 14),
+        ("mijn dochter is nu 8 jaar oud", 8),
+        ("mijn 14-jarige zoon gamet de hele nacht", 14),
+        ("een 8 jarig meisje in de klas", 8),
+        ("mijn zoon van veertien spijbelt", 14),
+        ("mijn zoontje van drie jaar slaat", 3),
+        ("ik heb een dochter van 16 die gamet", 16),
+        ("mijn kinderen van 8 en 8 maken ruzie", 8),
+        ("mijn zoon, 12 jaar, wordt gepest", 12),
+        ("ons kind van een jaar eet slecht", 1),
+        ("onze baby is 6 weken oud", 0),
+        ("mijn oudste van 17 drinkt", 17),
+    ],
+)
+def test_child_age(text: str, age: int) -> None:
+    assert read_hints(text).leeftijd == age
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mijn zoon moet 8 uur slapen",
+        "mijn peuter slaapt slecht",
+        "1 jaar geleden zijn we gescheiden",
+        "mijn zoon zit in groep 8",
+        "ik ben 3 weken bevallen en huil veel",
+        "ik ben 5 maanden thuis",
+        "ik heb 2 kinderen en geen geld",
+        "mijn 3 kinderen maken ruzie",
+        "al 3 jaar slaapt hij slecht",
+        "mijn zoon is 3 weken ziek thuis",
+        "mijn dochter is 2 dagen weggeweest",
+        "om 8 uur moet hij naar bed",
+        "mijn zoon is een puber",
+        "mijn kinderen van 8 en 10 maken ruzie",  # two ages: unclear, filters nothing
+        "mijn zoon van 14 en mijn dochter van 6",
+        "ik ben verliefd op een jongen van 19",
+        "mijn zoon heeft een 8 voor rekenen",
+        "hij krijgt 5 euro zakgeld",
+        "mijn zoon gaat 3 keer per week voetballen",
+        "we zijn 10 jaar getrouwd",
+        "",
+    ],
+)
+def test_no_age(text: str) -> None:
+    assert read_hints(text).leeftijd is None
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("ik ben 15 en mijn ouders gaan scheiden", 15),
+        ("Ik ben een meisje van 13 en word gepest", 13),
+        ("ik ben een jongen van 16", 16),
+        ("hoi, ben 15 en ik weet het niet meer", 15),
+        ("ik (14) durf niet naar huis", 14),
+        ("ik ben vijftien jaar oud", 15),
+        ("ik ben een 17-jarige jongen", 17),
+    ],
+)
+def test_writer_age_makes_a_jongere(text: str, age: int) -> None:
+    assert read_hints(text) == Hints(leeftijd=age, rol="jongere")
+
+
+@pytest.mark.parametrize(
+    ("text", "hints"),
+    [
+        # the services' age ranges are about the (coming) baby, not the mother-to-be
+        ("mijn dochter van 16 is zwanger, waar kan zij terecht", Hints(0, "ouder")),
+        ("ik ben 16 en zwanger", Hints(0, "jongere")),
+        ("hoi, ben 15 en zwanger", Hints(0, "jongere")),
+        ("ik ben 19 en heb een baby van 4 maanden", Hints(0, "jongere")),
+        ("ik ben zwanger en mijn zoon van 3 is jaloers", Hints(None, "ouder")),
+        ("ik heb een dochter van 16 die zwanger is", Hints(0, "ouder")),
+        ("ik ben 5 maanden zwanger", Hints(0, "ouder")),
+    ],
+)
+def test_a_young_parent_and_a_pregnancy_count_the_babys_age(text: str, hints: Hints) -> None:
+    assert read_hints(text) == hints
+
+
+def test_an_adult_writer_is_not_a_jongere() -> None:
+    hints = read_hints("ik ben 40 en mijn dochter van 14 blowt")
+    assert hints == Hints(leeftijd=14, rol="ouder")
+    assert read_hints("ik ben 34").rol is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "als leerkracht maak ik me zorgen over een leerling",
+        "Ik ben juf in groep 3 en een kind huilt veel",
+        "ik ben meester van groep 8",
+        "ik ben pedagogisch medewerker op een kinderdagverblijf",
+        "als pedagogisch medewerker zie ik een peuter die niet praat",
+        "ik ben wijkagent in Zuid",
+        "als wijkagent kom ik vaak bij een gezin",
+        "ik ben mentor van een meisje van 14",
+        "ik werk op een basisschool en een leerling vertelt iets",
+        "een leerling van mij is steeds moe",
+        "mijn leerling komt zonder ontbijt",
+        "een kind in mijn groep bijt",
+        "ik ben intern begeleider",
+        "wij zijn leerkrachten en zoeken hulp",
+        "ik werk als gastouder",
+        "ik ben jeugdarts en zoek een verwijsadres",
+    ],
+)
+def test_professional(text: str) -> None:
+    assert read_hints(text).rol == "professional"
+
+
+@pytest.mark.parametrize(
+    ("text", "rol"),
+    [
+        ("mijn zoon wil niet naar school", "ouder"),
+        ("de juf zegt dat mijn zoon druk is", "ouder"),  # the juf is not the writer
+        ("de wijkagent belde over mijn dochter", "ouder"),
+        ("onze peuter slaapt slecht", "ouder"),
+        ("ik ben een alleenstaande moeder", "ouder"),
+        ("als vader weet ik het niet meer", "ouder"),
+        ("ik ben 3 weken bevallen", "ouder"),
+        ("m'n kids luisteren niet", "ouder"),
+        ("mijn kleinzoon logeert vaak bij ons", "ouder"),
+        ("mijn ouders maken steeds ruzie", "jongere"),
+        ("ik zit in de brugklas en word gepest", "jongere"),
+        ("ik zit in groep 8 en durf niet", "jongere"),
+        ("het weer is slecht vandaag", None),
+        ("waar is het consultatiebureau", None),
+        ("mijn buurman schreeuwt tegen zijn kind", None),
+    ],
+)
+def test_role(text: str, rol: str | None) -> None:
+    assert read_hints(text).rol == rol
+
+
+@pytest.mark.parametrize(
+    ("text", "wijk"),
+    [
+        ("en in zuid?", "Zuid"),
+        ("wij wonen in Noord", "Noord"),
+        ("ik woon in het CENTRUM", "Centrum"),
+        ("ik ben wijkagent in Zuid", "Zuid"),
+        ("iets in oud-west?", "Oud-West"),
+        ("iets in oud west?", "Oud-West"),
+        ("ik heb het Centrum voor Jeugd en Gezin gebeld", None),
+        ("we zijn verhuisd uit Zuid-Afrika", None),
+        ("we wonen in Noord-Holland", None),
+        ("de zuidkant van de stad", None),
+        ("we verhuizen van Noord naar Zuid", None),  # two wijken: unclear
+        ("mijn zoon slaapt slecht", None),
+    ],
+)
+def test_wijk(text: str, wijk: str | None) -> None:
+    assert read_hints(text, WIJKEN).wijk == wijk
+
+
+def test_no_wijken_no_wijk() -> None:
+    assert read_hints("wij wonen in Noord").wijk is None
+
+
+def test_a_refinement_gives_only_what_it_says() -> None:
+    assert read_hints("en voor een kind van 8?", WIJKEN) == Hints(leeftijd=8)
+    assert read_hints("mijn zoon van 14 in Noord", WIJKEN) == Hints(14, "ouder", "Noord")
+
+
+def test_odd_input_never_raises() -> None:
+    for text in ["(", "ik (", "van van van 99 99", "ik ben 999", "🙂" * 50, "a" * 10_000]:
+        read_hints(text, WIJKEN)
+    assert read_hints("mijn zoon van 99").leeftijd is None
