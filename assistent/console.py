@@ -33,11 +33,25 @@ def _ask(prompt: str, read: Callable[[str], str]) -> str:
         return ""
 
 
+PostcodeLookup = Callable[[str | None, str], str | None]
+
+
+def _wijk_from(
+    answer: str, wijken: list[str], gemeente: str | None, by_postcode: PostcodeLookup | None
+) -> str | None:
+    """A wijk typed by name, or found from a postcode (when gemeente.yaml lists postcodes)."""
+    wijk = next((w for w in wijken if same_name(w, answer)), None)
+    if wijk is None and by_postcode is not None and any(c.isdigit() for c in answer):
+        wijk = by_postcode(gemeente, answer)
+    return wijk
+
+
 def edit_profile(
     conversation: Conversation,
     session: Session,
     say: Callable[[str], None],
     read: Callable[[str], str],
+    by_postcode: PostcodeLookup | None = None,
 ) -> None:
     """Ask the profile questions one by one; Enter keeps what was there."""
     current = session.profile
@@ -55,8 +69,9 @@ def edit_profile(
     wijken = conversation.wijken(session.profile)
     wijk = session.profile.wijk
     if wijken:
-        answer = _ask(f"{VRAAG_WIJK} ({', '.join(wijken)}): ", read)
-        wijk = next((w for w in wijken if same_name(w, answer)), wijk)
+        answer = _ask(f"{VRAAG_WIJK} ({', '.join(wijken)}, of je postcode): ", read)
+        place = conversation.assistant.gemeente_for(session.profile)
+        wijk = _wijk_from(answer, wijken, place, by_postcode) or wijk
     question = VRAAG_LEEFTIJD_ZELF if rol == "jongere" else VRAAG_LEEFTIJD
     answer = _ask(f"{question} ", read)
     leeftijd = int(answer) if answer.isdigit() and int(answer) <= 30 else current.leeftijd
@@ -65,17 +80,22 @@ def edit_profile(
 
 
 def _offer_wijk(
-    conversation: Conversation, session: Session, read: Callable[[str], str]
+    conversation: Conversation,
+    session: Session,
+    read: Callable[[str], str],
+    by_postcode: PostcodeLookup | None = None,
 ) -> str | None:
     """Ask the wijk once when the gemeente has wijken; anything else typed is the first question."""
     wijken = conversation.wijken(session.profile)
     if not wijken or session.profile.wijk:
         return None
     try:
-        answer = read(f"{VRAAG_WIJK} ({', '.join(wijken)}; Enter = overslaan) ").strip()
+        answer = read(f"{VRAAG_WIJK} ({', '.join(wijken)} of je postcode; Enter = overslaan) ")
     except (EOFError, KeyboardInterrupt):
         return None
-    wijk = next((w for w in wijken if same_name(w, answer)), None)
+    answer = answer.strip()
+    place = conversation.assistant.gemeente_for(session.profile)
+    wijk = _wijk_from(answer, wijken, place, by_postcode)
     if wijk is not None:
         conversation.update_profile(USER, session, wijk=wijk)
         return None
@@ -97,7 +117,13 @@ def run_chat(
     )
     session = conversation.load_session(USER)
     say(WELKOM.replace("/hulp", "/hulp (of typ: hulp nu)"))
-    pending = _offer_wijk(conversation, session, read)
+
+    def by_postcode(gemeente: str | None, postcode: str) -> str | None:
+        if gemeente is None:
+            return None
+        return instance.kennisbank.wijk_for_postcode(gemeente, postcode)
+
+    pending = _offer_wijk(conversation, session, read, by_postcode)
     while True:
         try:
             text = pending if pending is not None else read("\njij> ")
@@ -119,7 +145,7 @@ def run_chat(
             conversation.forget(USER, session)
             say(VERGETEN)
         elif command == "/profiel":
-            edit_profile(conversation, session, say, read)
+            edit_profile(conversation, session, say, read, by_postcode)
         elif command == "/meer":
             reply = conversation.more(session)
             say(render_turn(reply, as_html=False) if reply else NIETS_MEER)

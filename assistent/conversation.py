@@ -365,6 +365,9 @@ class Conversation:
             return None
         session.refined = replace(session.refined, **said)
         profile = session.effective_profile
+        # The change joins the question: an age in the first message ("peuter van 2") then no
+        # longer outweighs the new one, and the search still sees what it was about.
+        session.question = f"{session.question} {text}"
         answer = self.assistant.answer(session.question, profile)
         answer.taal = session.taal
         self._remember(session, answer)

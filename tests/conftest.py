@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -13,11 +14,12 @@ from assistent.config import Settings
 from tests.support import ROOT, FakeEmbedder
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep the model tests on one xdist worker: they share the session's trained models."""
     for item in items:
         if item.get_closest_marker("model") is not None:
-            item.add_marker(pytest.mark.xdist_group("model"))
+            item.add_marker(pytest.mark.xdist_group(name="model"))
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +45,13 @@ def crisis_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Training takes about a minute per embedder; every test that opens an instance reuses it.
     The model is keyed by corpus and embedder, so tests never see a model of another kind.
     """
-    return tmp_path_factory.mktemp("veiligheid")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        return tmp_path_factory.mktemp("veiligheid")
+    # under pytest-xdist: one folder for all workers of this run; training holds a lock on it
+    shared = tmp_path_factory.getbasetemp().parent / "veiligheid"
+    shared.mkdir(exist_ok=True)
+    return shared
 
 
 @pytest.fixture(autouse=True)

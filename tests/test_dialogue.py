@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from assistent.config import Settings
+from assistent.console import run_chat
 from assistent.conversation import (
     MEMORY_SECONDS,
     Conversation,
@@ -199,3 +201,50 @@ def test_a_follow_up_keeps_the_language_of_the_conversation(conversation: Conver
     assert "Costs" in render_turn(follow, as_html=False) or "does not say" in render_turn(
         follow, as_html=False
     )
+
+
+def _console(instance: Instance, lines: list[str]) -> tuple[list[str], list[str]]:
+    """Play the console chat with scripted input; returns what was said and the prompts."""
+    said: list[str] = []
+    prompts: list[str] = []
+    feed = iter(lines)
+
+    def read(prompt: str) -> str:
+        prompts.append(prompt)
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    run_chat(instance, said.append, read)
+    return said, prompts
+
+
+def test_console_asks_the_wijk_and_reads_a_postcode(tmp_path: Path) -> None:
+    kennisbank = tmp_path / "kb"
+    shutil.copytree(MINI, kennisbank)
+    (kennisbank / "testdorp" / "gemeente.yaml").write_text(
+        "naam: Testdorp\nwijken:\n  - naam: Oost\n    postcodes: [1234]\n  - West\n",
+        encoding="utf-8",
+    )
+    settings = Settings(kennisbank=kennisbank, index_dir=tmp_path / "index", min_score=0.2)
+    instance = Instance.open(settings, embedder=FakeEmbedder())
+    said, prompts = _console(instance, ["1234 AB", "/profiel", "", "", "", "/stop"])
+    assert "In welke wijk woon je?" in prompts[0] and "postcode" in prompts[0]
+    # Enter keeps every answer of the profile as it was: the wijk found from the postcode stays
+    assert any("Opgeslagen: wijk Oost" in s for s in said), said
+
+
+def test_console_takes_a_question_typed_at_the_wijk_prompt(instance: Instance) -> None:
+    said, _ = _console(instance, ["mijn peuter praat nog weinig", "wat kost dat?", "/stop"])
+    assert any("1. Peuterclub Oost" in s for s in said)
+    assert "Peuterclub Oost\nKosten: gratis" in said
+
+
+def test_a_refinement_outweighs_an_age_in_the_first_question(conversation: Conversation) -> None:
+    session = Session()
+    conversation.handle("u", session, "mijn kind van 3 luistert niet en maakt ruzie")
+    turn = conversation.handle("u", session, "en voor een kind van 14?")
+    assert isinstance(turn, Reply) and turn.refined
+    assert turn.results[0].entry.id == "pubercursus"
+    assert "vanaf 12 jaar" not in turn.results[0].waarom  # 14 fits: no note needed

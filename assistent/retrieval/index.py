@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -184,7 +185,8 @@ class EmbeddingCache:
         keys = sorted(k for k in self.vectors if k in keep)
         if not keys:
             return
-        tmp = self.path.with_suffix(".tmp.npz")
+        # a name of its own: two processes sharing the cache never write one temp file
+        tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.{threading.get_ident()}.npz")
         np.savez(tmp, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys]))
         os.replace(tmp, self.path)
 

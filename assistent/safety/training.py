@@ -7,12 +7,14 @@ The embedding of the corpus is passed in as a function, so this module needs no 
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -81,25 +83,47 @@ def ensure_model(
     embed: Embed,
     progress: Progress | None = None,
 ) -> CrisisModel:
-    """Load the model for this corpus and embedder, training (and saving) it when missing."""
+    """Load the model for this corpus and embedder, training (and saving) it when missing.
+
+    Processes that share the folder (the bot and ``assistent index``, or test workers) train it
+    once: the first holds a lock on the folder, the others wait and then load its model.
+    """
     target = Path(folder) / model_key(embedder_id)
-    if (target / "meta.json").exists():
+    with _training_lock(Path(folder)):
+        if (target / "meta.json").exists():
+            try:
+                return _load(str(target.resolve()))
+            except Exception as exc:  # a damaged or old model only costs a retraining
+                log.warning("Crisismodel in %s onbruikbaar (%s); opnieuw trainen", target, exc)
+        data = training_data(load_crisis_voorbeelden())
+        vectors = embed(data.texts)
+        model = train(data.texts, vectors, data.labels, data.registers, embedder_id, progress)
         try:
-            return _load(str(target.resolve()))
-        except Exception as exc:  # a damaged or old model only costs a retraining
-            log.warning("Crisismodel in %s onbruikbaar (%s); opnieuw trainen", target, exc)
-    data = training_data(load_crisis_voorbeelden())
-    vectors = embed(data.texts)
-    model = train(data.texts, vectors, data.labels, data.registers, embedder_id, progress)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+            model.save(tmp)
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(tmp, target)
+        except OSError as exc:  # e.g. a read-only folder: serve from memory this time
+            log.warning("Crisismodel niet opgeslagen (%s); het werkt wel voor deze keer", exc)
+        return model
+
+
+@contextmanager
+def _training_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder/.trainen.lock`` (no lock when the folder is read-only)."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
-        model.save(tmp)
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(tmp, target)
-    except OSError as exc:  # e.g. a read-only folder: serve from memory this time
-        log.warning("Crisismodel niet opgeslagen (%s); het werkt wel voor deze keer", exc)
-    return model
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / ".trainen.lock", "a+")  # noqa: SIM115 (held for the block)
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @lru_cache(maxsize=4)
