@@ -28,10 +28,8 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Two workers: the model tests stay together on one (they share one trained crisis model),
-# the rest spreads over both. `pytest` alone (one process) runs the same tests.
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest
 
 eval: $(BIN)/.installed
 	$(BIN)/assistent eval tests/eval/voorbeeldstad.yaml

@@ -162,9 +162,9 @@ class Conversation:
         """The turn classifier (trained on first use; the n-gram model when none is given)."""
         if self._intents is None:
             self._intents = default_model()
-        elif not isinstance(self._intents, IntentModel):
-            self._intents = self._intents()
-        return self._intents
+        if isinstance(self._intents, IntentModel):
+            return self._intents
+        return self._intents()  # asked each time: a model still in training is replaced later
 
     # --- profile ---
     @property

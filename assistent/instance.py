@@ -17,7 +17,7 @@ import numpy as np
 from assistent.answer import Assistant
 from assistent.config import Settings
 from assistent.embed import CachedEmbedder, Embedder, make_embedder
-from assistent.intent import IntentModel, training_texts
+from assistent.intent import IntentModel, default_model, training_texts
 from assistent.kennisbank import Kennisbank, load_kennisbank
 from assistent.retrieval.index import (
     KIND_QUESTION,
@@ -88,12 +88,13 @@ def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
     """
     examples, questions = training_texts()
     texts = [t for items in examples.values() for t in items] + questions
-    cache = EmbeddingCache(settings.safety_dir / "cache-dialoog", embedder.inner)
+    # the same cache as the crisis corpus: the ordinary questions are embedded there already
+    cache = EmbeddingCache(settings.safety_dir / "cache", embedder.inner)
     rows = [Row(-1, KIND_QUESTION, t) for t in texts]
     try:
         vectors, embedded = embed_rows(rows, embedder.inner, cache)
         if embedded:
-            cache.save({cache.key(r.kind, r.text) for r in rows})
+            cache.save(set(cache.vectors))
     except Exception as exc:  # the n-gram view alone still reads the turns
         log.warning("Dialoogmodel zonder embeddings (%s)", type(exc).__name__)
         return IntentModel.fit(examples, questions)
@@ -128,6 +129,16 @@ class Instance:
             if self._intents is None:
                 self._intents = ensure_intents(self.settings, self.embedder)
             return self._intents
+
+    def intents_now(self) -> IntentModel:
+        """The turn classifier without waiting: while it is still being trained (the first
+        minute of a fresh install), the n-gram model reads the turns, so no answer waits."""
+        if self._intents is not None:
+            return self._intents
+        if self._intents_lock.acquire(blocking=False):
+            self._intents_lock.release()
+            threading.Thread(target=self.intents, name="dialoogmodel", daemon=True).start()
+        return default_model()
 
     @classmethod
     def open(

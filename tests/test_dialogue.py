@@ -248,3 +248,13 @@ def test_a_refinement_outweighs_an_age_in_the_first_question(conversation: Conve
     assert isinstance(turn, Reply) and turn.refined
     assert turn.results[0].entry.id == "pubercursus"
     assert "vanaf 12 jaar" not in turn.results[0].waarom  # 14 fits: no note needed
+
+
+def test_no_answer_waits_for_the_dialogue_model_to_train(tmp_path: Path) -> None:
+    settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.2)
+    instance = Instance.open(settings, embedder=FakeEmbedder())
+    first = instance.intents_now()  # not trained yet: the n-gram model, at once
+    assert first is default_model() and first.dense is None
+    trained = instance.intents()  # waits for the background training
+    assert trained.dense is not None
+    assert instance.intents_now() is trained

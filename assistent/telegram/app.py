@@ -252,7 +252,7 @@ async def _post_init(application: BotApplication) -> None:
         await asyncio.to_thread(store.close)
         raise BotSettingError(store.key_problem)
     conversation = Conversation(
-        instance.current, store, page_size=settings.top_k, intents=instance.intents
+        instance.current, store, page_size=settings.top_k, intents=instance.intents_now
     )
     state.open(store, conversation)
     if isinstance(application.bot, ResilientBot):  # answered-update ids survive a restart
@@ -280,7 +280,7 @@ async def _warm_up(instance: Instance) -> None:
     started = time.perf_counter()
     try:
         await asyncio.to_thread(instance.current().answer, WARM_UP)
-        await asyncio.to_thread(instance.intents)  # the dialogue model, trained once
+        instance.intents_now()  # the dialogue model trains in the background; nobody waits
     except Exception as exc:  # a cold start is slower, not broken
         log.warning("Opwarmen mislukt: %s", type(exc).__name__)
         return
