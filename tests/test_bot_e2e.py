@@ -138,8 +138,9 @@ def test_conversation_over_real_http_survives_errors_and_restart(
         counts = store.counts()
         assert counts["duim_omhoog"] == 1 and counts["crisis"] == 1
 
-    # every update was handed out once, and every one got exactly the replies above
-    assert set(fake.delivered.values()) == {1}
+    # Telegram may hand out an update again until it is answered (confirm-after-answer), but
+    # every update got exactly the replies above: none was answered twice
+    assert min(fake.delivered.values()) >= 1
     assert len(fake.messages_to(USER)) == seen + 4
     assert fake.pending_updates() == 0
     again = Store(instance.settings.database)
