@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,22 @@ def _wide_cli() -> None:
             stderr=Console(stderr=True, width=10_000, soft_wrap=True),
         )
     )
+
+
+BACKGROUND_THREADS = ("dialoogmodel", "herlaad")
+
+
+@pytest.fixture(autouse=True)
+def _background_work_ends_with_its_test() -> Iterator[None]:
+    """Background training (the dialogue model, a /herlaad rebuild) finishes inside its test.
+
+    scikit-learn swaps the global warning filters while it fits; a fit still running in a
+    later test would undo that test's filters, and an unrelated warning would fail it.
+    """
+    yield
+    for thread in threading.enumerate():
+        if thread.name in BACKGROUND_THREADS:
+            thread.join(timeout=300)
 
 
 @pytest.fixture
