@@ -7,6 +7,7 @@ swaps it for all of them in one assignment; if the reload fails, the old one kee
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -81,6 +82,11 @@ def ensure_safety(
     return checker
 
 
+# Fitted turn classifiers of this process, per embedder and training texts: a reloaded
+# kennisbank (/herlaad) or a second instance does not train again.
+_FITTED_INTENTS: dict[tuple[str, str], IntentModel] = {}
+
+
 def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
     """The turn classifier with both views; the example embeddings are cached on disk.
 
@@ -88,6 +94,14 @@ def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
     """
     examples, questions = training_texts()
     texts = [t for items in examples.values() for t in items] + questions
+
+    def embed_query(text: str) -> np.ndarray:
+        return embedder.embed_queries([text])[0]
+
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()
+    key = (f"{embedder.backend}/{embedder.model}", digest)
+    if key in _FITTED_INTENTS:
+        return _FITTED_INTENTS[key].bound_to(embed_query)
     # the same cache as the crisis corpus: the ordinary questions are embedded there already
     cache = EmbeddingCache(settings.safety_dir / "cache", embedder.inner)
     rows = [Row(-1, KIND_QUESTION, t) for t in texts]
@@ -98,11 +112,9 @@ def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
     except Exception as exc:  # the n-gram view alone still reads the turns
         log.warning("Dialoogmodel zonder embeddings (%s)", type(exc).__name__)
         return IntentModel.fit(examples, questions)
-
-    def embed_query(text: str) -> np.ndarray:
-        return embedder.embed_queries([text])[0]
-
-    return IntentModel.fit(examples, questions, vectors, embed_query)
+    model = IntentModel.fit(examples, questions, vectors, embed_query)
+    _FITTED_INTENTS[key] = model
+    return model
 
 
 class Instance:

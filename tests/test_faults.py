@@ -49,7 +49,7 @@ SECRET_TEXT = "mijn geheime vraag over Saartje"  # must never reach a log
 
 
 @pytest.fixture(scope="module")
-def opened(tmp_path_factory: pytest.TempPathFactory) -> Instance:
+def opened(tmp_path_factory: pytest.TempPathFactory, crisis_model_dir: Path) -> Instance:
     """One opened instance (index and crisis model built once, fake embedder) for the module."""
     base = tmp_path_factory.mktemp("faults")
     index_dir = Path(os.environ.get("FAULTS_INDEX_DIR") or base / "index")
@@ -59,6 +59,7 @@ def opened(tmp_path_factory: pytest.TempPathFactory) -> Instance:
         index_dir=index_dir,
         data_dir=base / "data",
         telegram_token=TOKEN,
+        crisis_model_dir=crisis_model_dir,  # the session's: module scope precedes the env
     )
     return Instance.open(settings, embedder=FakeEmbedder())
 

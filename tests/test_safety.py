@@ -124,6 +124,30 @@ def test_a_one_word_call_for_help_gets_every_line(checker: SafetyChecker, text: 
 
 
 @pytest.mark.parametrize(
+    "text", ["112??", "sos mijn kind", "NOOD!! kom snel", "emergency pls", "911"]
+)
+def test_an_emergency_word_in_a_short_message_gets_every_line(
+    checker: SafetyChecker, text: str
+) -> None:
+    signal = checker.check(text)
+    assert signal is not None and signal.all_lines and signal.level == "acuut", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "help met huiswerk",  # help is an emergency word only on its own
+        "wanneer bel ik 112 en wanneer de huisarts bij koorts van mijn baby?",  # a longer question
+    ],
+)
+def test_an_emergency_word_alone_does_not_make_an_ordinary_question_a_crisis(
+    checker: SafetyChecker, text: str
+) -> None:
+    signal = checker.check(text)
+    assert signal is None or not signal.all_lines, text
+
+
+@pytest.mark.parametrize(
     ("text", "category"),
     [
         ("help mijn baby ademt niet meer", "112"),

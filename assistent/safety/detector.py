@@ -45,6 +45,7 @@ _ZERO_WIDTH = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SENTENCE = re.compile(r"(?<=[.!?…\n])\s+|\s*[;\n]\s*")
 _NOT_WORD = re.compile(r"[^\w\s']+")
+SHORT_CALL_WORDS = 4  # "sos mijn kind": an emergency word in a message this short is a call
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class SafetyChecker:
         self.model = model
         self.rules = [(r.categorie, re.compile(r.patroon)) for r in rules.regels]
         self.help_words = {" ".join(w.casefold().split()) for w in rules.hulpwoorden}
+        self.emergency_words = {w.casefold() for w in rules.noodwoorden}
         self.levels = levels
         self.embedder = embedder
         self._retry_after = 0.0
@@ -104,7 +106,9 @@ class SafetyChecker:
         if not any(c.isalnum() for c in text):
             return None
         bare = " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
-        if bare in self.help_words:
+        words = bare.split()
+        short_call = len(words) <= SHORT_CALL_WORDS and not self.emergency_words.isdisjoint(words)
+        if bare in self.help_words or short_call:
             return SafetySignal("112", CATEGORIES, "acuut", "hulpwoord", all_lines=True)
         lowered = text.casefold()
         by_rule = {category for category, pattern in self.rules if pattern.search(lowered)}

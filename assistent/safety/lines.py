@@ -203,6 +203,7 @@ class AcuteRules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     hulpwoorden: list[str]
+    noodwoorden: list[str] = []
     regels: list[AcuteRule]
 
 

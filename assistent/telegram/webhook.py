@@ -89,6 +89,12 @@ class GuardedHandler(tornado.web.RequestHandler):
         self.bot.insert_callback_data(update)
         await self.update_queue.put(update)
 
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """An empty refusal that ends the connection: its body may not have been read, so a
+        keep-alive client must not send its next update on it (it would be reset)."""
+        self.set_header("Connection", "close")
+        self.finish()
+
     def log_exception(self, *args: Any) -> None:
         """Refusals are expected; nothing about a request reaches the log."""
 
