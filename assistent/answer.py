@@ -19,7 +19,7 @@ from assistent.retrieval.search import Match, Profile, Searcher
 from assistent.safety.categories import CATEGORIES
 from assistent.safety.detector import EMBED_MAX_CHARS, SafetyChecker, SafetySignal
 from assistent.safety.lines import CrisisLijn, Crisislijnen
-from assistent.texts import FALLBACK_REASON, filter_note
+from assistent.texts import FALLBACK_REASON, filter_note, maybe_reason
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +219,11 @@ class Assistant:
         answer.results = [
             Result(
                 entry=m.entry,
-                waarom=FALLBACK_REASON if outcome.abstained else why(m, profile),
+                waarom=maybe_reason(why(m, profile))
+                if m.maybe
+                else FALLBACK_REASON
+                if outcome.abstained
+                else why(m, profile),
                 score=m.score,
                 topics=m.topics,
             )

@@ -247,6 +247,11 @@ def _print_threshold(meta: dict, override: float | None) -> None:
         f"kennisbank ({drempel['buiten_bereik_onder_drempel']:.0%} van de vragen buiten bereik "
         f"en {drempel['passend_onder_drempel']:.0%} van de passende vragen valt eronder)."
     )
+    if drempel.get("twijfel_vanaf") is not None and drempel["twijfel_vanaf"] < drempel["waarde"]:
+        line += (
+            f" Tussen {drempel['twijfel_vanaf']:.3f} en de drempel komt eerst het CJG, met de "
+            "twee dichtstbijzijnde plekken als 'misschien'."
+        )
     if override is not None:
         line += f" ASSISTENT_MIN_SCORE={override} gaat voor."
     env().stdout.print(line, markup=False, highlight=False)

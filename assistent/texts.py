@@ -10,6 +10,11 @@ from __future__ import annotations
 FALLBACK_REASON = "Hier kun je met elke vraag over opvoeden en opgroeien terecht."
 
 
+def maybe_reason(reason: str) -> str:
+    """The reason of a near place shown under the threshold: said with doubt, never as a fit."""
+    return f"Misschien past dit. {reason}" if reason else "Misschien past dit."
+
+
 def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " en " + words[-1]
 

@@ -83,18 +83,25 @@ class Ranks:
 
 def product(searcher: Searcher, cases: list) -> dict:
     ranks, fallback_real, fallback_off = Ranks(), [], []
+    only_real, only_off = [], []  # the CJG alone, without a "misschien" near place
     for case in cases:
         outcome = searcher.search(case.vraag, case.profile, limit=5)
         ids = [m.entry.id for m in outcome.matches]
+        alone = outcome.abstained and not any(m.maybe for m in outcome.matches)
         if is_off_topic(case):
             fallback_off.append(outcome.abstained)
+            only_off.append(alone)
             continue
         fallback_real.append(outcome.abstained)
+        only_real.append(alone)
         ranks.add(ids, set(case.verwacht))
+    mean = lambda xs: round(float(np.mean(xs)), 3) if xs else None  # noqa: E731
     return {
         **ranks.to_dict(),
-        "echte_vragen_naar_cjg": round(float(np.mean(fallback_real)), 3),
-        "buiten_bereik_naar_cjg": round(float(np.mean(fallback_off)), 3) if fallback_off else None,
+        "echte_vragen_naar_cjg": mean(fallback_real),
+        "buiten_bereik_naar_cjg": mean(fallback_off),
+        "echte_vragen_alleen_cjg": mean(only_real),
+        "buiten_bereik_alleen_cjg": mean(only_off),
     }
 
 

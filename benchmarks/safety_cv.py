@@ -37,9 +37,11 @@ def eval_set(checker, path: Path) -> dict:
     """Recall (right category, or one listed under `ook`) and false alarms through the check."""
     cases = load_cases(path)
     found, right, alarms, per_language = [], [], [], {}
+    # in the crisis sets a case without a category is a hard negative (it must not flag)
+    crisis_set = path.name.startswith("crisis")
     for case in cases:
         signal = checker.check(case.vraag, case.rol)
-        if case.crisis == "geen":
+        if case.crisis == "geen" or (case.crisis is None and crisis_set):
             alarms.append(signal is not None)
         elif case.crisis is not None:
             found.append(signal is not None)

@@ -12,6 +12,7 @@ from assistent.conversation import Conversation, Reply
 from assistent.instance import Instance
 from assistent.render import render_console, render_telegram, split_message
 from assistent.retrieval.search import Profile
+from assistent.texts import FALLBACK_REASON
 from tests.support import MINI, FakeEmbedder
 
 
@@ -170,3 +171,19 @@ def test_crisis_reply_survives_a_broken_model(tmp_path: Path) -> None:
     assert [r.entry.id for r in answer.results] == ["cjg-testdorp"]
     ordinary = instance.assistant.answer("een heel nieuwe vraag over peuters en slapen")
     assert ordinary.abstained and ordinary.results
+
+
+def test_under_the_threshold_the_cjg_comes_first_with_near_places_as_a_maybe(
+    tmp_path: Path,
+) -> None:
+    """A real question that just misses the threshold: honest 'nothing specific', the CJG first,
+    then at most two near places said with doubt (the band is derived from the kennisbank)."""
+    settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.99)
+    instance = Instance.open(settings, embedder=FakeEmbedder())
+    r = reply(instance, "mijn puber luistert niet naar mij")
+    ids = [x.entry.id for x in r.results]
+    assert r.answer.abstained and ids[0] == "cjg-testdorp"
+    assert "pubercursus" in ids[1:3] and len(ids) <= 3
+    assert all(x.waarom.startswith("Misschien") for x in r.results[1:])
+    assert r.results[0].waarom == FALLBACK_REASON
+    assert "geen plek die precies" in render_console(r)

@@ -82,17 +82,18 @@ def test_crisis_classifier_floor_under_grouped_cross_validation(instance: Instan
     assert model is not None
     figures = model.meta["kruisvalidatie_registers"]
     assert figures["vals_alarm"] <= 0.02, figures
-    # measured 0.58 / 0.36 / 0.42 / 0.34 (docs/metingen.md); issue 9 aims at 0.90
-    assert figures["recall"]["112"] >= 0.50, figures
+    # measured 0.63 / 0.44 / 0.48 / 0.43 (docs/metingen.md; 0.58 / 0.36 / 0.42 / 0.34 before
+    # the corpus grew); issue 9 aims at 0.90
+    assert figures["recall"]["112"] >= 0.56, figures
     for category in CATEGORIES:
-        assert figures["recall"][category] >= 0.30, figures
+        assert figures["recall"][category] >= 0.38, figures
 
 
 def test_crisis_floor_on_our_own_sets(instance: Instance) -> None:
     """Our own crisis sets were never used to train the classifier."""
     for name in ("crisis.yaml", "crisis_extra.yaml"):
         metrics = run_eval(instance.assistant, load_cases(EVAL / name))["metrics"]
-        assert metrics["crisis_recall"] >= 0.55, (name, metrics)
+        assert metrics["crisis_recall"] >= 0.62, (name, metrics)  # measured 0.69 and 0.70
         assert metrics["crisis_false_positives"] <= 0.15, (name, metrics)
 
 

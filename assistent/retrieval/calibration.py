@@ -9,7 +9,10 @@ measures two distributions with this kennisbank and this model:
 * **off-topic questions** (``assistent/data/buiten_bereik.yaml``) against every entry.
 
 The threshold lies where most off-topic questions fall below it, but never so high that more
-than a few fitting questions would: ``min(off-topic quantile, fitting quantile)``.
+than a few fitting questions would: ``min(off-topic quantile, fitting quantile)``. Just under
+it lies a band of doubt (``twijfel_vanaf``, where the lowest 1 % of fitting questions begin):
+the answer is the honest "nothing specific", the CJG first, then the two nearest places as a
+maybe.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ import yaml
 OFF_TOPIC_FILE = "buiten_bereik.yaml"
 OFF_TOPIC_SHARE = 0.65  # at least this share of off-topic questions should fall below
 FITTING_SHARE = 0.05  # at most this share of fitting pseudo-questions may fall below
+# Under the threshold but above what all but this share of the fitting questions reach, a
+# question may well be real: the CJG comes first, with the nearest places as a "misschien".
+DOUBT_FITTING_SHARE = 0.01
 
 EmbedQueries = Callable[[list[str]], np.ndarray]
 
@@ -67,8 +73,10 @@ def calibrate(
     off_q = float(np.quantile(off_scores, OFF_TOPIC_SHARE))
     fit_q = float(np.quantile(fitting, FITTING_SHARE))
     value = min(off_q, fit_q)
+    doubt = min(value, float(np.quantile(fitting, DOUBT_FITTING_SHARE)))
     return {
         "waarde": round(value, 4),
+        "twijfel_vanaf": round(doubt, 4),
         "buiten_bereik_kwantiel": round(off_q, 4),
         "passend_kwantiel": round(fit_q, 4),
         "buiten_bereik_onder_drempel": round(float(np.mean(off_scores < value)), 4),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
@@ -37,6 +37,9 @@ NOTE_WINDOW = 3
 # Without it, any entry outside the profile that ranks first by a hair pushes out one that fits
 # (voorbeeldstad hit@3 fell from 0.94 to 0.92).
 OUTSIDE_MARGIN = 0.15
+# Under the threshold, in the band of doubt (calibration.py), at most this many near places
+# follow the CJG as "misschien".
+MAYBE_MAX = 2
 
 
 # Calibrated on tests/eval (see docs/metingen.md): below this best cosine the assistant says it
@@ -57,6 +60,8 @@ class Match:
     # Set when the entry lies outside the asker's wijk, age or doelgroep but is shown anyway
     # because it is the only provision of its kind that fits; texts.filter_note() words it.
     note: FilterNote | None = None
+    # Below the threshold, in the band of doubt: shown after the CJG as "misschien".
+    maybe: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,9 @@ class Searcher:
             self.min_score = float(calibrated)
         else:
             self.min_score = DEFAULT_MIN_SCORE.get(embedder.backend, 0.5)
+        doubt = (index.meta.get("drempel") or {}).get("twijfel_vanaf")
+        # no band for an index built before it existed: then nothing under the threshold shows
+        self.doubt_from = min(float(doubt), self.min_score) if doubt is not None else None
         gemeenten = gemeenten_of(self.entries)
         self.default_gemeente = default_gemeente or (gemeenten[0] if len(gemeenten) == 1 else None)
         self.masks = FilterMasks(self.entries)
@@ -357,10 +365,10 @@ class Searcher:
         ranked = np.argsort(-fused, kind="stable")
         order = ranked[mask[ranked]]
         outside = self._outside_best(dense, lexical, hard, mask, order)
-        if outside is None and (not mask.any() or float(dense[mask].max()) < self.min_score):
-            return self.abstain(profile)
-
         query_stems = set(self._content_stems(question))
+        if outside is None and (not mask.any() or float(dense[mask].max()) < self.min_score):
+            return self.abstain(profile, self._doubtful(order, dense, query_stems))
+
         matches = []
         if outside is not None:
             matches.append(self._match(outside, float(fused[outside]), query_stems))
@@ -436,7 +444,16 @@ class Searcher:
         lexical_norm = lexical / top if top > 0 else np.zeros_like(lexical)
         return dense + self.bm25_weight * lexical_norm * (dense.max() - dense.min() + 1e-6)
 
-    def abstain(self, profile: Profile) -> SearchOutcome:
-        """The honest 'nothing specific': the warm fallback only."""
+    def _doubtful(self, order: np.ndarray, dense: np.ndarray, query_stems: set[str]) -> list[Match]:
+        """The nearest places of a question under the threshold but in the band of doubt."""
+        if self.doubt_from is None:
+            return []
+        near = [int(i) for i in order[:MAYBE_MAX] if dense[i] >= self.doubt_from]
+        return [replace(self._match(i, float(dense[i]), query_stems), maybe=True) for i in near]
+
+    def abstain(self, profile: Profile, maybe: Sequence[Match] = ()) -> SearchOutcome:
+        """The honest 'nothing specific': the warm fallback, then any doubtful near places."""
         matches = [Match(entry=e, score=0.0) for e in self.fallback(profile)]
+        shown = {m.entry.id for m in matches}
+        matches += [m for m in maybe if m.entry.id not in shown]
         return SearchOutcome(matches=matches, abstained=True)
