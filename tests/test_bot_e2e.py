@@ -226,6 +226,7 @@ def test_assistent_bot_command_runs_and_stops_on_sigterm(
         ASSISTENT_KENNISBANK=str(instance.settings.kennisbank),
         ASSISTENT_INDEX_DIR=str(instance.settings.index_dir),
         ASSISTENT_DATA_DIR=str(instance.settings.data_dir),
+        ASSISTENT_CRISIS_MODEL_DIR=str(instance.settings.safety_dir),  # trained: no new training
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "assistent", "bot"],

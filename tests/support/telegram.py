@@ -601,6 +601,7 @@ class BotProcess:
             ASSISTENT_KENNISBANK=str(settings.kennisbank),
             ASSISTENT_INDEX_DIR=str(settings.index_dir),
             ASSISTENT_DATA_DIR=str(settings.data_dir),
+            ASSISTENT_CRISIS_MODEL_DIR=str(settings.safety_dir),  # the trained model, not anew
             ASSISTENT_TELEGRAM_MAX_RATE="0",
             PYTHONPATH=str(ROOT),
         )
