@@ -411,16 +411,27 @@ async def profile_button(update: Update, context: Context) -> None:
     await query.edit_message_text(_esc(text), reply_markup=keyboard)
 
 
-async def more(update: Update, context: Context) -> None:
-    """The next page of the last answer."""
+async def _latest_answer_session(
+    update: Update, context: Context, kind: type[More] | type[Info]
+) -> Session | None:
+    """The session when the pressed button belongs to the latest answer; otherwise the polite
+    reply for an old button, and None."""
     query = _query(update)
     button = parse(query.data)
     user = user_state(context)
-    if not isinstance(button, More) or user.session is None or button.seq != user.answer_seq:
+    if not isinstance(button, kind) or user.session is None or button.seq != user.answer_seq:
         await old_button(update, context)
-        return
+        return None
     await query.answer()
-    reply = context.bot_data.conversation.more(user.session)
+    return user.session
+
+
+async def more(update: Update, context: Context) -> None:
+    """The next page of the last answer."""
+    session = await _latest_answer_session(update, context, More)
+    if session is None:
+        return
+    reply = context.bot_data.conversation.more(session)
     if reply is None:
         await _say(update, context, NIETS_MEER)
         return
@@ -429,14 +440,10 @@ async def more(update: Update, context: Context) -> None:
 
 async def info(update: Update, context: Context) -> None:
     """'Meer info': every contact line, hours, costs and how to sign up for the places shown."""
-    query = _query(update)
-    button = parse(query.data)
-    user = user_state(context)
-    if not isinstance(button, Info) or user.session is None or button.seq != user.answer_seq:
-        await old_button(update, context)
+    session = await _latest_answer_session(update, context, Info)
+    if session is None:
         return
-    await query.answer()
-    turn = context.bot_data.conversation.details(user.session)
+    turn = context.bot_data.conversation.details(session)
     if turn is None:
         await old_button(update, context)
         return
