@@ -92,6 +92,8 @@ class Answer:
         return {
             "crisis": self.crisis.category if self.crisis else None,
             "crisis_niveau": self.crisis.level if self.crisis else None,
+            # only the classifier's band of doubt found it: one calm sentence, the help stays
+            "crisis_twijfel": bool(self.crisis and self.crisis.doubt),
             "crisis_lijnen": [line.id for line in self.crisis_lines],
             "taal": self.taal,
             "geen_specifieke_match": self.abstained,

@@ -197,12 +197,17 @@ class IntentModel:
                 probabilities = NGRAM_WEIGHT * probabilities + (1 - NGRAM_WEIGHT) * dense
         best = int(probabilities.argmax())
         kind, share = str(classes[best]), float(probabilities[best])
-        follow = {c: float(p) for c, p in zip(classes, probabilities, strict=True)}
-        follow = {c: p for c, p in follow.items() if c.startswith(FOLLOW_UP_PREFIX)}
+        shares = {str(c): float(p) for c, p in zip(classes, probabilities, strict=True)}
+        follow = {c: p for c, p in shares.items() if c.startswith(FOLLOW_UP_PREFIX)}
         top_follow = max(follow, key=follow.__getitem__) if follow else None
         extra = {"follow_up": top_follow, "follow_up_share": sum(follow.values())}
         if kind != QUESTION and share < MIN_SHARE:
-            return Intent(QUESTION, float(probabilities[classes.index(QUESTION)]), **extra)
+            # The kinds form families: a turn clearly about the last answer (or clearly small
+            # talk) whose field (or kind of small talk) is less sure is still that family.
+            for family in (follow, {c: p for c, p in shares.items() if c in SMALL_TALK}):
+                if family and kind in family and sum(family.values()) >= MIN_SHARE:
+                    return Intent(kind, sum(family.values()), **extra)
+            return Intent(QUESTION, shares[QUESTION], **extra)
         return Intent(kind, share, **extra)
 
     def content_words(self, text: str) -> list[str]:

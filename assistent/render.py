@@ -259,6 +259,9 @@ def _compose(reply: Reply, as_html: bool, compact: bool = True) -> list[str]:
         return [_all_lines(a.crisis_lines, as_html, a.taal)]
     if reply.first_page and a.lines_first:
         parts.append(crisis_block(a, line_format, esc))
+    care = reply.first_page and a.crisis and not a.lines_first and a.crisis_lines
+    if care and a.crisis.offer_first:  # a doubtful sign of danger: the calm offer comes first
+        parts.append(care_sentence(a, line_format, esc))
     parts += [_notice(n, a.taal, esc) for n in a.notices if n in NOTICE_TEXTS and reply.first_page]
     if reply.results:
         parts.append(esc(_opening(reply)))
@@ -269,7 +272,7 @@ def _compose(reply: Reply, as_html: bool, compact: bool = True) -> list[str]:
         ]
     elif not a.crisis:
         parts.append(esc(GEEN_MATCH + " (geen CJG gevonden in de kennisbank; bel je gemeente)"))
-    if reply.first_page and a.crisis and not a.lines_first and a.crisis_lines:
+    if care and not a.crisis.offer_first:
         parts.append(care_sentence(a, line_format, esc))
     return parts
 

@@ -37,14 +37,17 @@ def eval_set(checker, path: Path) -> dict:
     """Recall (right category, or one listed under `ook`) and false alarms through the check."""
     cases = load_cases(path)
     found, right, alarms, per_language = [], [], [], {}
+    found_acute, alarms_acute = [], []  # the lines first (not only the band of doubt)
     # in the crisis sets a case without a category is a hard negative (it must not flag)
     crisis_set = path.name.startswith("crisis")
     for case in cases:
         signal = checker.check(case.vraag, case.rol)
         if case.crisis == "geen" or (case.crisis is None and crisis_set):
             alarms.append(signal is not None)
+            alarms_acute.append(signal is not None and not signal.doubt)
         elif case.crisis is not None:
             found.append(signal is not None)
+            found_acute.append(signal is not None and not signal.doubt)
             ok = signal is not None and (
                 signal.category == case.crisis or signal.category in case.ook
             )
@@ -59,6 +62,9 @@ def eval_set(checker, path: Path) -> dict:
         "juiste_categorie": mean(right),
         "vals_alarm": mean(alarms),
         "gewone_vragen": len(alarms),
+        # without the band of doubt: the lines first, the local help replaced
+        "gevonden_acuut": mean(found_acute),
+        "vals_alarm_acuut": mean(alarms_acute),
     }
     if per_language:
         out["gevonden_per_taal"] = {k: mean(v) for k, v in sorted(per_language.items())}
@@ -91,12 +97,20 @@ def main() -> None:
     model = checker.model
     assert model is not None
     report["drempel"] = model.threshold
+    report["twijfel_drempel"] = model.doubt_threshold
     report["kruisvalidatie_registers"] = model.meta["kruisvalidatie_registers"]
+    report["kruisvalidatie_registers_met_twijfel"] = model.meta.get(
+        "kruisvalidatie_registers_met_twijfel"
+    )
 
     data = training_data(load_crisis_voorbeelden())
     cache = EmbeddingCache(settings.safety_dir / "cache", embedder.inner)
     vectors, _ = embed_rows([Row(-1, KIND_QUESTION, t) for t in data.texts], embedder.inner, cache)
     report["kruisvalidatie_situaties"] = grouped_cv(data, vectors, "situations", model.threshold)
+    if model.doubt_threshold is not None:
+        report["kruisvalidatie_situaties_met_twijfel"] = grouped_cv(
+            data, vectors, "situations", model.doubt_threshold
+        )
 
     sets = ["crisis.yaml", "crisis_extra.yaml", "voorbeeldstad.yaml", "rivierdal.yaml"]
     report["eigen_sets"] = [

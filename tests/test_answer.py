@@ -187,3 +187,35 @@ def test_under_the_threshold_the_cjg_comes_first_with_near_places_as_a_maybe(
     assert all(x.waarom.startswith("Misschien") for x in r.results[1:])
     assert r.results[0].waarom == FALLBACK_REASON
     assert "geen plek die precies" in render_console(r)
+
+
+def test_a_doubtful_sign_of_danger_keeps_the_help_and_offers_the_line(
+    instance: Instance,
+) -> None:
+    """The band of doubt (issue 9): one calm sentence with the line, the local help stays;
+    for 112 and 113 the sentence comes first, for the other lines under the help."""
+    from dataclasses import replace as changed
+
+    from assistent.safety.detector import SafetyChecker
+    from assistent.safety.lines import load_acute_rules
+
+    assistant = instance.assistant
+    real = assistant.safety
+    assert real.model is not None
+    banded = changed(real.model, threshold=1.01, doubt_threshold=0.0)
+    assistant.safety = SafetyChecker(banded, load_acute_rules(), real.levels, real.embedder)
+    answer = assistant.answer("mijn puber luistert niet en we hebben elke dag ruzie")
+    assert answer.crisis is not None and answer.crisis.doubt and not answer.lines_first
+    assert len(answer.crisis_lines) == 1 and answer.results[0].entry.id == "pubercursus"
+    assert answer.to_dict()["crisis_twijfel"] is True
+
+    for category, first in (("112", True), ("113", True), ("veilig-thuis", False)):
+        answer.crisis = changed(answer.crisis, category=category, categories=(category,))
+        answer.crisis_lines = [assistant.lines.lijnen[category]]
+        for shown in (
+            render_console(Reply(answer, answer.results[:3], True, False)),
+            render_telegram(Reply(answer, answer.results[:3], True, False))[0],
+        ):
+            line = shown.index(answer.crisis_lines[0].naam)
+            place = shown.index(answer.results[0].entry.naam)
+            assert (line < place) is first, (category, shown)

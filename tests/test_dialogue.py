@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistent.config import Settings
@@ -274,3 +275,37 @@ def test_a_second_instance_reuses_the_fitted_dialogue_model_with_its_own_embedde
     before = own.calls
     second.classify("en hoeveel moet ik daar dan eigenlijk voor betalen bij hen")  # no example
     assert own.calls == before + 1  # the new message goes through this instance's embedder
+
+
+class FixedProbabilities:
+    """A fitted classifier's stand-in that gives every message the same probabilities."""
+
+    def __init__(self, shares: dict[str, float]) -> None:
+        self.classes_ = list(shares)
+        self.shares = list(shares.values())
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return np.array([self.shares for _ in texts])
+
+
+@pytest.mark.parametrize(
+    ("shares", "kind"),
+    [
+        # clearly about the last answer, unsure which field: the likeliest field
+        (
+            {"vervolg_kosten": 0.35, "vervolg_aanmelden": 0.25, "vraag": 0.3, "groet": 0.1},
+            "vervolg_kosten",
+        ),
+        # clearly small talk, unsure which kind
+        ({"vervolg_kosten": 0.1, "vraag": 0.3, "groet": 0.32, "bedankt": 0.28}, "groet"),
+        # no family is clear: a question gets help
+        ({"vervolg_kosten": 0.3, "vervolg_adres": 0.1, "vraag": 0.25, "groet": 0.35}, "vraag"),
+    ],
+)
+def test_a_turn_clearly_of_one_family_is_read_as_that_family(
+    shares: dict[str, float], kind: str
+) -> None:
+    from assistent.intent import IntentModel
+
+    model = IntentModel(FixedProbabilities(shares), frozenset())
+    assert model.classify("iets wat niet letterlijk een voorbeeld is").kind == kind

@@ -7,6 +7,7 @@ the real corpus with it (once per session).
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 import threading
@@ -371,3 +372,46 @@ def test_crisis_examples_cover_every_category_without_contradictions() -> None:
 def test_loaders_are_cached() -> None:
     assert load_crisislijnen() is load_crisislijnen()
     assert load_crisis_voorbeelden() is load_crisis_voorbeelden()
+
+
+# --------------------------------------------------------------------------- the band of doubt
+
+
+def _banded(checker: SafetyChecker, threshold: float, doubt: float | None) -> SafetyChecker:
+    """The same trained model with its thresholds moved (the band is derived at training)."""
+    assert checker.model is not None
+    model = dataclasses.replace(checker.model, threshold=threshold, doubt_threshold=doubt)
+    return SafetyChecker(model, load_acute_rules(), load_taxonomy().levels(), checker.embedder)
+
+
+def test_the_model_derives_a_band_of_doubt_below_its_threshold(checker: SafetyChecker) -> None:
+    model = checker.model
+    assert model is not None and model.doubt_threshold is not None
+    assert model.doubt_threshold <= model.threshold
+    held_out = model.meta["kruisvalidatie_registers_met_twijfel"]
+    assert held_out["vals_alarm"] <= 0.04  # the band's budget is 3 % of held-out negatives
+    strict = model.meta["kruisvalidatie_registers"]
+    for category in CATEGORIES:
+        assert held_out["recall"][category] >= strict["recall"][category]
+
+
+def test_in_the_band_of_doubt_one_line_is_offered_calmly(checker: SafetyChecker) -> None:
+    text = "mijn dochter is de laatste tijd zo stil en ze eet bijna niks meer"
+    banded = _banded(checker, threshold=1.01, doubt=0.0)  # everything the model sees is doubt
+    signal = banded.check(text)
+    assert signal is not None and signal.doubt and signal.source == "model-twijfel"
+    assert signal.level == "zorg" and signal.categories == (signal.category,)
+    assert _banded(checker, threshold=1.01, doubt=None).check(text) is None  # no band: nothing
+
+
+def test_the_band_of_doubt_never_softens_an_acute_phrase(checker: SafetyChecker) -> None:
+    signal = _banded(checker, threshold=1.01, doubt=0.0).check("ik wil niet meer leven")
+    assert signal is not None and not signal.doubt and signal.level == "acuut"
+
+
+def test_a_saved_model_keeps_its_band_of_doubt(checker: SafetyChecker, tmp_path) -> None:
+    from assistent.safety.classifier import CrisisModel
+
+    assert checker.model is not None
+    checker.model.save(tmp_path)
+    assert CrisisModel.load(tmp_path).doubt_threshold == checker.model.doubt_threshold

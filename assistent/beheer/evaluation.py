@@ -109,7 +109,7 @@ def run_eval(assistant: Assistant, cases: list[EvalCase]) -> dict[str, Any]:
     """Answer every case; return the ``--json`` contract: cases and metrics."""
     out_cases = []
     hits1, hits3, rr = [], [], []
-    crisis_hits, false_pos = [], []
+    crisis_hits, false_pos, false_acute = [], [], []
     for case in cases:
         started = time.perf_counter()
         answer = assistant.answer(case.vraag, case.profile)
@@ -125,6 +125,7 @@ def run_eval(assistant: Assistant, cases: list[EvalCase]) -> dict[str, Any]:
             rr.append(1.0 / rank if rank else 0.0)
         if case.crisis == "geen":
             false_pos.append(category is not None)
+            false_acute.append(answer.lines_first)
         elif case.crisis is not None:
             crisis_hits.append(category == case.crisis or category in case.ook)
     times = [c["ms"] for c in out_cases]
@@ -134,6 +135,8 @@ def run_eval(assistant: Assistant, cases: list[EvalCase]) -> dict[str, Any]:
         "mrr": _mean(rr),
         "crisis_recall": _mean(crisis_hits),
         "crisis_false_positives": _mean(false_pos),
+        # of those, the ones where the lines came first and replaced the local help
+        "crisis_false_positives_acuut": _mean(false_acute),
         "ms_p50": float(np.percentile(times, 50)) if times else None,
         "ms_p95": float(np.percentile(times, 95)) if times else None,
     }

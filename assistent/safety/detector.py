@@ -6,7 +6,9 @@ Three layers, each able only to add a signal, never to cancel one:
   every line at once;
 * **acute phrases** (``assistent/data/crisis_regels.yaml``): a few unmistakable phrases;
 * **the learned classifier** (:mod:`assistent.safety.classifier`) on the whole message and, for a
-  long message, on each sentence, so danger in one sentence of a long story is read.
+  long message, on each sentence, so danger in one sentence of a long story is read. Below its
+  threshold but in its band of doubt, the signal is ``doubt``: the line is offered in one calm
+  sentence (before the local help for 112 and 113, under it otherwise) and the help stays.
 
 The message's query embedding is the one the search uses (a shared cache), so the check costs
 no extra model call for an ordinary message. If the embedder fails, the classifier's word view
@@ -57,6 +59,13 @@ class SafetySignal:
     level: Level  # acuut: the line first; zorg: the line offered beside local help
     source: str  # "hulpwoord", "regel" or "model"
     all_lines: bool = False  # the writer asked for help in one word: show every line
+    doubt: bool = False  # only the classifier's band of doubt found it (level zorg)
+
+    @property
+    def offer_first(self) -> bool:
+        """A doubtful signal for a line where minutes count (112, 113): its calm sentence comes
+        before the local help instead of under it."""
+        return self.doubt and self.category in ("112", "113")
 
 
 def prepare(text: str) -> str:
@@ -112,10 +121,13 @@ class SafetyChecker:
             return SafetySignal("112", CATEGORIES, "acuut", "hulpwoord", all_lines=True)
         lowered = text.casefold()
         by_rule = {category for category, pattern in self.rules if pattern.search(lowered)}
-        by_model = self._model_categories(text)
+        by_model, doubt = self._model_categories(text)
         found = by_rule | by_model
         if not found:
             return None
+        if doubt and not by_rule:  # the band of doubt: one calm offer, the local help stays
+            lead = ordered(by_model)[0]
+            return SafetySignal(lead, (lead,), "zorg", "model-twijfel", doubt=True)
         if rol == "jongere" and found & {"113", "veilig-thuis"}:
             found.add("kindertelefoon")
         # an acute phrase is surer than the model: its line leads, the others follow in order
@@ -124,9 +136,10 @@ class SafetyChecker:
         level: Level = "acuut" if any(self.levels[c] == "acuut" for c in categories) else "zorg"
         return SafetySignal(lead, categories, level, "regel" if by_rule else "model")
 
-    def _model_categories(self, text: str) -> set[str]:
+    def _model_categories(self, text: str) -> tuple[set[str], bool]:
+        """The categories the classifier finds, and whether only its band of doubt found them."""
         if self.model is None:
-            return set()
+            return set(), False
         chunks = [text[:EMBED_MAX_CHARS]]
         if len(text) > SPLIT_ABOVE_CHARS:
             chunks += [s for s in sentences(text) if s != chunks[0]]
@@ -138,13 +151,17 @@ class SafetyChecker:
             vectors = None
             crisis = self.model.crisis_probability(chunks, None)
         best = int(np.argmax(crisis))
-        if crisis[best] < self.model.threshold:
-            return set()
+        threshold, doubt_from = self.model.threshold, self.model.doubt_threshold
+        lowest = threshold if doubt_from is None else min(threshold, doubt_from)
+        if crisis[best] < lowest:
+            return set(), False
         shares = self.model.category_probabilities([chunks[best]], _row(vectors, best))[0]
         top = int(np.argmax(shares))
+        if crisis[best] < self.model.threshold:
+            return {CATEGORIES[top]}, True
         return {CATEGORIES[top]} | {
             c for c, share in zip(CATEGORIES, shares, strict=True) if share >= SECONDARY_SHARE
-        }
+        }, False
 
     def _vectors(self, chunks: list[str]) -> np.ndarray | None:
         if self.embedder is None or time.monotonic() < self._retry_after:
