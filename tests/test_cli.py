@@ -116,6 +116,7 @@ def test_eval_json_contract_on_another_kennisbank() -> None:
         "mrr",
         "crisis_recall",
         "crisis_false_positives",
+        "crisis_false_positives_acuut",  # added for the band of doubt (issue 9)
         "ms_p50",
         "ms_p95",
     }
