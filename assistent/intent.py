@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import yaml
+from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_GERMAN
 
 from assistent.safety.lines import load_corpus
 
@@ -38,6 +40,7 @@ MAX_QUESTIONS = 800
 # benchmarks/intent_cv.py: held out by language, the embedding view alone reads 0.49 of the turns
 # (n-grams mixed in at 0.3: 0.34), and it sends no real question from the eval sets elsewhere.
 NGRAM_WEIGHT = 0.0
+STOP_WORDS = frozenset(STOPWORDS_DUTCH) | frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_GERMAN)
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
 
@@ -164,14 +167,7 @@ class IntentModel:
 
             dense = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
             dense.fit(np.asarray(vectors, dtype=np.float32), labels)
-        asked = {
-            w
-            for kind, items in examples.items()
-            if kind != QUESTION
-            for t in items
-            for w in words(t)
-        }
-        model = cls(pipeline, frozenset(asked), dense, embed_query)
+        model = cls(pipeline, how_words(examples, questions), dense, embed_query)
         model.exact = {
             _key(t): kind for kind, items in examples.items() if kind != QUESTION for t in items
         }
@@ -213,6 +209,21 @@ class IntentModel:
     def content_words(self, text: str) -> list[str]:
         """Words that say what a message is about (not how it asks): 'cursus', 'zwemles'."""
         return [w for w in words(text) if w not in self.function_words and len(w) > 2]
+
+
+def how_words(examples: dict[str, list[str]], questions: Sequence[str]) -> frozenset[str]:
+    """Words that say *how* someone asks, not *what*: stop words, and words at least as common
+    (share of all words) in the example turns as in ordinary questions. "kost", "daar",
+    "bedankt" are; "moeder", "sport" and "ziek" turn up in an example turn now and then but are
+    far more common in questions, so they still count as what a message is about."""
+    turns = [
+        w for kind, items in examples.items() if kind != QUESTION for t in items for w in words(t)
+    ]
+    asked = [w for t in [*examples.get(QUESTION, []), *questions] for w in words(t)]
+    in_turns, in_questions = Counter(turns), Counter(asked)
+    n_turns, n_questions = max(len(turns), 1), max(len(asked), 1)
+    common = {w for w, n in in_turns.items() if n / n_turns >= in_questions[w] / n_questions}
+    return frozenset(common | (STOP_WORDS & in_turns.keys()))
 
 
 def training_questions() -> list[str]:

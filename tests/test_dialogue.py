@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistent.answer import Result
 from assistent.config import Settings
 from assistent.console import run_chat
 from assistent.conversation import (
@@ -309,3 +310,33 @@ def test_a_turn_clearly_of_one_family_is_read_as_that_family(
 
     model = IntentModel(FixedProbabilities(shares), frozenset())
     assert model.classify("iets wat niet letterlijk een voorbeeld is").kind == kind
+
+
+def test_a_small_word_in_a_place_name_does_not_point_at_that_place(
+    conversation: Conversation,
+) -> None:
+    """'moet je daar geld *voor* betalen' is about the first place, not 'Adviespunt *voor*
+    leerkrachten' (a bug: stop words in names counted as naming the place)."""
+    session = Session(profile=Profile())
+    first = conversation.handle("u", session, "mijn puber luistert niet meer")
+    assert isinstance(first, Reply)
+    entry = next(e for e in conversation.assistant.entries if e.naam.startswith("Adviespunt"))
+    advies = Result(entry=entry, waarom="", score=0.0)
+    session.page = [first.results[0], advies]
+    follow = conversation.handle("u", session, "moet je daar geld voor betalen?")
+    assert isinstance(follow, FieldAnswer) and follow.field == "kosten"
+    assert follow.entries[0].id == session.page[0].entry.id
+    named = conversation.handle("u", session, "en dat adviespunt, wat kost dat?")
+    assert isinstance(named, FieldAnswer) and named.entries[0].id == advies.entry.id
+
+
+def test_a_word_far_more_common_in_questions_still_says_what_a_message_is_about() -> None:
+    """'moeder' in one thank-you example made 'mn moeder is ziek' small talk (found when the
+    examples grew): only words at least as common in example turns as in questions say *how*."""
+    from assistent.intent import how_words
+
+    examples = {"bedankt": ["dank je wel", "dank, mijn moeder zegt ook dank je"], "doei": ["doei"]}
+    questions = ["mijn moeder is ziek", "moeder werkt veel, wie helpt", "mijn kind slaapt slecht"]
+    found = how_words(examples, questions)
+    assert {"dank", "doei", "ook"} <= found
+    assert "moeder" not in found
