@@ -244,7 +244,13 @@ class Conversation:
                 field_name = session.last_field
             elif intent.follow_up_share >= NAMED_FOLLOW_UP_SHARE:
                 field_name = (intent.follow_up or "").removeprefix(FOLLOW_UP_PREFIX)
-        if field_name and (target is not None or len(extra) <= MAX_EXTRA_WORDS):
+        if field_name and (
+            target is not None
+            or len(extra) <= MAX_EXTRA_WORDS
+            # clearly about the last answer, with a clause of its own ("kan mijn man ook mee,
+            # hij werkt overdag?"): a follow-up unless a word names another place's topic
+            or (intent.is_follow_up and not self._new_topic(extra, session))
+        ):
             return self._follow_up(session, field_name, target)
         if intent.is_follow_up:
             return self._refine(user_id, session, text, False, extra)
@@ -304,6 +310,11 @@ class Conversation:
             fallback = self.assistant.searcher.fallback(session.effective_profile)
             contact = fallback[0] if fallback else None
         return SmallTalk(kind=kind, taal=session.taal, contact=contact)
+
+    def _new_topic(self, extra: list[str], session: Session) -> bool:
+        """Whether a word of the message is a topic of a place that was not just shown."""
+        shown = [r.entry.id for r in session.page]
+        return bool(self.assistant.searcher.other_topics(extra, shown))
 
     def _named(self, text: str, session: Session) -> int | None:
         """The place the user points at by number ("de tweede") or by name ("home start")."""

@@ -340,3 +340,19 @@ def test_a_word_far_more_common_in_questions_still_says_what_a_message_is_about(
     found = how_words(examples, questions)
     assert {"dank", "doei", "ook"} <= found
     assert "moeder" not in found
+
+
+def test_a_follow_up_with_a_clause_of_its_own_is_still_a_follow_up(
+    conversation: Conversation,
+) -> None:
+    """'wanneer zijn ze open, ik werk tot vijf uur' was read as a new question (too many words
+    of its own); a word that is another place's topic still makes it a new question."""
+    _, follow = play(
+        conversation, "mijn peuter praat nog weinig", "wanneer zijn ze open, ik werk tot vijf uur"
+    )
+    assert isinstance(follow, FieldAnswer) and follow.field == "openingstijden"
+    assert follow.entries[0].id == "peuterclub-oost"
+    _, new = play(
+        conversation, "mijn peuter praat nog weinig", "wat kost dat, mijn buurman heeft schulden"
+    )
+    assert isinstance(new, Reply) and new.results[0].entry.id == "wijkteam-west"

@@ -384,6 +384,25 @@ class Searcher:
             matches.append(self._match(int(i), float(fused[i]), query_stems))
         return SearchOutcome(matches=matches, abstained=False)
 
+    def other_topics(self, words: Sequence[str], shown: Sequence[str]) -> list[str]:
+        """Those of ``words`` that name a topic of a place not among ``shown`` (ids): a follow-up
+        with such a word ("en wat kost zwemles?") asks about something new."""
+        own = {
+            stem
+            for i, e in enumerate(self.entries)
+            if e.id in shown
+            for stems in self._topic_stems[i].values()
+            for stem in stems
+        }
+        elsewhere = {
+            stem
+            for i, e in enumerate(self.entries)
+            if e.id not in shown
+            for stems in self._topic_stems[i].values()
+            for stem in stems
+        }
+        return [w for w in words if set(self._content_stems(w)) & (elsewhere - own)]
+
     def _match(self, i: int, score: float, query_stems: set[str]) -> Match:
         topics = [t for t, stems in self._topic_stems[i].items() if stems & query_stems]
         return Match(
