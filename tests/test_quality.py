@@ -151,8 +151,9 @@ def test_eval_on_a_copy_with_one_entry_removed_still_runs(
 def test_conversation_floor_on_scripted_conversations(instance: Instance) -> None:
     """Multi-turn conversations through the dialogue core, as `assistent chat` plays them.
 
-    Measured 0.78 on this set (which the dialogue examples were tuned on; see docs/metingen.md
-    for the sealed sets). The floor sits a little under it; the goal in issue 11 is 0.95.
+    Measured 0.80 on this set (which the dialogue examples were tuned on; see docs/metingen.md
+    for the sealed sets, 0.59 on the newest). The floor sits a little under it; the goal in
+    issue 11 is 0.95.
     """
     from assistent.beheer.gesprekken import load_conversations, run_conversations
     from assistent.conversation import Conversation
@@ -160,6 +161,6 @@ def test_conversation_floor_on_scripted_conversations(instance: Instance) -> Non
     conversation = Conversation(instance.current, page_size=instance.settings.top_k)
     report = run_conversations(conversation, load_conversations(EVAL / "gesprekken.yaml"))
     kinds = report.per_kind()
-    assert report.share >= 0.74, report.to_dict()
+    assert report.share >= 0.77, report.to_dict()
     right, total = kinds["smalltalk"]
     assert right / total >= 0.85, kinds  # small talk never gets a list
