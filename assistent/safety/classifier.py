@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -191,19 +192,38 @@ def out_of_fold(
     folds: int = FOLDS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Crisis and category probabilities of every message from a model that held out its group."""
+    from joblib import Parallel, delayed
     from sklearn.model_selection import GroupKFold
 
     crisis = np.zeros(len(texts))
     category = np.zeros((len(texts), len(CATEGORIES)))
     splits = list(GroupKFold(n_splits=folds).split(texts, labels, np.asarray(groups)))
-    for n, (train, test) in enumerate(splits):
-        model = fit([texts[i] for i in train], vectors[train], [labels[i] for i in train])
-        held_out = [texts[i] for i in test]
-        crisis[test] = model.crisis_probability(held_out, vectors[test])
-        category[test] = model.category_probabilities(held_out, vectors[test])
+    # The folds are independent: one process per core (libsvm itself uses one core).
+    jobs = Parallel(n_jobs=min(len(splits), os.cpu_count() or 1), return_as="generator")(
+        delayed(_held_out)(texts, vectors, labels, train, test) for train, test in splits
+    )
+    for n, (test, fold_crisis, fold_category) in enumerate(jobs):
+        crisis[test], category[test] = fold_crisis, fold_category
         if progress:
             progress(n + 1, len(splits))
     return crisis, category
+
+
+def _held_out(
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    labels: Sequence[str],
+    train: np.ndarray,
+    test: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One fold: fit on ``train``, the probabilities of ``test``."""
+    model = fit([texts[i] for i in train], vectors[train], [labels[i] for i in train])
+    held_out = [texts[i] for i in test]
+    return (
+        test,
+        model.crisis_probability(held_out, vectors[test]),
+        model.category_probabilities(held_out, vectors[test]),
+    )
 
 
 def budget_threshold(
