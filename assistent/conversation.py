@@ -15,8 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_GERMAN
-
 from assistent.answer import Answer, Assistant, Result, clean_text
 from assistent.intent import (
     FOLLOW_UP_PREFIX,
@@ -24,6 +22,7 @@ from assistent.intent import (
     OFF_TOPIC,
     QUESTION,
     REFINE,
+    STOP_WORDS,
     Intent,
     IntentModel,
     default_model,
@@ -53,9 +52,6 @@ __all__ = [
 MEMORY_SECONDS = 30 * 60
 # A follow-up or refinement says little else: more topic words than this make it a new question.
 MAX_EXTRA_WORDS = 1
-# Small words never name a place: "moet je daar geld *voor* betalen" is not about "Adviespunt
-# voor leerkrachten".
-NOT_A_NAME = frozenset(STOPWORDS_DUTCH) | frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_GERMAN)
 # A place named in a message ("waar zit het jongerenwerk") makes it a follow-up at this share.
 NAMED_FOLLOW_UP_SHARE = 0.3
 # Not about parenting at all (parking, weather): the CJG with an honest "no match" at this share.
@@ -324,11 +320,12 @@ class Conversation:
                 re.search(rf"(?<!\w){re.escape(n)}(?!\w)", lowered) for n in names
             ):
                 return index
-        said = set(words(text.replace("-", " "))) - NOT_A_NAME
+        # small words never name a place: "geld *voor* betalen" is not "Adviespunt *voor* ..."
+        said = set(words(text.replace("-", " "))) - STOP_WORDS
         shared: set[str] | None = None
         names_words = []
         for result in session.page:
-            name = set(words(result.entry.naam.replace("-", " "))) - NOT_A_NAME
+            name = set(words(result.entry.naam.replace("-", " "))) - STOP_WORDS
             names_words.append(name)
             shared = name if shared is None else shared & name
         scores = [len((name - (shared or set())) & said) for name in names_words]

@@ -241,6 +241,11 @@ class Searcher:
         self._topic_stems = [
             {t: set(self._content_stems(t)) for t in e.onderwerpen} for e in self.entries
         ]
+        self._topic_owners: dict[str, set[str]] = {}  # topic stem -> ids of the places
+        for e, topics in zip(self.entries, self._topic_stems, strict=True):
+            for stems in topics.values():
+                for stem in stems:
+                    self._topic_owners.setdefault(stem, set()).add(e.id)
         self._sentences = [
             [
                 (sentence, set(self._content_stems(sentence)))
@@ -387,21 +392,13 @@ class Searcher:
     def other_topics(self, words: Sequence[str], shown: Sequence[str]) -> list[str]:
         """Those of ``words`` that name a topic of a place not among ``shown`` (ids): a follow-up
         with such a word ("en wat kost zwemles?") asks about something new."""
-        own = {
-            stem
-            for i, e in enumerate(self.entries)
-            if e.id in shown
-            for stems in self._topic_stems[i].values()
-            for stem in stems
-        }
-        elsewhere = {
-            stem
-            for i, e in enumerate(self.entries)
-            if e.id not in shown
-            for stems in self._topic_stems[i].values()
-            for stem in stems
-        }
-        return [w for w in words if set(self._content_stems(w)) & (elsewhere - own)]
+        shown_ids = set(shown)
+
+        def elsewhere_only(stem: str) -> bool:  # a topic of some place, none of them shown
+            owners = self._topic_owners.get(stem, set())
+            return bool(owners) and owners.isdisjoint(shown_ids)
+
+        return [w for w in words if any(elsewhere_only(s) for s in self._content_stems(w))]
 
     def _match(self, i: int, score: float, query_stems: set[str]) -> Match:
         topics = [t for t, stems in self._topic_stems[i].items() if stems & query_stems]
