@@ -9,9 +9,11 @@ page, or a short reply to small talk. The safety check always comes first. Forma
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -54,6 +56,10 @@ MEMORY_SECONDS = 30 * 60
 MAX_EXTRA_WORDS = 1
 # A place named in a message ("waar zit het jongerenwerk") makes it a follow-up at this share.
 NAMED_FOLLOW_UP_SHARE = 0.3
+# A word of a place's name points at that place when at most this share of the names has it
+# (and at least 2): "schuldhulp" or "pubers" do, "voorbeeldstad" or "steunpunt" do not.
+DISTINCT_NAME_SHARE = 0.05
+MIN_NAME_PART = 8  # letters a part of a name word needs to point at it ("schuldhulp")
 # Not about parenting at all (parking, weather): the CJG with an honest "no match" at this share.
 OFF_TOPIC_SHARE = 0.6
 ORDINALS: dict[int, tuple[str, ...]] = {
@@ -152,6 +158,8 @@ class Conversation:
         self.clock = clock
         self._topics: TopicClassifier | None = None
         self._topics_for: Assistant | None = None
+        self._names: tuple[dict[str, set[str]], list[str]] = ({}, [])  # see _name_index
+        self._names_for: Assistant | None = None
 
     @property
     def assistant(self) -> Assistant:
@@ -218,11 +226,14 @@ class Conversation:
         if intent.kind == OFF_TOPIC and intent.score >= OFF_TOPIC_SHARE:
             return self.ask(user_id, session, text, off_topic=True)
         live = session.answer is not None and session.answer.answered
-        if live:
-            turn = self._about_last_answer(user_id, session, clean, intent, extra)
-            if turn is not None:
-                return turn
-        return self.ask(user_id, session, text)
+        if not live:
+            return self.ask(user_id, session, text)
+        turn = self._about_last_answer(user_id, session, clean, intent, extra)
+        if turn is not None:
+            return turn
+        last_field = session.last_field
+        reply = self.ask(user_id, session, text)
+        return self._about_named_place(reply, session, clean, intent, extra, last_field) or reply
 
     def _about_last_answer(
         self, user_id: int | str, session: Session, text: str, intent: Intent, extra: list[str]
@@ -233,6 +244,8 @@ class Conversation:
             refined = self._refine(user_id, session, text, intent.kind == REFINE, extra)
             if refined is not None:
                 return refined
+        if target is None and self._about_another_place(text, session):
+            return None  # "en wat kost het wijkteam?" when no wijkteam was shown: search anew
         field_name = intent.field
         if field_name is None and target is not None:
             # "waar zit het jongerenwerk": a place just shown, asked about in a follow-up way
@@ -251,6 +264,83 @@ class Conversation:
         if intent.is_follow_up:
             return self._refine(user_id, session, text, False, extra)
         return None
+
+    def _about_named_place(
+        self,
+        reply: Reply,
+        session: Session,
+        text: str,
+        intent: Intent,
+        extra: list[str],
+        last_field: str | None,
+    ) -> FieldAnswer | None:
+        """A follow-up that names a place the last answer did not show ("en de
+        schoolmaatschappelijk werker, hoe bereik ik die?"): once the new search shows that place,
+        the user gets what they asked about it, not a list. None when it is a new question."""
+        answer = reply.answer
+        if answer.crisis is not None or not answer.answered or answer.abstained:
+            return None
+        field_name = intent.field
+        if field_name is None and intent.follow_up_share >= NAMED_FOLLOW_UP_SHARE:
+            field_name = (intent.follow_up or "").removeprefix(FOLLOW_UP_PREFIX)
+        if not field_name and last_field and len(extra) <= MAX_EXTRA_WORDS + 1:  # "en bij VT?"
+            field_name = last_field
+        if not field_name:
+            return None
+        named = self._places_named(text)
+        for result in reply.results:
+            if result.entry.id in named:
+                session.last_field = field_name
+                return FieldAnswer(field=field_name, taal=session.taal, entries=[result.entry])
+        return None
+
+    def _about_another_place(self, text: str, session: Session) -> bool:
+        """Whether the message names a place that is not on the last page, and a search for it
+        shows that place (a name word can be an everyday word: "ik *werk* tot zes" does not
+        mean Schoolmaatschappelijk Werk)."""
+        named = self._places_named(text) - {r.entry.id for r in session.page}
+        if not named:
+            return False
+        answer = self.assistant.answer(text, session.effective_profile)
+        top = {r.entry.id for r in answer.results[: self.page_size]}
+        return answer.answered and answer.crisis is None and bool(named & top)
+
+    def _places_named(self, text: str) -> set[str]:
+        """The places a message names by a word of their name that few other names have: the
+        whole word, or a long part ("schuldhulp" for "Schuldhulpverlening")."""
+        index, keys = self._name_index()
+        found: set[str] = set()
+        for word in set(words(text.replace("-", " "))) - STOP_WORDS:
+            found |= index.get(word, set())
+            if len(word) < MIN_NAME_PART:
+                continue
+            for end in range(MIN_NAME_PART, len(word)):  # a name word that begins this word
+                found |= index.get(word[:end], set())
+            at = bisect.bisect_left(keys, word)  # name words that begin with this word
+            while at < len(keys) and keys[at].startswith(word):
+                found |= index[keys[at]]
+                at += 1
+        return found
+
+    def _name_index(self) -> tuple[dict[str, set[str]], list[str]]:
+        """Per word of few names, the places whose name has it (per kennisbank), and the words
+        sorted."""
+        assistant = self.assistant
+        if self._names_for is not assistant:
+            names = [
+                (e.id, set(words(e.naam.replace("-", " "))) - STOP_WORDS)
+                for e in assistant.searcher.entries
+            ]
+            counts = Counter(w for _, ws in names for w in ws)
+            limit = max(2, round(DISTINCT_NAME_SHARE * len(names)))
+            index: dict[str, set[str]] = {}
+            for place_id, ws in names:
+                for w in ws:
+                    if counts[w] <= limit:
+                        index.setdefault(w, set()).add(place_id)
+            self._names = (index, sorted(index))
+            self._names_for = assistant
+        return self._names
 
     def ask(
         self, user_id: int | str, session: Session, text: str, off_topic: bool = False

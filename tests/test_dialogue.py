@@ -356,3 +356,22 @@ def test_a_follow_up_with_a_clause_of_its_own_is_still_a_follow_up(
         conversation, "mijn peuter praat nog weinig", "wat kost dat, mijn buurman heeft schulden"
     )
     assert isinstance(new, Reply) and new.results[0].entry.id == "wijkteam-west"
+
+
+def test_a_follow_up_naming_a_place_not_shown_answers_about_that_place(
+    conversation: Conversation,
+) -> None:
+    """'en wat kost het wijkteam west?' after an answer without the wijkteam gave the costs of
+    the first place shown (found on unseen conversations: 'En de schoolmaatschappelijk
+    werker, hoe bereik ik die?'). The place named is searched, and its field given."""
+    first, follow, after = play(
+        conversation,
+        "mijn peuter praat nog weinig",
+        "en wat kost het wijkteam west?",
+        "waar zit het?",
+    )
+    assert isinstance(first, Reply)
+    assert "wijkteam-west" not in [r.entry.id for r in first.results]
+    assert isinstance(follow, FieldAnswer) and follow.field == "kosten"
+    assert [e.id for e in follow.entries] == ["wijkteam-west"]
+    assert isinstance(after, FieldAnswer) and after.entries[0].id == "wijkteam-west"

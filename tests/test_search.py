@@ -244,3 +244,35 @@ def test_stop_words_are_never_a_matched_topic(searcher: Searcher) -> None:
     # "en", "twee", "de" must not make a topic like "twee huizen" or "straffen en belonen" match
     for match in searcher.search("en de het een twee").matches:
         assert not match.topics
+
+
+def _place(folder: Path, slug: str, topics: str) -> None:
+    (folder / f"{slug}.md").write_text(
+        f"---\nid: {slug}\nnaam: Plek {slug}\nsoort: welzijn\ngemeente: Testdorp\n"
+        f"onderwerpen: {topics}\ncontact:\n  telefoon: 012-345 6700\n"
+        "laatst_gecontroleerd: 2026-09-01\n---\nEen plek om te testen.\n",
+        encoding="utf-8",
+    )
+
+
+def test_a_new_subject_is_a_whole_topic_of_few_places(tmp_path: Path) -> None:
+    """A follow-up word is another place's new subject only as a whole topic ("gaan" alone is
+    not "uit elkaar gaan") and only when few places have it ("school" is in the topics of
+    three of eleven). Found on unseen conversations: "moet dat via school?" and "mogen mijn
+    ouders dat regelen?" were taken for new questions."""
+    kennisbank = tmp_path / "kb"
+    shutil.copytree(MINI, kennisbank)
+    folder = kennisbank / "testdorp"
+    _place(folder, "zwemclub", "[zwemles]")
+    _place(folder, "scheiding", "[uit elkaar gaan]")
+    for slug in ("school-a", "school-b", "school-c"):
+        _place(folder, slug, "[school]")
+    embedder = FakeEmbedder()
+    index = ensure_index(load_kennisbank(kennisbank), embedder, tmp_path / "index")
+    searcher = Searcher(index, embedder, min_score=0.2)
+    shown = ["cjg-testdorp"]
+    assert searcher.other_topics(["zwemles", "graag"], shown) == ["zwemles"]
+    assert searcher.other_topics(["zwemles"], ["zwemclub"]) == []  # shown: not new
+    assert searcher.other_topics(["gaan", "samen"], shown) == []
+    assert searcher.other_topics(["elkaar", "gaan"], shown) == ["elkaar", "gaan"]
+    assert searcher.other_topics(["school"], shown) == []

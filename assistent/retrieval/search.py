@@ -40,6 +40,9 @@ OUTSIDE_MARGIN = 0.15
 # Under the threshold, in the band of doubt (calibration.py), at most this many near places
 # follow the CJG as "misschien".
 MAYBE_MAX = 2
+# A follow-up word names a new subject only when it is a topic of at most this share of the
+# places (and at least 2): "zwemles" does, "school" or "ouders" (topics of 9 of 44) do not.
+DISTINCT_TOPIC_SHARE = 0.1
 
 
 # Calibrated on tests/eval (see docs/metingen.md): below this best cosine the assistant says it
@@ -241,11 +244,23 @@ class Searcher:
         self._topic_stems = [
             {t: set(self._content_stems(t)) for t in e.onderwerpen} for e in self.entries
         ]
-        self._topic_owners: dict[str, set[str]] = {}  # topic stem -> ids of the places
+        # a topic's stems -> ids of the places that have it, indexed under each of its stems;
+        # and per stem, the places with a topic that contains it
+        owners: dict[frozenset[str], set[str]] = {}
+        self._stem_owners: dict[str, set[str]] = {}
         for e, topics in zip(self.entries, self._topic_stems, strict=True):
             for stems in topics.values():
+                if stems:
+                    owners.setdefault(frozenset(stems), set()).add(e.id)
                 for stem in stems:
-                    self._topic_owners.setdefault(stem, set()).add(e.id)
+                    self._stem_owners.setdefault(stem, set()).add(e.id)
+        self._topics_by_stem: dict[str, list[tuple[frozenset[str], set[str]]]] = {}
+        for stems, ids in owners.items():
+            for stem in stems:
+                self._topics_by_stem.setdefault(stem, []).append((stems, ids))
+        # A word in the topics of many places ("ouders", "school") names no new subject: a
+        # follow-up "moet dat via school?" still asks about the places just shown.
+        self._distinct_owners = max(2, round(DISTINCT_TOPIC_SHARE * len(self.entries)))
         self._sentences = [
             [
                 (sentence, set(self._content_stems(sentence)))
@@ -391,14 +406,29 @@ class Searcher:
 
     def other_topics(self, words: Sequence[str], shown: Sequence[str]) -> list[str]:
         """Those of ``words`` that name a topic of a place not among ``shown`` (ids): a follow-up
-        with such a word ("en wat kost zwemles?") asks about something new."""
+        with such a word ("en wat kost zwemles?") asks about something new.
+
+        A topic of several words counts only when all of them are there ("willen" alone does
+        not name "niet meer willen leven"), and only a topic of a few places (at most
+        DISTINCT_TOPIC_SHARE of them) counts at all."""
         shown_ids = set(shown)
+        said: dict[str, list[str]] = {}
+        for word in words:
+            for stem in self._content_stems(word):
+                said.setdefault(stem, []).append(word)
 
-        def elsewhere_only(stem: str) -> bool:  # a topic of some place, none of them shown
-            owners = self._topic_owners.get(stem, set())
-            return bool(owners) and owners.isdisjoint(shown_ids)
+        def new_subject(stems: frozenset[str]) -> bool:
+            owners = [self._stem_owners[s] for s in stems]
+            return all(o.isdisjoint(shown_ids) for o in owners) and any(
+                len(o) <= self._distinct_owners for o in owners
+            )
 
-        return [w for w in words if any(elsewhere_only(s) for s in self._content_stems(w))]
+        found: set[str] = set()
+        for stem in said:
+            for stems, _ids in self._topics_by_stem.get(stem, []):
+                if stems <= said.keys() and new_subject(stems):
+                    found.update(w for s in stems for w in said[s])
+        return [w for w in words if w in found]
 
     def _match(self, i: int, score: float, query_stems: set[str]) -> Match:
         topics = [t for t, stems in self._topic_stems[i].items() if stems & query_stems]
