@@ -33,6 +33,7 @@ from assistent.store import Store
 from assistent.telegram import state
 from assistent.telegram.app import SWEEP_EVERY, sweep_sessions
 from assistent.telegram.resilience import (
+    SAVE_WAIT,
     BotSettingError,
     PerChatRateLimiter,
     TelegramRefusedError,
@@ -447,7 +448,6 @@ def test_idle_sessions_expire(settings: Settings) -> None:
 # --- 11. a hard kill under load -------------------------------------------------------------------
 KILL_USERS = 60
 KILL_QUESTIONS = 5
-KILL_MAX_TWICE = 10  # answers on the wire at the moment of the kill (measured: 3-6)
 KILL_TEXTS = [
     "mijn peuter slaapt niet door",
     "waar kan ik speelgoed lenen",
@@ -480,6 +480,7 @@ def test_sigkill_under_load_loses_nothing_and_repeats_only_answers_on_the_wire(
         total = KILL_USERS * KILL_QUESTIONS
         fake.wait_for(lambda: sum(_answers(fake).values()) >= total // 4, timeout=90)
         first.kill()
+        killed_at = time.monotonic()
         before = sum(_answers(fake).values())
         assert before < total, "te laat gestopt: alles was al beantwoord"
         polls = len(fake.calls_of("getUpdates"))
@@ -501,10 +502,18 @@ def test_sigkill_under_load_loses_nothing_and_repeats_only_answers_on_the_wire(
     assert set(counts) == set(users)
     assert all(n >= KILL_QUESTIONS for n in counts.values())  # none lost
     # Fetched again after the restart, yet not answered again: all but the answers that were on
-    # the wire at the kill (sent, the id not yet stored). Telegram has no idempotent send.
+    # the wire at the kill (sent, the id not yet stored). Telegram has no idempotent send. An id
+    # is stored, or released, within SAVE_WAIT of its answer: only answers sent that close to the
+    # kill may come twice (3-6 on a quiet machine, 12 once under heavy load).
     twice = sum(counts.values()) - total
+    late = sum(  # answers the first process sent in that window (received up to 0.5 s late)
+        1
+        for m in list(fake.messages)
+        if killed_at - SAVE_WAIT - 1.0 <= m.at <= killed_at + 0.5
+        and any(b.get("callback_data") == "hulp" for b in m.buttons())
+    )
     redelivered = sum(1 for n in fake.delivered.values() if n > 1)
-    assert twice <= KILL_MAX_TWICE and redelivered > before // 2
+    assert twice <= late and redelivered > before // 2
     assert fake.pending_updates() == 0  # all confirmed to Telegram at the clean stop
     assert code == 0 and TOKEN not in err and KILL_TEXTS[0] not in err
     with sqlite3.connect(settings.database) as db:
