@@ -63,10 +63,21 @@ MIN_NAME_PART = 8  # letters a part of a name word needs to point at it ("schuld
 # Not about parenting at all (parking, weather): the CJG with an honest "no match" at this share.
 OFF_TOPIC_SHARE = 0.6
 ORDINALS: dict[int, tuple[str, ...]] = {
-    0: ("eerste", "1e", "1ste", "nummer 1", "first", "erste", "pierwszy", "birinci", "الأول"),
-    1: ("tweede", "2e", "2de", "nummer 2", "second", "zweite", "drugi", "ikinci", "الثاني"),
-    2: ("derde", "3e", "3de", "nummer 3", "third", "dritte", "trzeci", "üçüncü", "الثالث"),
+    0: ("eerste", "1e", "1ste", "nummer 1", "first", "erste", "pierwsz", "birinci", "الأول"),
+    1: (
+        *("tweede", "2e", "2de", "nummer 2", "second", "zweite"),
+        *("drugi", "druga", "drugą", "ikinci", "الثاني"),
+    ),
+    2: (
+        *("derde", "3e", "3de", "nummer 3", "third", "dritte"),
+        *("trzeci", "trzecia", "trzecią", "üçüncü", "الثالث"),
+    ),
 }
+COMBINING_DOT = "\u0307"
+# Ordinals that take endings: German "zweiten", Turkish "ikincisine", Polish "drugiego".
+INFLECTED_ORDINALS = frozenset(
+    {"erste", "zweite", "dritte", "pierwsz", "drugi", "trzeci", "birinci", "ikinci", "üçüncü"}
+)
 
 
 @dataclass
@@ -404,10 +415,11 @@ class Conversation:
 
     def _named(self, text: str, session: Session) -> int | None:
         """The place the user points at by number ("de tweede") or by name ("home start")."""
-        lowered = f" {text.casefold()} "
+        # "İkincisine".casefold() keeps a combining dot: "i̇kincisine"
+        lowered = f" {text.casefold().replace(COMBINING_DOT, '')} "
         for index, names in ORDINALS.items():
             if index < len(session.page) and any(
-                re.search(rf"(?<!\w){re.escape(n)}(?!\w)", lowered) for n in names
+                re.search(_ordinal_pattern(n), lowered) for n in names
             ):
                 return index
         # small words never name a place: "geld *voor* betalen" is not "Adviespunt *voor* ..."
@@ -545,6 +557,13 @@ class Conversation:
                 self.store.record_question_text(user_id, "geen-match", text)
         except Exception:  # counting must never cost the user an answer
             log.exception("Tellen van een vraag mislukt")
+
+
+def _ordinal_pattern(ordinal: str) -> str:
+    """A whole word, or with an ending where the language has them; Arabic may prefix "و"
+    ("and": "والثاني")."""
+    end = "" if ordinal in INFLECTED_ORDINALS else r"(?!\w)"
+    return rf"(?<!\w)و?{re.escape(ordinal)}{end}"
 
 
 def _topic(answer: Answer) -> str | None:

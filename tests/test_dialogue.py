@@ -375,3 +375,18 @@ def test_a_follow_up_naming_a_place_not_shown_answers_about_that_place(
     assert isinstance(follow, FieldAnswer) and follow.field == "kosten"
     assert [e.id for e in follow.entries] == ["wijkteam-west"]
     assert isinstance(after, FieldAnswer) and after.entries[0].id == "wijkteam-west"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["İkincisine nasıl kayıt olunuyor?", "والثاني، متى يفتحون؟", "a ta druga, ile kosztuje?"],
+)
+def test_numbering_with_endings_and_prefixes_points_at_that_place(
+    conversation: Conversation, text: str
+) -> None:
+    """'İkincisine' (Turkish 'to the second', capital dotted I and an ending), Arabic
+    'والثاني' ('and the second') and Polish 'druga' were not read as numbers: the answer was
+    about the first place (found on unseen conversations)."""
+    first, follow = play(conversation, "mijn peuter praat nog weinig", text)
+    assert isinstance(first, Reply) and isinstance(follow, FieldAnswer)
+    assert follow.entries[0].id == first.results[1].entry.id

@@ -8,6 +8,7 @@ what is logged. Every wait is bounded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import logging
@@ -488,10 +489,14 @@ def test_sigkill_under_load_loses_nothing_and_repeats_only_answers_on_the_wire(
         try:
             # every user answered (a sum can be reached early by the answers sent twice, and the
             # stop below would then leave updates with Telegram: not lost, but not counted)
-            fake.wait_for(
-                lambda: all(_answers(fake).get(u, 0) >= KILL_QUESTIONS for u in users),
-                timeout=120,
-            )
+            # (a slow machine needs time: 225 questions with the real model after a cold start)
+            with contextlib.suppress(TimeoutError):
+                fake.wait_for(
+                    lambda: all(_answers(fake).get(u, 0) >= KILL_QUESTIONS for u in users),
+                    timeout=240,
+                )
+            missing = {u: n for u in users if (n := _answers(fake).get(u, 0)) < KILL_QUESTIONS}
+            assert not missing, (missing, "nog bij Telegram:", fake.pending_updates())
             fake.wait_call("getUpdates", after=polls + 3, timeout=WAIT)  # a few polls later
             code, err = second.stop()
         finally:
