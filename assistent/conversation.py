@@ -301,9 +301,18 @@ class Conversation:
         named = self._places_named(text)
         for result in reply.results:
             if result.entry.id in named:
+                if self._asks_what_it_offers(text, result.entry.id):
+                    return None  # "we hebben weinig geld voor sport": the list, not its costs
                 session.last_field = field_name
                 return FieldAnswer(field=field_name, taal=session.taal, entries=[result.entry])
         return None
+
+    def _asks_what_it_offers(self, text: str, place_id: str) -> bool:
+        """Whether the message, apart from the place's name, says one of its topics whole: then
+        it asks for help with that ("weinig geld voor sport"), it does not point at the place
+        ("Leerplicht, wanneer zijn die bereikbaar?", where the topic is the name itself)."""
+        others = [w for w in words(text) if place_id not in self._places_named(w)]
+        return bool(self.assistant.searcher.topics_in(place_id, others))
 
     def _about_another_place(self, text: str, session: Session) -> bool:
         """Whether the message names a place that is not on the last page, and a search for it

@@ -390,3 +390,17 @@ def test_numbering_with_endings_and_prefixes_points_at_that_place(
     first, follow = play(conversation, "mijn peuter praat nog weinig", text)
     assert isinstance(first, Reply) and isinstance(follow, FieldAnswer)
     assert follow.entries[0].id == first.results[1].entry.id
+
+
+def test_a_need_that_a_named_place_serves_gets_the_list_not_one_field(
+    conversation: Conversation,
+) -> None:
+    """'we hebben weinig geld voor sport' named the Sport- en Cultuurfonds ('sport') and has a
+    cost word, so it got only the fund's costs (found by the SIGKILL test, where it is the
+    fifth question). A message that also says one of the place's topics asks for help."""
+    _, follow = play(
+        conversation,
+        "mijn peuter praat nog weinig",
+        "we hebben veel schulden, wat kost het wijkteam west?",
+    )
+    assert isinstance(follow, Reply) and follow.results[0].entry.id == "wijkteam-west"

@@ -254,6 +254,7 @@ class Searcher:
                     owners.setdefault(frozenset(stems), set()).add(e.id)
                 for stem in stems:
                     self._stem_owners.setdefault(stem, set()).add(e.id)
+        self._place_index: dict[str, int] | None = None  # id -> position, on first use
         self._topics_by_stem: dict[str, list[tuple[frozenset[str], set[str]]]] = {}
         for stems, ids in owners.items():
             for stem in stems:
@@ -429,6 +430,17 @@ class Searcher:
                 if stems <= said.keys() and new_subject(stems):
                     found.update(w for s in stems for w in said[s])
         return [w for w in words if w in found]
+
+    def topics_in(self, place_id: str, words: Sequence[str]) -> list[str]:
+        """The topics of one place that ``words`` name whole ("weinig geld voor sport" names
+        the Sport- en Cultuurfonds's "weinig geld")."""
+        if self._place_index is None:
+            self._place_index = {e.id: i for i, e in enumerate(self.entries)}
+        i = self._place_index.get(place_id)
+        if i is None:
+            return []
+        said = {stem for word in words for stem in self._content_stems(word)}
+        return [t for t, stems in self._topic_stems[i].items() if stems and stems <= said]
 
     def _match(self, i: int, score: float, query_stems: set[str]) -> Match:
         topics = [t for t, stems in self._topic_stems[i].items() if stems & query_stems]
