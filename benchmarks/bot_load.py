@@ -363,8 +363,11 @@ def _rss_mb() -> float:
 
 
 def session_run(users: int) -> int:
-    """One update from each of ``users`` distinct users, one per (fake) second, with the
-    bot's sweep every 5 minutes: prints sessions kept and RSS growth."""
+    """One question from each of ``users`` distinct users, one per (fake) second, with the
+    bot's sweep every 5 minutes: prints sessions kept and RSS growth.
+
+    Every user gets a real answer (fake embedder), so each session holds a last question and
+    answer, a profile read from the store and a row of counts, as in the bot."""
     import asyncio
     import gc
 
@@ -387,19 +390,26 @@ def session_run(users: int) -> int:
         figures: dict[str, float] = {"peak_sessions": 0}
 
         async def scenario(h: Harness) -> None:
+            def question(user: int) -> dict:
+                text = SHORT[user % len(SHORT)]
+                return {"update_id": user, "message": h.message(user, text=text)}
+
             for user in range(1, 1001):  # warm up: caches, pools, lazy imports
-                await h.update({"update_id": user, "edited_message": h.message(user, text="x")})
+                await h.update(question(user))
+            h.request.calls.clear()
             gc.collect()
             await asyncio.sleep(0)
             figures["rss_start"] = _rss_mb()
             next_sweep = clock[0] = 1000.0
             for user in range(1001, 1001 + users):
                 clock[0] += 1.0
-                await h.update({"update_id": user, "edited_message": h.message(user, text="x")})
+                await h.update(question(user))
+                h.request.calls.clear()  # the recorder's memory, not the bot's
                 if clock[0] >= next_sweep:
                     sweep_sessions(h.app)
                     next_sweep += SWEEP_EVERY
                 figures["peak_sessions"] = max(figures["peak_sessions"], len(h.app.user_data))
+                figures["chats"] = len(h.app.chat_data)
                 if user % 20_000 == 0:
                     print(f"  {user - 1000} gebruikers: RSS {_rss_mb():.0f} MB", flush=True)
             gc.collect()
@@ -411,6 +421,7 @@ def session_run(users: int) -> int:
     print(
         f"{users} verschillende gebruikers in {time.perf_counter() - started:.0f} s: "
         f"hooguit {figures['peak_sessions']:.0f} sessies tegelijk, "
+        f"{figures['chats']:.0f} chats in chat_data, "
         f"RSS {figures['rss_start']:.0f} → {figures['rss_end']:.0f} MB (groei {growth:.1f} MB)"
     )
     return 0 if growth < 50 else 1
