@@ -310,8 +310,11 @@ class Conversation:
     def _asks_what_it_offers(self, text: str, place_id: str) -> bool:
         """Whether the message, apart from the place's name, says one of its topics whole: then
         it asks for help with that ("weinig geld voor sport"), it does not point at the place
-        ("Leerplicht, wanneer zijn die bereikbaar?", where the topic is the name itself)."""
-        others = [w for w in words(text) if place_id not in self._places_named(w)]
+        ("Leerplicht, wanneer zijn die bereikbaar?", where the topic is the name itself). Only a
+        whole name word points: "hulp bij huiswerk" asks for homework help, though "huiswerk"
+        begins "Huiswerkbegeleiding"."""
+        index, _ = self._name_index()
+        others = [w for w in words(text) if place_id not in index.get(w, set())]
         return bool(self.assistant.searcher.topics_in(place_id, others))
 
     def _about_another_place(self, text: str, session: Session) -> bool:

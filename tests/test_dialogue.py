@@ -404,3 +404,38 @@ def test_a_need_that_a_named_place_serves_gets_the_list_not_one_field(
         "we hebben veel schulden, wat kost het wijkteam west?",
     )
     assert isinstance(follow, Reply) and follow.results[0].entry.id == "wijkteam-west"
+
+
+def test_part_of_a_name_that_is_a_topic_asks_for_help(tmp_path: Path) -> None:
+    """'hulp bij huiswerk' mid-conversation got only the opening hours of Huiswerkbegeleiding
+    ('huiswerk' begins its name; found by the SIGKILL test). Only a whole name word points at
+    a place; a part of one that is also its topic asks for help with it."""
+    kennisbank = tmp_path / "kb"
+    shutil.copytree(MINI, kennisbank)
+    (kennisbank / "testdorp" / "huiswerkbegeleiding.md").write_text(
+        "---\nid: huiswerkbegeleiding\nnaam: Huiswerkbegeleiding Testdorp\nsoort: welzijn\n"
+        "gemeente: Testdorp\nonderwerpen: [huiswerk, leren]\ncontact:\n  telefoon: 012-345 6700\n"
+        "openingstijden: maandag 15-17 uur\nlaatst_gecontroleerd: 2026-09-01\n---\n"
+        "Hulp bij huiswerk na school.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(kennisbank=kennisbank, index_dir=tmp_path / "index", min_score=0.2)
+    instance = Instance.open(settings, embedder=FakeEmbedder())
+    from assistent.intent import IntentModel
+
+    # every turn read as a question about opening hours, as the bot's model read it
+    hours = IntentModel(
+        FixedProbabilities({"vervolg_openingstijden": 0.7, "vraag": 0.3}), frozenset()
+    )
+    conversation = Conversation(instance.current, intents=hours)
+    replies = play(
+        conversation,
+        "mijn peuter praat nog weinig",
+        "hulp bij huiswerk",
+        "wanneer is de huiswerkbegeleiding open?",
+    )
+    first, need, named = replies
+    assert "huiswerkbegeleiding" not in [r.entry.id for r in first.results]
+    assert isinstance(need, Reply)
+    assert need.results[0].entry.id == "huiswerkbegeleiding"
+    assert isinstance(named, FieldAnswer) and named.field == "openingstijden"
