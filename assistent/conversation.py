@@ -333,7 +333,7 @@ class Conversation:
         whole word, or a long part ("schuldhulp" for "Schuldhulpverlening")."""
         index, keys = self._name_index()
         found: set[str] = set()
-        for word in set(words(text.replace("-", " "))) - STOP_WORDS:
+        for word in _name_words(text):
             found |= index.get(word, set())
             if len(word) < MIN_NAME_PART:
                 continue
@@ -350,10 +350,7 @@ class Conversation:
         sorted."""
         assistant = self.assistant
         if self._names_for is not assistant:
-            names = [
-                (e.id, set(words(e.naam.replace("-", " "))) - STOP_WORDS)
-                for e in assistant.searcher.entries
-            ]
+            names = [(e.id, _name_words(e.naam)) for e in assistant.searcher.entries]
             counts = Counter(w for _, ws in names for w in ws)
             limit = max(2, round(DISTINCT_NAME_SHARE * len(names)))
             index: dict[str, set[str]] = {}
@@ -434,12 +431,11 @@ class Conversation:
                 re.search(_ordinal_pattern(n), lowered) for n in names
             ):
                 return index
-        # small words never name a place: "geld *voor* betalen" is not "Adviespunt *voor* ..."
-        said = set(words(text.replace("-", " "))) - STOP_WORDS
+        said = _name_words(text)
         shared: set[str] | None = None
         names_words = []
         for result in session.page:
-            name = set(words(result.entry.naam.replace("-", " "))) - STOP_WORDS
+            name = _name_words(result.entry.naam)
             names_words.append(name)
             shared = name if shared is None else shared & name
         scores = [len((name - (shared or set())) & said) for name in names_words]
@@ -569,6 +565,12 @@ class Conversation:
                 self.store.record_question_text(user_id, "geen-match", text)
         except Exception:  # counting must never cost the user an answer
             log.exception("Tellen van een vraag mislukt")
+
+
+def _name_words(text: str) -> set[str]:
+    """The words that can name a place ("home-start" is two). Small words never do: "geld
+    *voor* betalen" is not about "Adviespunt *voor* leerkrachten"."""
+    return set(words(text.replace("-", " "))) - STOP_WORDS
 
 
 def _ordinal_pattern(ordinal: str) -> str:
