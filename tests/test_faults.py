@@ -467,6 +467,25 @@ def _answers(fake: FakeTelegram) -> dict[int, int]:
     return counts
 
 
+def test_a_bot_process_whose_log_outgrows_a_pipe_keeps_answering(
+    settings: Settings, fake: FakeTelegram
+) -> None:
+    """The harness: a bot process's log must not block it (an unread pipe froze it at 64 KiB,
+    and the SIGKILL test below then lost a third of its questions on a slower machine)."""
+    bot = BotProcess(settings, fake).start()
+    try:
+        fake.wait_call("getUpdates", timeout=60)  # ready
+        for n in range(1_000):  # one warning line each: ~100 KiB of log
+            fake.push_raw(malformed(80_000 + n))
+        fake.send_text(80_000, "/help")
+        fake.wait_for(lambda: help_answers(fake, 80_000), timeout=60)
+        code, log = bot.stop()
+    finally:
+        bot.kill()
+    assert code == 0 and log.count("overgeslagen: onleesbaar") == 1_000
+    assert len(log.encode()) > 64 * 1024
+
+
 def test_sigkill_under_load_loses_nothing_and_repeats_only_answers_on_the_wire(
     settings: Settings, fake: FakeTelegram
 ) -> None:
@@ -496,7 +515,12 @@ def test_sigkill_under_load_loses_nothing_and_repeats_only_answers_on_the_wire(
                     timeout=240,
                 )
             missing = {u: n for u in users if (n := _answers(fake).get(u, 0)) < KILL_QUESTIONS}
-            assert not missing, (missing, "nog bij Telegram:", fake.pending_updates())
+            if missing:  # say why: the restarted bot's state and its log
+                pending = fake.pending_updates()
+                alive = second.process is not None and second.process.poll() is None
+                second.dump_stacks()
+                _, log = second.stop(timeout=10)
+                pytest.fail(f"{missing=} {pending=} {alive=}\n{log[-12000:]}")
             fake.wait_call("getUpdates", after=polls + 3, timeout=WAIT)  # a few polls later
             code, err = second.stop()
         finally:

@@ -130,6 +130,12 @@ class UpdateLedger:
         self._in_flight[update_id] = self._clock()
         return True
 
+    def has(self, update_id: object) -> bool:
+        """True for an update in hand or answered (fetched before, not yet confirmed)."""
+        return (
+            update_id in self._in_flight or update_id in self._unsaved or update_id in self._answered
+        )
+
     def finish(self, update_id: int) -> None:
         """The update has been handled (answered, or nothing to answer)."""
         if self._in_flight.pop(update_id, None) is None:
@@ -273,6 +279,8 @@ class ResilientBot(ExtBot[None]):
             return raw
         except Exception as exc:
             update_id = raw.get("update_id") if isinstance(raw, dict) else None
+            if isinstance(update_id, int) and self.ledger.has(update_id):
+                return {"update_id": update_id}  # fetched again before confirmed: said already
             self._skipped += 1
             log.warning(
                 "update %s overgeslagen: onleesbaar (%s)",

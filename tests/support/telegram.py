@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -586,6 +587,9 @@ class BotRunner:
         self.stop()
 
 
+_PROCESS_NUMBERS = itertools.count(1)
+
+
 class BotProcess:
     """The real bot (``run_bot``, long polling, fake embedder) as its own process.
 
@@ -606,24 +610,40 @@ class BotProcess:
             PYTHONPATH=str(ROOT),
         )
         self.process: subprocess.Popen[str] | None = None
+        # beside the bot's database: a fresh folder per test
+        self._log = Path(settings.data_dir) / f"bot-{next(_PROCESS_NUMBERS)}.log"
 
     def start(self) -> BotProcess:
         """Start the process (it is ready once its first getUpdates arrives)."""
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", "from tests.support.telegram import serve; serve()"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        # The log goes to a file, never to an unread pipe: with a pipe, the process froze (every
+        # thread that logs waits) once 64 KiB of log were written, about 250 answered updates.
+        self._log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self._log, "w", encoding="utf-8") as log:  # the process keeps its own handle
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", "from tests.support.telegram import serve; serve()"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                text=True,
+            )
         return self
 
     def kill(self) -> None:
         """SIGKILL: no clean-up at all, as with a power cut of the process or the OOM killer."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
-            self.process.communicate(timeout=10)
+            self.process.wait(timeout=10)
+
+    def dump_stacks(self) -> None:
+        """Have the process print every thread's stack to its log (for a failing test)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(1.0)
+
+    def log(self) -> str:
+        """Everything the process wrote to stderr so far."""
+        return self._log.read_text("utf-8") if self._log.exists() else ""
 
     def stop(self, timeout: float = 30.0) -> tuple[int, str]:
         """SIGTERM and wait; returns the exit code and stderr."""
@@ -631,16 +651,19 @@ class BotProcess:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            _, err = self.process.communicate(timeout=timeout)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _, err = self.process.communicate()
-        return self.process.returncode, err
+            self.process.wait()
+        return self.process.returncode, self.log()
 
 
 def serve() -> None:
     """Entry point of :class:`BotProcess`: ``assistent bot``, with the fake embedder."""
+    import faulthandler
+
     from assistent.logs import configure
 
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # see BotProcess.dump_stacks
     configure()
     run_bot(Instance.open(Settings(_env_file=None), embedder=FakeEmbedder()))
