@@ -132,9 +132,7 @@ class UpdateLedger:
 
     def has(self, update_id: object) -> bool:
         """True for an update in hand or answered (fetched before, not yet confirmed)."""
-        return (
-            update_id in self._in_flight or update_id in self._unsaved or update_id in self._answered
-        )
+        return any(update_id in held for held in (self._in_flight, self._unsaved, self._answered))
 
     def finish(self, update_id: int) -> None:
         """The update has been handled (answered, or nothing to answer)."""
