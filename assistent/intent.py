@@ -18,9 +18,9 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_GERMAN
 
+from assistent.files import read_yaml
 from assistent.safety.lines import load_corpus
 
 QUESTION = "vraag"
@@ -82,9 +82,9 @@ def _key(text: str) -> str:
 def load_examples() -> dict[str, list[str]]:
     """The example turns per kind: ``data/dialoog.yaml``, plus ``data/buiten_bereik.yaml``."""
     data_dir = resources.files("assistent").joinpath("data")
-    data = yaml.safe_load(data_dir.joinpath("dialoog.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(data_dir.joinpath("dialoog.yaml").read_text(encoding="utf-8"))
     examples = {str(kind): [str(x) for x in texts] for kind, texts in data.items()}
-    probes = yaml.safe_load(data_dir.joinpath("buiten_bereik.yaml").read_text(encoding="utf-8"))
+    probes = read_yaml(data_dir.joinpath("buiten_bereik.yaml").read_text(encoding="utf-8"))
     examples[OFF_TOPIC] = examples.get(OFF_TOPIC, []) + [str(x) for x in probes]
     return examples
 

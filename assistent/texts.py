@@ -6,6 +6,8 @@ kennisbank or the reviewed crisis-line file.
 
 from __future__ import annotations
 
+from assistent.files import read_yaml
+
 # --- answers --------------------------------------------------------------------------------
 FALLBACK_REASON = "Hier kun je met elke vraag over opvoeden en opgroeien terecht."
 
@@ -204,13 +206,11 @@ TELEGRAM_WEIGERT = (
 def _load_language(language: str) -> dict:
     from importlib import resources
 
-    import yaml
-
     folder = resources.files("assistent").joinpath("data", "teksten")
     name = f"{language}.yaml"
     if not folder.joinpath(name).is_file():
         name = "nl.yaml"
-    return yaml.safe_load(folder.joinpath(name).read_text(encoding="utf-8"))
+    return read_yaml(folder.joinpath(name).read_text(encoding="utf-8"))
 
 
 _LANGUAGE_CACHE: dict[str, dict] = {}

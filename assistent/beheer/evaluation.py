@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistent.errors import AssistentError
+from assistent.files import read_yaml
 from assistent.kennisbank.messages import translate
 from assistent.profile import Profile, Rol
 from assistent.safety.categories import CATEGORIES
@@ -74,7 +75,7 @@ class EvalCase(BaseModel):
 def load_cases(path: Path) -> list[EvalCase]:
     """Read and validate an eval file; all problems are reported at once."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = read_yaml(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise EvalFileError(f"{path}: dit bestand bestaat niet.") from exc
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:

@@ -25,6 +25,7 @@ from assistent.conversation import (
     SmallTalk,
     Turn,
 )
+from assistent.files import read_yaml
 from assistent.kennisbank.messages import translate
 from assistent.profile import Profile, Rol
 from assistent.safety.categories import LINE_IDS
@@ -76,7 +77,7 @@ class Gesprek(BaseModel):
 def load_conversations(path: Path) -> list[Gesprek]:
     """Read and validate a conversations file; errors name the file and the conversation."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise EvalFileError(f"{path}: kan het bestand niet lezen ({exc.strerror}).") from exc
     except yaml.YAMLError as exc:

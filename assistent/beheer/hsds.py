@@ -32,9 +32,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from assistent.files import write_atomic, write_bytes_atomic
+from assistent.files import read_yaml, write_atomic, write_bytes_atomic
 from assistent.kennisbank import Kennisbank, Voorziening, load_kennisbank
 
 HSDS_VERSION = "3.0"
@@ -57,7 +55,7 @@ LOCATION_TYPES = ("physical", "postal", "virtual")
 
 def _tabular() -> list[dict[str, Any]]:
     text = resources.files("assistent").joinpath("data", "hsds_tabular.yaml").read_text("utf-8")
-    return yaml.safe_load(text)["resources"]
+    return read_yaml(text)["resources"]
 
 
 # The tables we write, as the spec's datapackage.json describes them (data/hsds_tabular.yaml),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from importlib import resources
 
-import yaml
+from assistent.files import read_yaml
 
-_DATA = yaml.safe_load(
+_DATA = read_yaml(
     resources.files("assistent").joinpath("data", "soorten.yaml").read_text(encoding="utf-8")
 )
 

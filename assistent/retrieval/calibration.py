@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 
 import numpy as np
-import yaml
+
+from assistent.files import read_yaml
 
 OFF_TOPIC_FILE = "buiten_bereik.yaml"
 OFF_TOPIC_SHARE = 0.65  # at least this share of off-topic questions should fall below
@@ -36,7 +37,7 @@ EmbedQueries = Callable[[list[str]], np.ndarray]
 def off_topic_questions() -> list[str]:
     """The shipped off-topic questions."""
     text = resources.files("assistent").joinpath("data", OFF_TOPIC_FILE).read_text("utf-8")
-    return [str(q) for q in yaml.safe_load(text)]
+    return [str(q) for q in read_yaml(text)]
 
 
 def pseudo_questions(naam: str, onderwerpen: Sequence[str]) -> list[str]:

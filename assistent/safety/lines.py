@@ -15,9 +15,9 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from assistent.files import read_yaml
 from assistent.safety.categories import CATEGORIES, LINE_IDS
 
 CRISISLIJNEN_FILE = "crisislijnen.yaml"
@@ -108,7 +108,7 @@ class CrisisExamples(BaseModel):
 
 def _read(name: str) -> object:
     text = resources.files("assistent").joinpath("data", name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return read_yaml(text)
 
 
 @cache
@@ -238,7 +238,7 @@ def load_corpus() -> list[CorpusMessage]:
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if not item.name.endswith(".yaml"):
             continue
-        for row in yaml.safe_load(item.read_text(encoding="utf-8")) or []:
+        for row in read_yaml(item.read_text(encoding="utf-8")) or []:
             situation = str(row["situatie"])
             if situation not in category_of:
                 raise ValueError(f"{item.name}: onbekende situatie {situation!r}")
