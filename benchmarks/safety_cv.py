@@ -33,6 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "eval"
 
 
+def lines_first(signal) -> bool:
+    """The reply starts with the lines and replaces the local help (acute, not in doubt).
+    (Before 2 December 2026 this counted every signal outside the band of doubt, the
+    Kindertelefoon's calm sentence under the local help included.)"""
+    return signal is not None and signal.level == "acuut" and not signal.doubt
+
+
 def eval_set(checker, path: Path) -> dict:
     """Recall (right category, or one listed under `ook`) and false alarms through the check."""
     cases = load_cases(path)
@@ -44,10 +51,10 @@ def eval_set(checker, path: Path) -> dict:
         signal = checker.check(case.vraag, case.rol)
         if case.crisis == "geen" or (case.crisis is None and crisis_set):
             alarms.append(signal is not None)
-            alarms_acute.append(signal is not None and not signal.doubt)
+            alarms_acute.append(lines_first(signal))
         elif case.crisis is not None:
             found.append(signal is not None)
-            found_acute.append(signal is not None and not signal.doubt)
+            found_acute.append(lines_first(signal))
             ok = signal is not None and (
                 signal.category == case.crisis or signal.category in case.ook
             )
