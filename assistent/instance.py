@@ -67,12 +67,14 @@ def ensure_safety(
     """
     folder = settings.safety_dir
     cache = EmbeddingCache(folder / "cache", embedder.inner)
+    used: set[str] = set()  # training embeds twice (messages, then sentences): keep both
 
     def embed(texts: list[str]) -> np.ndarray:
         rows = [Row(-1, KIND_QUESTION, t) for t in texts]
         vectors, embedded = embed_rows(rows, embedder.inner, cache)
+        used.update(cache.key(r.kind, r.text) for r in rows)
         if embedded:
-            cache.save({cache.key(r.kind, r.text) for r in rows})
+            cache.save(used)
         return vectors
 
     embedder_id = f"{embedder.backend}/{embedder.model}"

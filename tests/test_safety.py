@@ -380,7 +380,9 @@ def test_loaders_are_cached() -> None:
 def _banded(checker: SafetyChecker, threshold: float, doubt: float | None) -> SafetyChecker:
     """The same trained model with its thresholds moved (the band is derived at training)."""
     assert checker.model is not None
-    model = dataclasses.replace(checker.model, threshold=threshold, doubt_threshold=doubt)
+    model = dataclasses.replace(
+        checker.model, threshold=threshold, doubt_threshold=doubt, sentence_thresholds=None
+    )
     return SafetyChecker(model, load_acute_rules(), load_taxonomy().levels(), checker.embedder)
 
 
@@ -415,3 +417,92 @@ def test_a_saved_model_keeps_its_band_of_doubt(checker: SafetyChecker, tmp_path)
     assert checker.model is not None
     checker.model.save(tmp_path)
     assert CrisisModel.load(tmp_path).doubt_threshold == checker.model.doubt_threshold
+
+
+# ------------------------------------------------------- the sentences of a long message
+
+
+LONG_STORY = (
+    "Sorry voor het lange bericht, ik weet niet goed waar ik moet beginnen met mijn verhaal. "
+    "Onze dochter van drie maanden huilt elke avond uren en ik ben echt op. "
+    "Mijn vriend werkt veel en mijn moeder woont ver weg. "
+    "Is er iemand die een keer langs kan komen om mee te kijken?"
+)
+
+
+def _read_with(checker: SafetyChecker, whole: tuple[float, float], sentence) -> SafetyChecker:
+    """The trained model with the whole message's and the sentences' thresholds set."""
+    assert checker.model is not None
+    model = dataclasses.replace(
+        checker.model,
+        threshold=whole[0],
+        doubt_threshold=whole[1],
+        sentence_thresholds=sentence,
+    )
+    return SafetyChecker(model, load_acute_rules(), load_taxonomy().levels(), checker.embedder)
+
+
+def test_the_sentences_of_a_long_message_have_their_own_thresholds(
+    checker: SafetyChecker,
+) -> None:
+    from assistent.safety.reading import chunks
+
+    assert len(chunks(prepare(LONG_STORY))) > 2  # the check reads each sentence too
+    never = (1.01, 1.01)
+    # the whole message can't cross: what the sentences' thresholds allow decides
+    sure = _read_with(checker, never, (0.0, 0.0)).check(LONG_STORY)
+    assert sure is not None and not sure.doubt and sure.source == "model"
+    doubt = _read_with(checker, never, (1.01, 0.0)).check(LONG_STORY)
+    assert doubt is not None and doubt.doubt  # a sentence in its band: one calm offer
+    assert _read_with(checker, never, never).check(LONG_STORY) is None
+    # without own thresholds (an older model), a sentence is held to the whole message's
+    plain = _read_with(checker, (0.7, 0.6), None).model
+    assert plain is not None and (plain.sentence_threshold, plain.sentence_lowest) == (0.7, 0.6)
+
+
+def test_sentence_thresholds_keep_long_negatives_within_the_budget() -> None:
+    from assistent.safety.classifier import FALSE_ALARM_BUDGET, sentence_thresholds
+
+    rng = np.random.default_rng(0)
+    labels = ["geen"] * 1000 + ["112"] * 200
+    sentence_max = np.concatenate([rng.uniform(0, 1, 1000), rng.uniform(0.5, 1, 200)])
+    sentence_max[:400] = -1.0  # short negatives: no sentences
+    found = sentence_thresholds(sentence_max, labels, threshold=0.5, doubt=0.4)
+    assert found is not None
+    sure, in_doubt = found
+    long_negatives = sentence_max[:1000][sentence_max[:1000] >= 0]
+    assert (long_negatives >= sure).mean() <= FALSE_ALARM_BUDGET + 0.005
+    assert sure > 0.9 and in_doubt == 0.4  # a sentence still offers a line where a message does
+    # never below the whole message's own thresholds, and none without long negatives
+    assert sentence_thresholds(np.full(1200, 0.01), labels, 0.9, 0.8) == (0.9, 0.8)
+    assert sentence_thresholds(np.full(1200, -1.0), labels, 0.9, 0.8) is None
+
+
+def test_the_model_derives_sentence_thresholds_and_keeps_them(
+    checker: SafetyChecker, tmp_path
+) -> None:
+    from assistent.safety.classifier import CrisisModel
+
+    model = checker.model
+    assert model is not None and model.sentence_thresholds is not None
+    assert model.sentence_threshold >= model.threshold
+    assert model.sentence_lowest == model.lowest  # the band of doubt is shared
+    model.save(tmp_path)
+    assert CrisisModel.load(tmp_path).sentence_thresholds == model.sentence_thresholds
+
+
+def test_training_reads_the_corpus_as_the_check_reads_a_message() -> None:
+    from assistent.safety.reading import chunks
+    from assistent.safety.training import corpus_sentences
+
+    texts = ["kort bericht", LONG_STORY, "nog een kort bericht"]
+    seen: list[list[str]] = []
+
+    def embed(parts: list[str]) -> np.ndarray:
+        seen.append(parts)
+        return np.ones((len(parts), 4), dtype=np.float32)
+
+    found = corpus_sentences(texts, embed)
+    assert found.texts == chunks(prepare(LONG_STORY))[1:]
+    assert set(found.owner.tolist()) == {1} and found.vectors.shape == (len(found.texts), 4)
+    assert seen == [found.texts]  # one embedding call for all sentences

@@ -7,8 +7,12 @@ are averaged, once for "crisis or not" and once for the category. The crisis thr
 when the model is trained, from out-of-fold probabilities with whole registers held out, so it
 reflects messages written unlike the training data. A second, lower threshold marks a band of
 doubt, derived the same way with a larger false-alarm budget: a message in it gets the line
-offered in one calm sentence while the local help stays (see ``detector.py``). The model is
-saved with the embedder it was trained with, like the index.
+offered in one calm sentence while the local help stays (see ``detector.py``). The check also
+reads each sentence of a long message, which gives the model more chances to cross a threshold;
+so for the lines first a sentence has its own threshold, derived from the out-of-fold
+probabilities of the sentences of the corpus's long negatives with the same budget per message.
+Its band of doubt is the whole message's. The model is saved with the embedder it was trained
+with, like the index.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ if TYPE_CHECKING:  # scikit-learn loads on first use: importing the core stays l
     from sklearn.pipeline import Pipeline
 
 NONE = "geen"
-FORMAT_VERSION = 6  # bump on any change to the method or its constants: a new model
+FORMAT_VERSION = 7  # bump on any change to the method or its constants: a new model
 # The share of the corpus's negatives (out of fold, registers held out) allowed to alarm. Held-
 # out ordinary questions alarm several times more often than the corpus's own negatives (see
 # docs/metingen.md), so the budget here is far below the 5 % the product may spend.
@@ -128,6 +132,29 @@ class CrisisModel:
     threshold: float
     meta: dict = field(default_factory=dict)
     doubt_threshold: float | None = None  # the band of doubt starts here (None: no band)
+    # (sure, doubt) for the sentences of a long message; None: the whole message's thresholds
+    sentence_thresholds: tuple[float, float] | None = None
+
+    @property
+    def lowest(self) -> float:
+        """Where a whole message starts to count (the band of doubt, if any)."""
+        return (
+            self.threshold
+            if self.doubt_threshold is None
+            else min(self.threshold, self.doubt_threshold)
+        )
+
+    @property
+    def sentence_threshold(self) -> float:
+        """The threshold for one sentence of a long message."""
+        return self.threshold if self.sentence_thresholds is None else self.sentence_thresholds[0]
+
+    @property
+    def sentence_lowest(self) -> float:
+        """Where one sentence of a long message starts to count (its band of doubt)."""
+        if self.sentence_thresholds is None:
+            return self.lowest
+        return min(self.sentence_thresholds)
 
     def crisis_probability(self, texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
         """Probability per message that it signals a crisis."""
@@ -147,7 +174,14 @@ class CrisisModel:
 
         folder.mkdir(parents=True, exist_ok=True)
         joblib.dump((self.crisis, self.category), folder / "model.joblib")
-        meta = {**self.meta, "threshold": self.threshold, "twijfel_drempel": self.doubt_threshold}
+        sentence = self.sentence_thresholds
+        meta = {
+            **self.meta,
+            "threshold": self.threshold,
+            "twijfel_drempel": self.doubt_threshold,
+            "zin_drempel": None if sentence is None else sentence[0],
+            "zin_twijfel_drempel": None if sentence is None else sentence[1],
+        }
         (folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), "utf-8")
 
     @classmethod
@@ -161,7 +195,11 @@ class CrisisModel:
         crisis, category = joblib.load(folder / "model.joblib")
         threshold = float(meta.pop("threshold"))
         doubt = meta.pop("twijfel_drempel", None)
-        return cls(crisis, category, threshold, meta, None if doubt is None else float(doubt))
+        sure, sentence_doubt = meta.pop("zin_drempel", None), meta.pop("zin_twijfel_drempel", None)
+        sentence = None if sure is None else (float(sure), float(sentence_doubt or sure))
+        return cls(
+            crisis, category, threshold, meta, None if doubt is None else float(doubt), sentence
+        )
 
 
 def corpus_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
@@ -183,6 +221,16 @@ def fit(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str]) -> Cri
     return CrisisModel(crisis, category, 0.5)
 
 
+@dataclass(frozen=True)
+class Sentences:
+    """The sentences of the corpus's long messages as the check reads them (``reading.chunks``):
+    ``owner[i]`` is the index of the message sentence ``i`` comes from."""
+
+    owner: np.ndarray
+    texts: list[str]
+    vectors: np.ndarray
+
+
 def out_of_fold(
     texts: Sequence[str],
     vectors: np.ndarray,
@@ -190,23 +238,27 @@ def out_of_fold(
     groups: Sequence[str],
     progress: Progress | None = None,
     folds: int = FOLDS,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Crisis and category probabilities of every message from a model that held out its group."""
+    sentences: Sentences | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Crisis and category probabilities of every message from a model that held out its group,
+    and per message the highest crisis probability of its sentences (-1 without sentences)."""
     from joblib import Parallel, delayed
     from sklearn.model_selection import GroupKFold
 
     crisis = np.zeros(len(texts))
     category = np.zeros((len(texts), len(CATEGORIES)))
+    sentence_max = np.full(len(texts), -1.0)
     splits = list(GroupKFold(n_splits=folds).split(texts, labels, np.asarray(groups)))
     # The folds are independent: one process per core (libsvm itself uses one core).
     jobs = Parallel(n_jobs=min(len(splits), os.cpu_count() or 1), return_as="generator")(
-        delayed(_held_out)(texts, vectors, labels, train, test) for train, test in splits
+        delayed(_held_out)(texts, vectors, labels, train, test, sentences) for train, test in splits
     )
-    for n, (test, fold_crisis, fold_category) in enumerate(jobs):
+    for n, (test, fold_crisis, fold_category, owners, fold_sentences) in enumerate(jobs):
         crisis[test], category[test] = fold_crisis, fold_category
+        np.maximum.at(sentence_max, owners, fold_sentences)
         if progress:
             progress(n + 1, len(splits))
-    return crisis, category
+    return crisis, category, sentence_max
 
 
 def _held_out(
@@ -215,14 +267,25 @@ def _held_out(
     labels: Sequence[str],
     train: np.ndarray,
     test: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One fold: fit on ``train``, the probabilities of ``test``."""
+    sentences: Sentences | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One fold: fit on ``train``, the probabilities of ``test`` and of its sentences."""
     model = fit([texts[i] for i in train], vectors[train], [labels[i] for i in train])
     held_out = [texts[i] for i in test]
+    owners, sentence_crisis = np.zeros(0, dtype=int), np.zeros(0)
+    if sentences is not None:
+        rows = np.flatnonzero(np.isin(sentences.owner, test))
+        owners = sentences.owner[rows]
+        if rows.size:
+            sentence_crisis = model.crisis_probability(
+                [sentences.texts[i] for i in rows], sentences.vectors[rows]
+            )
     return (
         test,
         model.crisis_probability(held_out, vectors[test]),
         model.category_probabilities(held_out, vectors[test]),
+        owners,
+        sentence_crisis,
     )
 
 
@@ -234,6 +297,22 @@ def budget_threshold(
     if negatives.size == 0:
         return 0.5
     return round(float(np.quantile(negatives, 1.0 - budget)), 4)
+
+
+def sentence_thresholds(
+    sentence_max: np.ndarray, labels: Sequence[str], threshold: float, doubt: float
+) -> tuple[float, float] | None:
+    """Thresholds for one sentence of a long message: (sure, doubt). A message alarms when any
+    of its sentences crosses, so *sure* (the lines first, the local help replaced) keeps the
+    corpus's long negatives within the same budget as whole messages, and is never below the
+    whole message's threshold. The band of doubt stays the whole message's: a sentence may
+    still offer its line calmly beside the help, so no crisis that a sentence reveals is lost.
+    None when the corpus has no long negatives."""
+    long_negatives = sentence_max[(np.asarray(labels) == NONE) & (sentence_max >= 0)]
+    if long_negatives.size == 0:
+        return None
+    sure = max(threshold, float(np.quantile(long_negatives, 1.0 - FALSE_ALARM_BUDGET)))
+    return round(sure, 4), round(min(sure, doubt), 4)
 
 
 def figures(
@@ -261,14 +340,19 @@ def train(
     registers: Sequence[str],
     embedder_id: str,
     progress: Progress | None = None,
+    sentences: Sentences | None = None,
 ) -> CrisisModel:
-    """Train on the whole corpus; the threshold comes from register-held-out probabilities."""
-    crisis, category = out_of_fold(texts, vectors, labels, registers, progress)
+    """Train on the whole corpus; the thresholds come from register-held-out probabilities (of
+    the messages, and of the sentences of the long ones when ``sentences`` is given)."""
+    crisis, category, sentence_max = out_of_fold(
+        texts, vectors, labels, registers, progress, sentences=sentences
+    )
     threshold = budget_threshold(crisis, labels)
     doubt = min(threshold, budget_threshold(crisis, labels, DOUBT_BUDGET))
     model = fit(texts, vectors, labels)
     model.threshold = threshold
     model.doubt_threshold = doubt
+    model.sentence_thresholds = sentence_thresholds(sentence_max, labels, threshold, doubt)
     model.meta = {
         "format": FORMAT_VERSION,
         "embedder": embedder_id,

@@ -8,7 +8,10 @@ Three layers, each able only to add a signal, never to cancel one:
 * **the learned classifier** (:mod:`assistent.safety.classifier`) on the whole message and, for a
   long message, on each sentence, so danger in one sentence of a long story is read. Below its
   threshold but in its band of doubt, the signal is ``doubt``: the line is offered in one calm
-  sentence (before the local help for 112 and 113, under it otherwise) and the help stays.
+  sentence (before the local help for 112 and 113, under it otherwise) and the help stays. One
+  sentence puts the lines first only above the sentence threshold the model derived from the
+  corpus's long negatives (:mod:`assistent.safety.reading` cuts a message the same way at
+  training); below it, in the band of doubt, it offers the line calmly.
 
 The message's query embedding is the one the search uses (a shared cache), so the check costs
 no extra model call for an ordinary message. If the embedder fails, the classifier's word view
@@ -20,13 +23,20 @@ from __future__ import annotations
 import logging
 import re
 import time
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from assistent.safety.categories import CATEGORIES, ordered
+from assistent.safety.reading import (  # noqa: F401 (prepare, sentences: part of this API)
+    EMBED_MAX_CHARS,
+    MAX_SENTENCES,
+    SPLIT_ABOVE_CHARS,
+    chunks,
+    prepare,
+    sentences,
+)
 
 if TYPE_CHECKING:
     from assistent.embed import Embedder
@@ -36,16 +46,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Level = Literal["acuut", "zorg"]
-# Per chunk the search and the check embed the same cut of the message (one embedding).
-EMBED_MAX_CHARS = 1000
-MAX_SENTENCES = 6
-SPLIT_ABOVE_CHARS = 160  # longer messages are also read sentence by sentence
 SECONDARY_SHARE = 0.3  # a second category is offered when it has at least this probability
 RETRY_SECONDS = 300.0  # after an embedder failure, the word view alone for this long
 
-_ZERO_WIDTH = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SENTENCE = re.compile(r"(?<=[.!?…\n])\s+|\s*[;\n]\s*")
 _NOT_WORD = re.compile(r"[^\w\s']+")
 SHORT_CALL_WORDS = 4  # "sos mijn kind": an emergency word in a message this short is a call
 
@@ -66,18 +69,6 @@ class SafetySignal:
         """A doubtful signal for a line where minutes count (112, 113): its calm sentence comes
         before the local help instead of under it."""
         return self.doubt and self.category in ("112", "113")
-
-
-def prepare(text: str) -> str:
-    """The text the check reads: no control or zero-width characters, single spaces."""
-    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text or ""))
-    return " ".join(_CONTROL.sub(" ", text).split())
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of a long message (at most MAX_SENTENCES, each with some letters)."""
-    parts = [p.strip() for p in _SENTENCE.split(text)]
-    return [p[:EMBED_MAX_CHARS] for p in parts if sum(c.isalpha() for c in p) >= 3][:MAX_SENTENCES]
 
 
 class SafetyChecker:
@@ -140,24 +131,26 @@ class SafetyChecker:
         """The categories the classifier finds, and whether only its band of doubt found them."""
         if self.model is None:
             return set(), False
-        chunks = [text[:EMBED_MAX_CHARS]]
-        if len(text) > SPLIT_ABOVE_CHARS:
-            chunks += [s for s in sentences(text) if s != chunks[0]]
-        vectors = self._vectors(chunks)
+        read = chunks(text)
+        vectors = self._vectors(read)
         try:
-            crisis = self.model.crisis_probability(chunks, vectors)
+            crisis = self.model.crisis_probability(read, vectors)
         except Exception as exc:  # vectors the model can't read: the word view alone
             self._note_failure(exc)
             vectors = None
-            crisis = self.model.crisis_probability(chunks, None)
-        best = int(np.argmax(crisis))
-        threshold, doubt_from = self.model.threshold, self.model.doubt_threshold
-        lowest = threshold if doubt_from is None else min(threshold, doubt_from)
-        if crisis[best] < lowest:
+            crisis = self.model.crisis_probability(read, None)
+        # the whole message against its thresholds, each sentence against the sentence ones
+        model = self.model
+        sure = np.array([model.threshold] + [model.sentence_threshold] * (len(read) - 1))
+        doubt = np.array([model.lowest] + [model.sentence_lowest] * (len(read) - 1))
+        over = crisis >= sure
+        if not over.any() and not (crisis >= doubt).any():
             return set(), False
-        shares = self.model.category_probabilities([chunks[best]], _row(vectors, best))[0]
+        # the surest chunk over its threshold, else the surest in its band of doubt
+        best = int(np.argmax(np.where(over, crisis, -1.0) if over.any() else crisis - doubt))
+        shares = model.category_probabilities([read[best]], _row(vectors, best))[0]
         top = int(np.argmax(shares))
-        if crisis[best] < self.model.threshold:
+        if not over.any():
             return {CATEGORIES[top]}, True
         return {CATEGORIES[top]} | {
             c for c, share in zip(CATEGORIES, shares, strict=True) if share >= SECONDARY_SHARE

@@ -26,6 +26,7 @@ from assistent.safety.classifier import (
     NONE,
     CrisisModel,
     Progress,
+    Sentences,
     figures,
     out_of_fold,
     train,
@@ -36,6 +37,7 @@ from assistent.safety.lines import (
     load_corpus,
     load_crisis_voorbeelden,
 )
+from assistent.safety.reading import chunks, prepare
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,17 @@ def training_data(examples: CrisisExamples | None = None) -> TrainingData:
     return TrainingData(texts, labels, situations, registers)
 
 
+def corpus_sentences(texts: list[str], embed: Embed) -> Sentences:
+    """The sentences of the long messages, cut and embedded as the check reads them."""
+    owner, parts = [], []
+    for index, text in enumerate(texts):
+        for sentence in chunks(prepare(text))[1:]:
+            owner.append(index)
+            parts.append(sentence)
+    vectors = embed(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+    return Sentences(np.asarray(owner, dtype=int), parts, vectors)
+
+
 def model_key(embedder_id: str) -> str:
     """Folder name of the model for the corpus files as they are and this embedder."""
     slug = re.sub(r"[^a-zA-Z0-9]+", "-", embedder_id).strip("-")[:60]
@@ -97,7 +110,15 @@ def ensure_model(
                 log.warning("Crisismodel in %s onbruikbaar (%s); opnieuw trainen", target, exc)
         data = training_data(load_crisis_voorbeelden())
         vectors = embed(data.texts)
-        model = train(data.texts, vectors, data.labels, data.registers, embedder_id, progress)
+        model = train(
+            data.texts,
+            vectors,
+            data.labels,
+            data.registers,
+            embedder_id,
+            progress,
+            corpus_sentences(data.texts, embed),
+        )
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
@@ -142,5 +163,5 @@ def grouped_cv(
 ) -> dict:
     """Hold out whole groups (``situations`` or ``registers``) and score them at a threshold."""
     groups = getattr(data, by)
-    crisis, category = out_of_fold(data.texts, vectors, data.labels, groups, progress)
+    crisis, category, _ = out_of_fold(data.texts, vectors, data.labels, groups, progress)
     return {"uitgehouden": by, **figures(crisis, category, data.labels, threshold)}
