@@ -506,3 +506,18 @@ def test_training_reads_the_corpus_as_the_check_reads_a_message() -> None:
     assert found.texts == chunks(prepare(LONG_STORY))[1:]
     assert set(found.owner.tolist()) == {1} and found.vectors.shape == (len(found.texts), 4)
     assert seen == [found.texts]  # one embedding call for all sentences
+
+
+def test_training_keeps_both_embeddings_in_the_cache(checker: SafetyChecker, crisis_model_dir):
+    """Training embeds the messages, then their sentences: the cache keeps both (the second
+    save once dropped the first's vectors, so every training embedded the corpus again)."""
+    from assistent.retrieval.index import KIND_QUESTION, EmbeddingCache
+    from assistent.safety.reading import chunks
+    from assistent.safety.training import training_data
+
+    assert checker.model is not None  # trained (or loaded) in crisis_model_dir
+    long_text = next(t for t in training_data().texts if len(chunks(prepare(t))) > 1)
+    cache = EmbeddingCache(crisis_model_dir / "cache", FakeEmbedder())
+    assert EmbeddingCache.key(KIND_QUESTION, long_text) in cache.vectors
+    sentence = chunks(prepare(long_text))[1]
+    assert EmbeddingCache.key(KIND_QUESTION, sentence) in cache.vectors
