@@ -17,8 +17,9 @@ from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN
 from assistent.language import detect
 from assistent.retrieval.search import Match, Profile, Searcher
 from assistent.safety.categories import CATEGORIES
-from assistent.safety.detector import EMBED_MAX_CHARS, SafetyChecker, SafetySignal
+from assistent.safety.detector import SafetyChecker, SafetySignal
 from assistent.safety.lines import CrisisLijn, Crisislijnen
+from assistent.safety.reading import EMBED_MAX_CHARS
 from assistent.texts import FALLBACK_REASON, filter_note, maybe_reason
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from assistent.config import Settings
 from assistent.embed import CachedEmbedder
 from assistent.instance import ensure_safety
 from assistent.safety.categories import CATEGORIES, LINE_IDS
-from assistent.safety.detector import SafetyChecker, prepare, sentences
+from assistent.safety.detector import SafetyChecker
 from assistent.safety.lines import (
     CrisisExamples,
     load_acute_rules,
@@ -32,6 +32,7 @@ from assistent.safety.lines import (
     load_crisislijnen,
     load_taxonomy,
 )
+from assistent.safety.reading import prepare, sentences
 from tests.support import ROOT, FakeEmbedder
 
 CRISIS_EVAL = ROOT / "tests" / "eval" / "crisis.yaml"

@@ -196,7 +196,9 @@ class CrisisModel:
         threshold = float(meta.pop("threshold"))
         doubt = meta.pop("twijfel_drempel", None)
         sure, sentence_doubt = meta.pop("zin_drempel", None), meta.pop("zin_twijfel_drempel", None)
-        sentence = None if sure is None else (float(sure), float(sentence_doubt or sure))
+        if sentence_doubt is None:
+            sentence_doubt = sure
+        sentence = None if sure is None else (float(sure), float(sentence_doubt))
         return cls(
             crisis, category, threshold, meta, None if doubt is None else float(doubt), sentence
         )

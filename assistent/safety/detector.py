@@ -29,14 +29,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from assistent.safety.categories import CATEGORIES, ordered
-from assistent.safety.reading import (  # noqa: F401 (prepare, sentences: part of this API)
-    EMBED_MAX_CHARS,
-    MAX_SENTENCES,
-    SPLIT_ABOVE_CHARS,
-    chunks,
-    prepare,
-    sentences,
-)
+from assistent.safety.reading import chunks, prepare
 
 if TYPE_CHECKING:
     from assistent.embed import Embedder
