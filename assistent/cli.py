@@ -210,7 +210,7 @@ def check(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
 def build(
     kennisbank: KennisbankOpt = None,
     index: IndexOpt = None,
-    force: Annotated[bool, typer.Option("--opnieuw", help="Bouw ook als hij actueel is.")] = False,
+    force: Annotated[bool, typer.Option("--opnieuw", help="Bouw alles opnieuw.")] = False,
 ) -> None:
     """Bouw de index (alleen wat veranderd is wordt opnieuw ingebed)."""
     from assistent.embed import CachedEmbedder, make_embedder
@@ -227,12 +227,19 @@ def build(
             env().stdout.print(f"De index in {settings.index_dir} is actueel.")
         else:
             with progress_bar("Inbedden") as update:
-                report = build_index(kb, embedder, settings.index_dir, update)
+                report = build_index(kb, embedder, settings.index_dir, update, full=force)
             env().stdout.print(
                 f"[green]Index gebouwd[/green] in {report.seconds:.1f} s: {report.entries} "
                 f"voorzieningen, {report.vectors} vectoren, {report.embedded} nieuw ingebed. "
                 f"({report.path})"
             )
+            if report.patch_entries is not None:
+                env().stdout.print(
+                    f"Bijgewerkt bovenop de laatste volledige index: {report.patch_entries} "
+                    f"nieuwe of gewijzigde voorzieningen, {report.patch_dropped} oude versies "
+                    "vervallen. Bij meer wijzigingen bouwt de assistent weer alles; "
+                    "dat kan ook met --opnieuw."
+                )
         _print_threshold(read_meta(settings.index_dir) or {}, settings.min_score)
         with progress_bar("Veiligheidsmodel trainen (eenmalig per model)") as update:
             ensure_safety(settings, CachedEmbedder(embedder), update)

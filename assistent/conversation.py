@@ -30,7 +30,7 @@ from assistent.intent import (
     default_model,
     words,
 )
-from assistent.kennisbank import Voorziening, gemeenten_of, wijken_of
+from assistent.kennisbank import Voorziening
 from assistent.kennisbank.topics import TopicClassifier
 from assistent.language import guess
 from assistent.profile import ROLES, Profile, read_hints
@@ -190,12 +190,12 @@ class Conversation:
     @property
     def gemeenten(self) -> list[str]:
         """The gemeenten this instance serves."""
-        return gemeenten_of(self.assistant.entries)
+        return list(self.assistant.searcher.gemeenten)
 
     def wijken(self, profile: Profile) -> list[str]:
         """Wijken to choose from for the profile's gemeente."""
         assistant = self.assistant
-        return wijken_of(assistant.entries, assistant.gemeente_for(profile))
+        return assistant.searcher.wijken_in(assistant.gemeente_for(profile))
 
     def load_session(self, user_id: int | str) -> Session:
         """A session with the stored profile, if any."""

@@ -24,7 +24,6 @@ from assistent.retrieval.index import (
     KIND_QUESTION,
     BuildReport,
     EmbeddingCache,
-    LoadedIndex,
     Progress,
     Row,
     build_index,
@@ -33,6 +32,7 @@ from assistent.retrieval.index import (
     load_index,
 )
 from assistent.retrieval.search import Searcher
+from assistent.retrieval.stored import LoadedIndex
 from assistent.safety.detector import SafetyChecker
 from assistent.safety.lines import (
     Crisislijnen,

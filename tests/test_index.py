@@ -177,6 +177,12 @@ def test_beyond_the_flat_limit_the_index_is_hnsw_and_its_settings_are_saved(
     scores = index.entry_scores(query, allowed)
     assert np.allclose(scores[allowed], exact[allowed], atol=0.02)
     assert (scores[~allowed] == -1).all()
+    # the 8-bit codes are scored in numpy: the same as faiss decoding them
+    part = index.parts[0]
+    assert part.codes is not None
+    rows = np.arange(0, index.faiss_index.ntotal, 2)
+    decoded = index.faiss_index.reconstruct_batch(rows) @ query
+    assert np.allclose(part._scores_of(rows, query), decoded, atol=1e-5)
     # many allowed vectors: the graph's best vectors, still the same best entry
     monkeypatch.setattr(vectors, "EXACT_MAX_ROWS", 0)
     approximate = index.entry_scores(query, np.ones(len(index.entries), bool))
@@ -190,16 +196,16 @@ def test_bm25_is_saved_with_the_index_and_gives_the_same_scores(
 
     build_index(load_kennisbank(kb_dir), fake_embedder, tmp_path / "index")
     index = load_index(tmp_path / "index")
-    assert index.bm25 is not None and (index.path / "bm25").is_dir()
+    assert index.lexical is not None and (index.path / "lexical").is_dir()
     question = "mijn puber luistert niet en zit de hele dag te gamen"
     saved = Searcher(index, fake_embedder, min_score=0.0)
     # an index from before BM25 was saved still loads; BM25 is then built at load
-    shutil.rmtree(index.path / "bm25")
+    shutil.rmtree(index.path / "lexical")
     old = load_index(tmp_path / "index")
-    assert old.bm25 is None
+    assert old.lexical is None
     rebuilt = Searcher(old, fake_embedder, min_score=0.0)
-    tokens = saved._tokenize([question], return_ids=False)[0]
-    assert np.allclose(saved._bm25.get_scores(tokens), rebuilt._bm25.get_scores(tokens))
+    tokens = saved._tokenize(question)
+    assert np.allclose(saved._lexical.scores(tokens), rebuilt._lexical.scores(tokens))
     assert [m.entry.id for m in saved.search(question).matches] == [
         m.entry.id for m in rebuilt.search(question).matches
     ]
@@ -230,3 +236,198 @@ def test_a_large_kennisbank_is_calibrated_on_an_even_sample(
     threshold = read_meta(tmp_path / "index")["drempel"]
     assert threshold["steekproef_voorzieningen"] == 4
     assert threshold["waarde"] is not None
+
+
+# --- patches: one edited entry of a large kennisbank does not rebuild it ----------------------
+
+
+def _edited(kb, number: int, text: str):
+    from assistent.kennisbank import Kennisbank
+
+    entries = list(kb.entries)
+    entries[number] = entries[number].model_copy(
+        update={"beschrijving": entries[number].beschrijving + " " + text}
+    )
+    return Kennisbank(root=kb.root, entries=entries)
+
+
+def _without(kb, number: int):
+    from assistent.kennisbank import Kennisbank
+
+    return Kennisbank(root=kb.root, entries=kb.entries[:number] + kb.entries[number + 1 :])
+
+
+QUESTIONS = [
+    "mijn puber luistert niet en zit de hele dag te gamen",
+    "waar kan ik terecht met vragen over borstvoeding",
+    "ik zoek hulp bij de opvoeding, nu ook op zaterdag open",
+    "mijn kind wordt gepest op school",
+]
+
+
+def _ranking(index, embedder) -> list[list[tuple[str, float]]]:
+    from assistent.retrieval.search import Searcher
+
+    searcher = Searcher(index, embedder, min_score=0.0)
+    out = []
+    for q in QUESTIONS:
+        matches = searcher.search(q).matches
+        out.append([(m.entry.id, round(m.score, 4)) for m in matches])
+    return out
+
+
+def test_a_small_change_is_a_patch_that_answers_like_a_full_build(tmp_path: Path) -> None:
+    from tests.support import ROOT
+
+    embedder = FakeEmbedder()
+    kb = load_kennisbank(ROOT / "kennisbank")
+    build_index(kb, embedder, tmp_path / "index", patch_from=1)
+    assert "patch" not in read_meta(tmp_path / "index")
+    base = load_index(tmp_path / "index").path.name
+    changed = _without(_edited(kb, 5, "Nu ook op zaterdag open."), 9)
+    before = embedder.calls
+    report = build_index(changed, embedder, tmp_path / "index", patch_from=1)
+    # only the edited entry's texts are embedded; the base is not touched
+    edited = changed.entries[5]
+    assert report.patch_entries == 1 and report.patch_dropped == 2
+    assert embedder.calls - before == report.embedded == 1 + len(edited.voorbeeldvragen)
+    meta = read_meta(tmp_path / "index")
+    assert meta["patch"]["basis"] == base
+    assert sorted(meta["patch"]["vervallen"]) == sorted([edited.id, kb.entries[9].id])
+    assert staleness(meta, changed, embedder) is None
+    patched = load_index(tmp_path / "index")
+    assert patched.patched
+    assert sorted(e.id for e in patched.entries) == sorted(e.id for e in changed.entries)
+    assert next(e for e in patched.entries if e.id == edited.id) == edited
+    # the same answers, the same scores, as a full build of the changed kennisbank
+    build_index(changed, FakeEmbedder(), tmp_path / "full")
+    full = load_index(tmp_path / "full")
+    assert not full.patched
+    assert _ranking(patched, embedder) == _ranking(full, embedder)
+    tokens = ["puber", "gam", "zaterdag"]
+    by_id = dict(zip([e.id for e in full.entries], full.lexical.scores(tokens), strict=True))
+    got = dict(zip([e.id for e in patched.entries], patched.lexical.scores(tokens), strict=True))
+    assert got == pytest.approx(by_id)
+
+
+def test_patches_stay_one_layer_and_keep_their_base(tmp_path: Path) -> None:
+    from tests.support import ROOT
+
+    embedder = FakeEmbedder()
+    kb = load_kennisbank(ROOT / "kennisbank")
+    build_index(kb, embedder, tmp_path / "index", patch_from=1)
+    base = load_index(tmp_path / "index").path.name
+    for n in range(4):  # more builds than are kept: the base stays while a patch needs it
+        kb = _edited(kb, 3, f"Wijziging {n}.")
+        build_index(kb, embedder, tmp_path / "index", patch_from=1)
+        meta = read_meta(tmp_path / "index")
+        assert meta["patch"]["basis"] == base and meta["patch"]["voorzieningen"] == 1
+    assert (tmp_path / "index" / "builds" / base).is_dir()
+    assert load_index(tmp_path / "index").entries[-1].beschrijving.endswith("Wijziging 3.")
+    # asked for, or past the share of changed entries: a full build again
+    build_index(kb, embedder, tmp_path / "index", patch_from=1, full=True)
+    assert "patch" not in read_meta(tmp_path / "index")
+    many = kb
+    for n in range(3):
+        many = _edited(many, n, "Anders.")
+    build_index(many, embedder, tmp_path / "index", patch_from=1)
+    assert "patch" not in read_meta(tmp_path / "index")  # 3 of 48 > 5 %
+    # a kennisbank under patch_from is always built whole
+    build_index(_edited(many, 1, "Klein."), embedder, tmp_path / "index")
+    assert "patch" not in read_meta(tmp_path / "index")
+
+
+def test_a_patch_over_an_hnsw_base_never_scores_the_replaced_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistent.retrieval import vectors
+    from tests.support import ROOT
+
+    monkeypatch.setattr(vectors, "FLAT_MAX_ROWS", 3)
+    embedder = FakeEmbedder()
+    kb = load_kennisbank(ROOT / "kennisbank")
+    build_index(kb, embedder, tmp_path / "index", patch_from=1)
+    old = kb.entries[5]
+    changed = _replaced(kb, 5, old.model_copy(update={"beschrijving": "Iets anders."}))
+    build_index(changed, embedder, tmp_path / "index", patch_from=1)
+    index = load_index(tmp_path / "index")
+    assert index.kind == "hnsw" and index.patched
+    # a question that is the old text exactly: the old vector is gone, the new one scores
+    query = embedder.embed_passages([f"{old.naam}. {old.beschrijving}"])[0]
+    position = [e.id for e in index.entries].index(old.id)
+    new_vector = embedder.embed_passages([_texts(index.entries[position])[0]])[0]
+    for exact in (True, False):
+        monkeypatch.setattr(vectors, "EXACT_MAX_ROWS", 10**6 if exact else 0)
+        scores = index.entry_scores(query, np.ones(len(index.entries), bool))
+        assert scores[position] < 0.99
+        if exact:
+            assert scores[position] == pytest.approx(float(new_vector @ query), abs=0.02)
+
+
+def _replaced(kb, number: int, entry):
+    from assistent.kennisbank import Kennisbank
+
+    entries = list(kb.entries)
+    entries[number] = entry
+    return Kennisbank(root=kb.root, entries=entries)
+
+
+def _texts(entry) -> list[str]:
+    from assistent.retrieval.index import entry_texts
+
+    return [r.text for r in entry_texts(entry)]
+
+
+def test_a_patch_without_its_base_is_reported_in_dutch(tmp_path: Path) -> None:
+    from tests.support import ROOT
+
+    embedder = FakeEmbedder()
+    kb = load_kennisbank(ROOT / "kennisbank")
+    build_index(kb, embedder, tmp_path / "index", patch_from=1)
+    base = load_index(tmp_path / "index").path
+    build_index(_edited(kb, 2, "Extra."), embedder, tmp_path / "index", patch_from=1)
+    shutil.rmtree(base)
+    with pytest.raises(IndexUnavailableError, match="assistent index --opnieuw"):
+        load_index(tmp_path / "index")
+    # and the next build does not patch a base that is gone: it builds everything
+    build_index(_edited(kb, 2, "Meer."), embedder, tmp_path / "index", patch_from=1)
+    assert "patch" not in read_meta(tmp_path / "index")
+    assert len(load_index(tmp_path / "index").entries) == len(kb.entries)
+
+
+def test_the_rows_of_allowed_entries_are_found_without_a_pass_over_every_row() -> None:
+    import faiss
+
+    from assistent.retrieval.vectors import VectorPart
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        per_entry = rng.integers(1, 6, 40)
+        row_entry = np.repeat(np.arange(40), per_entry)
+        row_entry[np.isin(row_entry, rng.choice(40, 5, replace=False))] = -1  # patched away
+        part = VectorPart(faiss.IndexFlatIP(4), row_entry)
+        allowed = rng.random(40) < 0.3
+        expected = np.flatnonzero(part.allowed_rows(allowed))
+        assert part._rows_of(allowed).tolist() == expected.tolist()
+        assert part._rows_of(None).tolist() == np.flatnonzero(row_entry >= 0).tolist()
+
+
+def test_loaded_entries_share_repeated_values_and_equal_the_kennisbank(tmp_path: Path) -> None:
+    from tests.support import ROOT
+
+    kb = load_kennisbank(ROOT / "kennisbank")
+    build_index(kb, FakeEmbedder(), tmp_path / "index")
+    entries = load_index(tmp_path / "index").entries
+    assert entries == kb.entries
+    assert [e.model_dump_json() for e in entries] == [e.model_dump_json() for e in kb.entries]
+    for name in ("leeftijd", "doelgroep", "kosten"):
+        by_value: dict[str, object] = {}
+        for e in entries:
+            value = getattr(e, name)
+            first = by_value.setdefault(repr(value), value)
+            assert first is value, (name, e.id)  # one object per distinct value
+    # a copy with a change leaves the entries that shared the value alone
+    a, b = [e for e in entries if e.doelgroep == entries[0].doelgroep][:2]
+    before = list(b.doelgroep)
+    changed = a.model_copy(update={"doelgroep": ["professionals"]})
+    assert changed.doelgroep == ["professionals"] and b.doelgroep == before

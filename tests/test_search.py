@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistent.answer import why
@@ -169,6 +170,30 @@ def test_filter_masks_agree_with_passes_filters(searcher: Searcher) -> None:
             passes_filters(e, profile, searcher.gemeente_for(profile)) for e in searcher.entries
         ]
         assert searcher.allowed(profile).tolist() == expected, profile
+
+
+def test_gemeenten_and_wijken_are_read_once_and_agree_with_the_entries(
+    searcher: Searcher,
+) -> None:
+    from assistent.kennisbank import gemeenten_of, wijken_of
+
+    assert searcher.gemeenten == gemeenten_of(searcher.entries)
+    for gemeente in (None, "Testdorp", " testdorp", "Anderdorp", "Nergensdorp"):
+        assert searcher.wijken_in(gemeente) == wijken_of(searcher.entries, gemeente), gemeente
+
+
+def test_the_best_first_order_is_the_head_of_a_full_stable_sort() -> None:
+    from assistent.retrieval.search import _best_first
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(1, 400))
+        scores = rng.integers(0, 6, n).astype(np.float32)  # many ties
+        mask = rng.random(n) < 0.7
+        k = int(rng.integers(1, 12))
+        ranked = np.argsort(-scores, kind="stable")
+        expected = ranked[mask[ranked]][:k]
+        assert _best_first(scores, mask, k).tolist() == expected.tolist()
 
 
 def test_role_filter(searcher: Searcher) -> None:

@@ -4,13 +4,25 @@ Layout of the index folder::
 
     index/
       CURRENT                 name of the build that is served (replaced atomically)
-      builds/<stamp>/         vectors.faiss, rows.json, entries.json, meta.json, bm25/
+      builds/<stamp>/         vectors.faiss, row_entry.npy, rows.json, entries.jsonl,
+                              lexical/, meta.json
       cache/<model>.npz       embedding cache keyed by text hash
+      cache/patch/<model>.npz the same for the texts of patches
 
 ``vectors.faiss`` is a flat index or an HNSW graph over 8-bit vectors (chosen by size, see
-vectors.py); the kind and its settings are in ``meta.json`` (``"index"``). ``bm25/`` is the
-lexical index, saved so a load does not rebuild it. Indexes without either (built by an older
-version) still load: flat, and BM25 built at load.
+vectors.py); the kind and its settings are in ``meta.json`` (``"index"``). ``row_entry.npy``
+says which entry each vector belongs to; ``rows.json`` also has the texts, for people reading
+the index. ``lexical/`` holds the term counts for BM25 (lexical.py). Indexes without them (built
+by an older version) still load: flat, and BM25 built at load.
+
+**Patches.** A national kennisbank has 100k entries, and a full build is linear in them (an
+HNSW graph over 700k vectors takes minutes). When few entries changed since the last full build
+(at most PATCH_MAX_SHARE of a kennisbank of at least PATCH_MIN_ENTRIES), the build is a patch:
+a folder with only the new and edited entries, their vectors in a flat index and their term
+counts, and in ``meta.json`` (``"patch"``) the base build and the base entries it replaces or
+removes. Loading a patch loads its base and lays the patch over it. Each patch holds every
+change since its base, so there is never more than one layer; past the share the next build is
+full again, and the base it replaces is pruned once no kept build needs it.
 
 A build is written to a temporary folder and only then made current, so a running process
 keeps answering from the old index until the new one is complete; a failed build changes
@@ -33,7 +45,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import bm25s
 import faiss
 import numpy as np
 import Stemmer
@@ -42,19 +53,25 @@ from assistent.embed import Embedder
 from assistent.errors import IndexUnavailableError
 from assistent.kennisbank import Kennisbank, Voorziening
 from assistent.retrieval.calibration import calibrate, pseudo_questions
+from assistent.retrieval.lexical import LexicalIndex, tokenize
+from assistent.retrieval.stored import LoadedIndex, laid_over, read_build
 from assistent.retrieval.vectors import (
-    HNSW_EF_SEARCH,
-    entry_scores,
+    VectorPart,
     index_settings,
     make_faiss_index,
-    set_ef_search,
 )
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: one whole-entry passage vector; calibrated threshold in meta
+# 2: one whole-entry passage vector; calibrated threshold in meta. 3: term counts for BM25
+# (lexical/), row_entry.npy, patches
+FORMAT_VERSION = 3
 KEEP_BUILDS = 2
 BATCH = 32
+# A build is a patch over the last full build when the kennisbank has at least this many
+# entries (below it a full build takes seconds) and at most this share of them changed since.
+PATCH_MIN_ENTRIES = 1000
+PATCH_MAX_SHARE = 0.05
 
 # The threshold is calibrated on at most this many entries (evenly spread): enough for stable
 # quantiles, and the build of a national kennisbank stays linear.
@@ -93,68 +110,12 @@ def bm25_text(entry: Voorziening) -> str:
     return " ".join([entry.naam, *entry.onderwerpen, *entry.voorbeeldvragen, entry.beschrijving])
 
 
-def normalise_for_bm25(text: str) -> str:
-    """Lower case, punctuation to spaces: the same for the corpus and for questions."""
-    return re.sub(r"[^\w\s]", " ", text.lower())
-
-
-def build_bm25(
+def build_lexical(
     entries: Sequence[Voorziening], stem: Callable[[list[str]], list[str]] | None = None
-) -> bm25s.BM25:
+) -> LexicalIndex:
     """The BM25 index over the entries (Dutch stop words and stemmer)."""
-    bm25 = bm25s.BM25()
-    tokens = bm25s.tokenize(
-        [normalise_for_bm25(bm25_text(e)) for e in entries],
-        stopwords="nl",
-        stemmer=stem or Stemmer.Stemmer("dutch").stemWords,
-        show_progress=False,
-    )
-    bm25.index(tokens, show_progress=False)
-    return bm25
-
-
-@dataclass
-class LoadedIndex:
-    """An index in memory: vectors, which row belongs to which entry, and the entries."""
-
-    path: Path
-    faiss_index: faiss.Index
-    rows: list[Row]
-    entries: list[Voorziening]
-    meta: dict
-    bm25: bm25s.BM25 | None = None  # None for an index built before BM25 was saved with it
-
-    def __post_init__(self) -> None:
-        self._row_entry = np.fromiter(
-            (r.entry for r in self.rows), dtype=np.int64, count=len(self.rows)
-        )
-        # rows are written entry by entry, so each entry's rows are one run (checked anyway)
-        self._grouped = bool(np.all(np.diff(self._row_entry) >= 0))
-        settings = self.meta.get("index") or {}
-        self.kind = str(settings.get("soort", "flat"))
-        if self.kind == "hnsw":
-            set_ef_search(self.faiss_index, int(settings.get("ef_search", HNSW_EF_SEARCH)))
-        self._flat: np.ndarray | None = None
-        if isinstance(self.faiss_index, faiss.IndexFlat) and self.faiss_index.ntotal:
-            n, d = self.faiss_index.ntotal, self.faiss_index.d  # a view, not a copy
-            self._flat = faiss.rev_swig_ptr(self.faiss_index.get_xb(), n * d).reshape(n, d)
-
-    @property
-    def row_entry(self) -> np.ndarray:
-        """Entry number of every vector, as an array."""
-        return self._row_entry
-
-    def entry_scores(self, query: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
-        """Best cosine of the question per entry; -1 for entries not scored (see vectors.py)."""
-        return entry_scores(
-            self.faiss_index,
-            self._flat,
-            self._row_entry,
-            self._grouped,
-            len(self.entries),
-            query,
-            allowed,
-        )
+    stem = stem or Stemmer.Stemmer("dutch").stemWords
+    return LexicalIndex.from_tokens(tokenize([bm25_text(e) for e in entries], stem))
 
 
 class EmbeddingCache:
@@ -231,20 +192,30 @@ def embed_rows(
     return np.stack([cache.vectors[k] for k in keys]).astype(np.float32), total
 
 
-def _meta(kb: Kennisbank, embedder: Embedder, dim: int, n_rows: int, seconds: float) -> dict:
+def _meta(
+    kb: Kennisbank, hashes: list[str], embedder: Embedder, dim: int, n_rows: int, seconds: float
+) -> dict:
     return {
         "format": FORMAT_VERSION,
         "backend": embedder.backend,
         "model": embedder.model,
         "dim": dim,
         "kennisbank": str(kb.root),
-        "kennisbank_hash": kb.content_hash(),
-        "entry_hashes": {e.id: e.content_hash() for e in kb.entries},
+        "kennisbank_hash": combined_hash(hashes),
+        "entry_hashes": {e.id: h for e, h in zip(kb.entries, hashes, strict=True)},
         "entries": len(kb.entries),
         "vectors": n_rows,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(seconds, 3),
     }
+
+
+def combined_hash(entry_hashes: Sequence[str]) -> str:
+    """The kennisbank's hash from its entries' hashes (``Kennisbank.content_hash``)."""
+    digest = hashlib.sha256()
+    for h in entry_hashes:
+        digest.update(h.encode())
+    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -256,6 +227,9 @@ class BuildReport:
     vectors: int
     embedded: int
     seconds: float
+    # for a patch: how many entries it holds (new or edited) and how many base entries it drops
+    patch_entries: int | None = None
+    patch_dropped: int = 0
 
 
 def _calibration_sample(n_entries: int) -> np.ndarray:
@@ -265,26 +239,106 @@ def _calibration_sample(n_entries: int) -> np.ndarray:
     return np.unique(np.linspace(0, n_entries - 1, CALIBRATION_ENTRIES).round().astype(np.int64))
 
 
+def rows_of(entries: Sequence[Voorziening]) -> list[Row]:
+    """The rows (texts to embed) of these entries, numbered from 0."""
+    rows: list[Row] = []
+    for n, entry in enumerate(entries):
+        rows += [Row(n, r.kind, r.text) for r in entry_texts(entry)]
+    return rows
+
+
+@dataclass(frozen=True)
+class _Patch:
+    """What a patch over ``base`` holds: the entries that are new or edited since the base was
+    built, and the ids of the base entries it replaces or removes."""
+
+    base: str
+    entries: list[Voorziening]
+    dropped: list[str]
+
+
+def _plan_patch(
+    index_dir: Path,
+    kb: Kennisbank,
+    hashes: list[str],
+    embedder: Embedder,
+    patch_from: int,
+    kind: str | None,
+) -> _Patch | None:
+    """The patch that brings the last full build up to this kennisbank, or None when the
+    build should be full (no usable base, too small a kennisbank, too much changed, or
+    another kind of vector index asked for)."""
+    current = read_meta(index_dir)
+    if current is None:
+        return None
+    patch = current.get("patch") or {}
+    name = patch.get("basis") or _current_name(index_dir)
+    base_path = Path(index_dir) / "builds" / str(name)
+    try:
+        base = json.loads((base_path / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (base.get("format"), base.get("backend"), base.get("model")) != (
+        FORMAT_VERSION,
+        embedder.backend,
+        embedder.model,
+    ) or base.get("patch"):
+        return None
+    if kind is not None and kind != (base.get("index") or {}).get("soort", "flat"):
+        return None
+    old: dict[str, str] = base.get("entry_hashes") or {}
+    if len(old) < patch_from:
+        return None
+    changed = [e for e, h in zip(kb.entries, hashes, strict=True) if old.get(e.id) != h]
+    ids = {e.id for e in kb.entries}
+    changed_ids = {e.id for e in changed}
+    removed = [i for i in old if i not in ids]
+    if len(changed) + len(removed) > PATCH_MAX_SHARE * len(old):
+        return None
+    dropped = [i for i in old if i not in ids or i in changed_ids]
+    return _Patch(base=str(name), entries=changed, dropped=dropped)
+
+
 def build_index(
     kb: Kennisbank,
     embedder: Embedder,
     index_dir: Path,
     progress: Progress | None = None,
     kind: str | None = None,
+    *,
+    full: bool = False,
+    patch_from: int = PATCH_MIN_ENTRIES,
 ) -> BuildReport:
     """Embed the kennisbank and make the result the current index, atomically.
 
-    ``kind`` ("flat" or "hnsw") overrides the choice by size (for benchmarks).
+    A patch over the last full build when that is possible (see the module's docstring);
+    ``full`` always builds everything. ``kind`` ("flat" or "hnsw") overrides the choice of
+    vector index by size (for benchmarks); ``patch_from`` is the smallest kennisbank that is
+    patched (PATCH_MIN_ENTRIES).
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    builds = index_dir / "builds"
-    builds.mkdir(parents=True, exist_ok=True)
-    cache = EmbeddingCache(index_dir / "cache", embedder)
+    (index_dir / "builds").mkdir(parents=True, exist_ok=True)
+    hashes = [e.content_hash() for e in kb.entries]
+    plan = None if full else _plan_patch(index_dir, kb, hashes, embedder, patch_from, kind)
+    if plan is not None:
+        return _build_patch(kb, hashes, embedder, index_dir, plan, progress, started)
+    return _build_full(kb, hashes, embedder, index_dir, progress, kind, started)
 
-    rows: list[Row] = []
-    for n, entry in enumerate(kb.entries):
-        rows += [Row(n, r.kind, r.text) for r in entry_texts(entry)]
+
+def _build_full(
+    kb: Kennisbank,
+    hashes: list[str],
+    embedder: Embedder,
+    index_dir: Path,
+    progress: Progress | None,
+    kind: str | None,
+    started: float,
+) -> BuildReport:
+    cache = EmbeddingCache(index_dir / "cache", embedder)
+    patched = EmbeddingCache(index_dir / "cache" / "patch", embedder)
+    cache.vectors = {**patched.vectors, **cache.vectors}  # texts embedded for earlier patches
+    rows = rows_of(kb.entries)
     vectors, embedded = embed_rows(rows, embedder, cache, progress)
     in_use = {cache.key(r.kind, r.text) for r in rows}
 
@@ -307,28 +361,96 @@ def build_index(
     if len(sample) < len(kb.entries):
         threshold["steekproef_voorzieningen"] = len(sample)
     cache.save(in_use)  # the entries' texts and the calibration questions
+    patched.path.unlink(missing_ok=True)  # a full build holds every patch's texts
     dim = int(vectors.shape[1]) if len(rows) else embedder.dim
     # Vectors are L2-normalised, so inner product is cosine similarity.
     settings = index_settings(len(rows), kind)
     faiss_index = make_faiss_index(vectors, dim, settings)
-    bm25 = build_bm25(kb.entries)
 
+    def extra(meta: dict) -> None:
+        meta["drempel"] = threshold
+        meta["index"] = settings
+
+    final = _write_build(
+        index_dir, kb, hashes, embedder, dim, faiss_index, rows, build_lexical(kb.entries),
+        started, extra,
+    )  # fmt: skip
+    return BuildReport(final, len(kb.entries), len(rows), embedded, time.perf_counter() - started)
+
+
+def _build_patch(
+    kb: Kennisbank,
+    hashes: list[str],
+    embedder: Embedder,
+    index_dir: Path,
+    plan: _Patch,
+    progress: Progress | None,
+    started: float,
+) -> BuildReport:
+    base = json.loads((index_dir / "builds" / plan.base / "meta.json").read_text("utf-8"))
+    # a patch cache of its own: the full cache of a national kennisbank is a gigabyte
+    cache = EmbeddingCache(index_dir / "cache" / "patch", embedder)
+    rows = rows_of(plan.entries)
+    vectors, embedded = embed_rows(rows, embedder, cache, progress)
+    cache.save({cache.key(r.kind, r.text) for r in rows})
+    dim = int(base.get("dim") or embedder.dim)
+    faiss_index = make_faiss_index(vectors, dim, {"soort": "flat"})
+
+    def extra(meta: dict) -> None:
+        meta["drempel"] = base.get("drempel")  # calibrated on the base: a patch is small
+        meta["index"] = base.get("index")
+        meta["vectors"] = int(base.get("vectors", 0)) + len(rows)
+        meta["patch"] = {
+            "basis": plan.base,
+            "voorzieningen": len(plan.entries),
+            "vervallen": plan.dropped,
+        }
+
+    final = _write_build(
+        index_dir, kb, hashes, embedder, dim, faiss_index, rows, build_lexical(plan.entries),
+        started, extra, entries=plan.entries,
+    )  # fmt: skip
+    return BuildReport(
+        final,
+        len(kb.entries),
+        int(base.get("vectors", 0)) + len(rows),
+        embedded,
+        time.perf_counter() - started,
+        patch_entries=len(plan.entries),
+        patch_dropped=len(plan.dropped),
+    )
+
+
+def _write_build(
+    index_dir: Path,
+    kb: Kennisbank,
+    hashes: list[str],
+    embedder: Embedder,
+    dim: int,
+    faiss_index: faiss.Index,
+    rows: list[Row],
+    lexical: LexicalIndex,
+    started: float,
+    extra: Callable[[dict], None],
+    entries: Sequence[Voorziening] | None = None,
+) -> Path:
+    """Write a build to a temporary folder, then make it the current one (atomically)."""
+    builds = index_dir / "builds"
+    entries = kb.entries if entries is None else entries
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
     try:
         faiss.write_index(faiss_index, str(tmp / "vectors.faiss"))
-        bm25.save(str(tmp / "bm25"), show_progress=False)
+        np.save(tmp / "row_entry.npy", np.array([r.entry for r in rows], np.int64))
+        lexical.save(tmp / "lexical")
         (tmp / "rows.json").write_text(
             json.dumps([[r.entry, r.kind, r.text] for r in rows], ensure_ascii=False),
             encoding="utf-8",
         )
-        (tmp / "entries.json").write_text(
-            json.dumps([e.model_dump(mode="json") for e in kb.entries], ensure_ascii=False),
-            encoding="utf-8",
-        )
-        seconds = time.perf_counter() - started
-        meta = _meta(kb, embedder, dim, len(rows), seconds)
-        meta["drempel"] = threshold
-        meta["index"] = settings
+        with (tmp / "entries.jsonl").open("wb") as out:  # one per line: read one at a time
+            for entry in entries:
+                out.write(entry.model_dump_json().encode() + b"\n")
+        meta = _meta(kb, hashes, embedder, dim, len(rows), time.perf_counter() - started)
+        extra(meta)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), "utf-8")
         # The temp folder's random suffix makes the name unique: a build never replaces the
         # folder another process may be serving, even two builds within one second.
@@ -340,7 +462,7 @@ def build_index(
         raise
     _set_current(index_dir, name)
     _prune(builds, keep={name, *_recent(builds, KEEP_BUILDS)})
-    return BuildReport(final, len(kb.entries), len(rows), embedded, time.perf_counter() - started)
+    return final
 
 
 def _set_current(index_dir: Path, name: str) -> None:
@@ -355,6 +477,13 @@ def _recent(builds: Path, n: int) -> list[str]:
 
 
 def _prune(builds: Path, keep: set[str]) -> None:
+    for name in list(keep):  # a kept patch needs its base
+        try:
+            meta = json.loads((builds / name / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if (meta.get("patch") or {}).get("basis"):
+            keep.add(str(meta["patch"]["basis"]))
     for path in builds.iterdir():
         if path.is_dir() and path.name not in keep:
             # leftovers of a crashed build (".tmp-*") older than an hour, and old builds
@@ -363,12 +492,20 @@ def _prune(builds: Path, keep: set[str]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def _current_name(index_dir: Path) -> str | None:
+    pointer = Path(index_dir) / "CURRENT"
+    try:
+        return pointer.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def current_build(index_dir: Path) -> Path | None:
     """Folder of the build that is served now, or None."""
-    pointer = Path(index_dir) / "CURRENT"
-    if not pointer.exists():
+    name = _current_name(index_dir)
+    if name is None:
         return None
-    path = Path(index_dir) / "builds" / pointer.read_text(encoding="utf-8").strip()
+    path = Path(index_dir) / "builds" / name
     return path if (path / "meta.json").exists() else None
 
 
@@ -394,14 +531,15 @@ def staleness(meta: dict | None, kb: Kennisbank, embedder: Embedder) -> str | No
             f"de index is gemaakt met model {meta.get('backend')}/{meta.get('model')}, "
             f"nu is ingesteld {embedder.backend}/{embedder.model}"
         )
-    if meta.get("kennisbank_hash") != kb.content_hash():
-        changed = _changed_ids(meta.get("entry_hashes", {}), kb)
+    hashes = [e.content_hash() for e in kb.entries]
+    if meta.get("kennisbank_hash") != combined_hash(hashes):
+        changed = _changed_ids(meta.get("entry_hashes", {}), kb, hashes)
         return f"de kennisbank is gewijzigd ({changed})"
     return None
 
 
-def _changed_ids(old: dict[str, str], kb: Kennisbank) -> str:
-    new = {e.id: e.content_hash() for e in kb.entries}
+def _changed_ids(old: dict[str, str], kb: Kennisbank, hashes: list[str]) -> str:
+    new = {e.id: h for e, h in zip(kb.entries, hashes, strict=True)}
     added = sorted(set(new) - set(old))
     removed = sorted(set(old) - set(new))
     edited = sorted(k for k in set(new) & set(old) if new[k] != old[k])
@@ -414,37 +552,30 @@ def _changed_ids(old: dict[str, str], kb: Kennisbank) -> str:
 
 
 def load_index(index_dir: Path) -> LoadedIndex:
-    """Load the current build into memory."""
+    """Load the current build into memory (with its base, when it is a patch)."""
     path = current_build(index_dir)
     if path is None:
         raise IndexUnavailableError(
             f"Er is geen index in {index_dir}. Maak hem met: assistent index"
         )
     try:
-        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-        faiss_index = faiss.read_index(str(path / "vectors.faiss"))
-        rows = [
-            Row(int(e), str(k), str(t))
-            for e, k, t in json.loads((path / "rows.json").read_text(encoding="utf-8"))
-        ]
-        entries = [
-            Voorziening.model_validate(d)
-            for d in json.loads((path / "entries.json").read_text(encoding="utf-8"))
-        ]
-        bm25 = None
-        if (path / "bm25").is_dir():
-            bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
+        top = read_build(path)
+        patch = top.meta.get("patch")
+        if not patch:
+            return LoadedIndex(
+                path=path,
+                entries=top.entries,
+                meta=top.meta,
+                parts=[VectorPart(top.faiss_index, top.row_entry)],
+                lexical=top.lexical,
+            )
+        base = read_build(Path(index_dir) / "builds" / str(patch["basis"]))
     except Exception as exc:
         raise IndexUnavailableError(
-            f"De index in {path} is beschadigd ({exc}). Bouw hem opnieuw met: assistent index"
+            f"De index in {path} is beschadigd of niet compleet ({exc}). "
+            "Bouw hem opnieuw met: assistent index --opnieuw"
         ) from exc
-    if faiss_index.ntotal != len(rows):
-        raise IndexUnavailableError(
-            f"De index in {path} is niet compleet. Bouw hem opnieuw met: assistent index"
-        )
-    return LoadedIndex(
-        path=path, faiss_index=faiss_index, rows=rows, entries=entries, meta=meta, bm25=bm25
-    )
+    return laid_over(path, base, top, set(patch.get("vervallen") or []))
 
 
 def ensure_index(

@@ -7,9 +7,8 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
-import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_DUTCH
@@ -18,8 +17,9 @@ from assistent.embed import Embedder
 from assistent.kennisbank import Voorziening, gemeenten_of, months_before, same_name, wijken_of
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT, HIDDEN_SOORTEN
 from assistent.profile import Profile, read_hints
-from assistent.retrieval.index import LoadedIndex, build_bm25
-from assistent.retrieval.index import normalise_for_bm25 as _normalise_for_bm25
+from assistent.retrieval.index import build_lexical
+from assistent.retrieval.lexical import tokenize
+from assistent.retrieval.stored import LoadedIndex
 
 Fusion = Literal["gewogen", "rrf"]
 
@@ -229,29 +229,40 @@ class Searcher:
         # no band for an index built before it existed: then nothing under the threshold shows
         self.doubt_from = min(float(doubt), self.min_score) if doubt is not None else None
         gemeenten = gemeenten_of(self.entries)
+        self._gemeenten = gemeenten
         self.default_gemeente = default_gemeente or (gemeenten[0] if len(gemeenten) == 1 else None)
         self.masks = FilterMasks(self.entries)
-        # The wijken a message may name, per gemeente (None: all of them).
-        self._wijken = {_key(g): wijken_of(self.entries, g) for g in gemeenten}
+        # The wijken a message may name, per gemeente ("": all of them); one pass over the
+        # entries, not one per gemeente (342 × 100k for a national kennisbank).
+        wijken: dict[str, set[str]] = {}
+        for e in self.entries:
+            if e.gemeente:
+                wijken.setdefault(_key(e.gemeente), set()).update(e.wijken)
+        self._wijken = {g: sorted(found) for g, found in wijken.items()}
         self._wijken[""] = wijken_of(self.entries)
-        self._row_entry = index.row_entry
         # A PyStemmer instance has internal state and must not be called concurrently; the
         # bot answers from several threads at once.
         self._stemmer = Stemmer.Stemmer("dutch")
         self._stem_lock = threading.Lock()
         # saved with the index; built here only for an index from before that
-        self._bm25 = index.bm25 if index.bm25 is not None else build_bm25(self.entries)
-        self._topic_stems = [
-            {t: set(self._content_stems(t)) for t in e.onderwerpen} for e in self.entries
-        ]
+        self._lexical = index.lexical if index.lexical is not None else build_lexical(self.entries)
+        # Stems per topic text, computed once per distinct text: a national kennisbank repeats
+        # the same few hundred topics over 100k entries.
+        stems_of: dict[str, frozenset[str]] = {}
+        for e in self.entries:
+            for t in e.onderwerpen:
+                if t not in stems_of:
+                    stems_of[t] = frozenset(self._content_stems(t))
+        self._stems_of_topic = stems_of
         # a topic's stems -> ids of the places that have it, indexed under each of its stems;
         # and per stem, the places with a topic that contains it
         owners: dict[frozenset[str], set[str]] = {}
         self._stem_owners: dict[str, set[str]] = {}
-        for e, topics in zip(self.entries, self._topic_stems, strict=True):
-            for stems in topics.values():
+        for e in self.entries:
+            for t in e.onderwerpen:
+                stems = stems_of[t]
                 if stems:
-                    owners.setdefault(frozenset(stems), set()).add(e.id)
+                    owners.setdefault(stems, set()).add(e.id)
                 for stem in stems:
                     self._stem_owners.setdefault(stem, set()).add(e.id)
         self._place_index: dict[str, int] | None = None  # id -> position, on first use
@@ -262,14 +273,9 @@ class Searcher:
         # A word in the topics of many places ("ouders", "school") names no new subject: a
         # follow-up "moet dat via school?" still asks about the places just shown.
         self._distinct_owners = max(2, round(DISTINCT_TOPIC_SHARE * len(self.entries)))
-        self._sentences = [
-            [
-                (sentence, set(self._content_stems(sentence)))
-                for sentence in _SENTENCE.split(e.beschrijving)
-                if 20 <= len(sentence) <= 220
-            ]
-            for e in self.entries
-        ]
+        # An entry's description sentences and their stems, on first use (only shown entries
+        # need them).
+        self._sentences: dict[int, list[tuple[str, set[str]]]] = {}
         # Whether an entry is expired depends on the day of the question, not of the load.
         self._today = today
         self.hide_expired = hide_expired
@@ -280,14 +286,8 @@ class Searcher:
         )
 
     # --- text helpers ---
-    def _tokenize(self, texts: list[str], return_ids: bool = True) -> Any:
-        return bm25s.tokenize(
-            [_normalise_for_bm25(t) for t in texts],
-            stopwords="nl",
-            stemmer=self._stem_words,
-            show_progress=False,
-            return_ids=return_ids,
-        )
+    def _tokenize(self, text: str) -> list[str]:
+        return tokenize([text], self._stem_words)[0]
 
     def _stem_words(self, words: list[str]) -> list[str]:
         with self._stem_lock:
@@ -302,6 +302,16 @@ class Searcher:
         return self._stem_words(words)
 
     # --- filters ---
+    @property
+    def gemeenten(self) -> list[str]:
+        """The gemeenten with entries, sorted (computed once)."""
+        return self._gemeenten
+
+    def wijken_in(self, gemeente: str | None) -> list[str]:
+        """The wijken named by the entries of this gemeente (all when None), sorted; the same
+        as ``wijken_of`` without a pass over every entry."""
+        return list(self._wijken.get(_key(gemeente or ""), [] if gemeente else self._wijken[""]))
+
     def gemeente_for(self, profile: Profile) -> str | None:
         """The gemeente a profile is served by."""
         return profile.gemeente or self.default_gemeente
@@ -375,16 +385,10 @@ class Searcher:
         # of a small index, within the hard filters for a large one (see LoadedIndex).
         dense = self.index.entry_scores(query, hard)
 
-        query_tokens = self._tokenize([question], return_ids=False)[0]
-        lexical = (
-            self._bm25.get_scores(query_tokens).astype(np.float32)
-            if query_tokens
-            else np.zeros(n, np.float32)
-        )
+        lexical = self._lexical.scores(self._tokenize(question))
 
         fused = self._fuse(dense, lexical, mask if mask.any() else hard)
-        ranked = np.argsort(-fused, kind="stable")
-        order = ranked[mask[ranked]]
+        order = _best_first(fused, mask, max(limit, NOTE_WINDOW, MAYBE_MAX))
         outside = self._outside_best(dense, lexical, hard, mask, order)
         query_stems = set(self._content_stems(question))
         if outside is None and (not mask.any() or float(dense[mask].max()) < self.min_score):
@@ -440,10 +444,13 @@ class Searcher:
         if i is None:
             return []
         said = {stem for word in words for stem in self._content_stems(word)}
-        return [t for t, stems in self._topic_stems[i].items() if stems and stems <= said]
+        return [t for t, stems in self._topic_stems(i).items() if stems and stems <= said]
+
+    def _topic_stems(self, i: int) -> dict[str, frozenset[str]]:
+        return {t: self._stems_of_topic[t] for t in self.entries[i].onderwerpen}
 
     def _match(self, i: int, score: float, query_stems: set[str]) -> Match:
-        topics = [t for t, stems in self._topic_stems[i].items() if stems & query_stems]
+        topics = [t for t, stems in self._topic_stems(i).items() if stems & query_stems]
         return Match(
             entry=self.entries[i],
             score=score,
@@ -482,8 +489,16 @@ class Searcher:
 
         Extractive and true by construction; never another person's sample question.
         """
+        sentences = self._sentences.get(entry)
+        if sentences is None:
+            sentences = [
+                (sentence, set(self._content_stems(sentence)))
+                for sentence in _SENTENCE.split(self.entries[entry].beschrijving)
+                if 20 <= len(sentence) <= 220
+            ]
+            self._sentences[entry] = sentences  # a race only computes it twice
         best, overlap = None, 0
-        for sentence, stems in self._sentences[entry]:
+        for sentence, stems in sentences:
             shared = len(stems & query_stems)
             if shared > overlap:
                 best, overlap = sentence, shared
@@ -515,3 +530,14 @@ class Searcher:
         shown = {m.entry.id for m in matches}
         matches += [m for m in maybe if m.entry.id not in shown]
         return SearchOutcome(matches=matches, abstained=True)
+
+
+def _best_first(scores: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
+    """The (at most) k entries of ``mask`` with the highest scores, best first; ties in entry
+    order. The same as the head of a full stable sort, without sorting 100k entries."""
+    candidates = np.flatnonzero(mask)
+    if candidates.size > 4 * k:
+        part = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        kth = scores[part].min()
+        candidates = candidates[scores[candidates] >= kth]  # every tie of the k-th as well
+    return candidates[np.argsort(-scores[candidates], kind="stable")][:k]
