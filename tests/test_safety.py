@@ -522,3 +522,31 @@ def test_training_keeps_both_embeddings_in_the_cache(checker: SafetyChecker, cri
     assert EmbeddingCache.key(KIND_QUESTION, long_text) in cache.vectors
     sentence = chunks(prepare(long_text))[1]
     assert EmbeddingCache.key(KIND_QUESTION, sentence) in cache.vectors
+
+
+def test_the_fast_crisis_question_gives_scikit_learns_probabilities(
+    checker: SafetyChecker,
+) -> None:
+    """The check asks the crisis question in plain numpy (FastViews); it must be the model."""
+    from assistent.safety.classifier import FastViews, normalise
+    from assistent.safety.lines import load_corpus
+
+    model = checker.model
+    assert model is not None
+    corpus = load_corpus()
+    texts = [m.tekst for m in corpus[::97]] + ["", "🙂", "help", "x" * 3000, "le\u200bven"]
+    prepared = np.array([normalise(t) for t in texts], dtype=object)
+    vectors = FakeEmbedder().embed_queries(texts)
+    fast = FastViews(model.crisis)
+    for with_vectors in (vectors, None):
+        expected = model.crisis.probabilities(prepared, with_vectors, ["crisis", "geen"])
+        got = fast.probabilities(prepared, with_vectors, ["crisis", "geen"])
+        assert np.allclose(got, expected, rtol=0, atol=1e-6)
+    assert np.allclose(
+        model.crisis_probability(texts, vectors),
+        model.crisis.probabilities(prepared, vectors, ["crisis"])[:, 0],
+        rtol=0,
+        atol=1e-6,
+    )
+    with pytest.raises(ValueError):
+        FastViews(model.category)  # more than two classes: scikit-learn answers those

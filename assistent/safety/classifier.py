@@ -123,6 +123,94 @@ class Views:
         return out / len(views)
 
 
+class FastViews:
+    """A fitted two-class ``Views`` as plain numpy, for the question asked of every message.
+
+    The same probabilities as scikit-learn's ``predict_proba`` (a test holds them equal to
+    1e-6: scikit-learn scales float32 input in float32), without its per-call input validation,
+    which cost more than the arithmetic: about 4 of the 4.7 ms per message. The words: each
+    vectoriser's own analyser and vocabulary, sublinear tf × idf, l2 per vectoriser, then the
+    logistic regression's weights. The meaning: the scaler, the RBF kernel against the support
+    vectors, the SVM's dual coefficients and the sigmoid calibration.
+    """
+
+    def __init__(self, views: Views) -> None:
+        union, regression = views.text.steps[0][1], views.text.steps[-1][1]
+        if len(regression.classes_) != 2 or union.transformer_weights is not None:
+            raise ValueError("alleen een model met twee klassen")
+        self.classes = [str(c) for c in regression.classes_]
+        self.vectorisers = []
+        weights = np.asarray(regression.coef_[0], np.float64)
+        start = 0
+        for _, vectoriser in union.transformer_list:
+            if not (vectoriser.sublinear_tf and vectoriser.use_idf and vectoriser.norm == "l2"):
+                raise ValueError("onverwachte tf-idf-instellingen")
+            size = len(vectoriser.vocabulary_)
+            self.vectorisers.append(
+                (
+                    vectoriser.build_analyzer(),
+                    vectoriser.vocabulary_,
+                    np.asarray(vectoriser.idf_, np.float64),
+                    weights[start : start + size],
+                )
+            )
+            start += size
+        self.text_intercept = float(regression.intercept_[0])
+        scaler, calibrated = views.meaning.steps[0][1], views.meaning.steps[-1][1]
+        inner = calibrated.calibrated_classifiers_[0]
+        svm, sigmoid = inner.estimator, inner.calibrators[0]
+        if len(calibrated.calibrated_classifiers_) != 1 or svm.kernel != "rbf":
+            raise ValueError("alleen één gekalibreerde RBF-SVM")
+        if list(calibrated.classes_) != list(regression.classes_):
+            raise ValueError("de twee blikken hebben andere klassen")
+        self.mean = np.asarray(scaler.mean_, np.float64)
+        self.scale = np.asarray(scaler.scale_, np.float64)
+        self.support = np.asarray(svm.support_vectors_, np.float64)
+        self.support_norms = np.einsum("ij,ij->i", self.support, self.support)
+        self.dual = np.asarray(svm.dual_coef_[0], np.float64)
+        self.svm_intercept = float(svm.intercept_[0])
+        self.gamma = float(svm._gamma)
+        self.a, self.b = float(sigmoid.a_), float(sigmoid.b_)
+
+    def _text(self, texts: Sequence[str]) -> np.ndarray:
+        decision = np.full(len(texts), self.text_intercept)
+        for n, text in enumerate(texts):
+            for analyse, vocabulary, idf, weights in self.vectorisers:
+                counts: dict[int, int] = {}
+                for gram in analyse(text):
+                    column = vocabulary.get(gram)
+                    if column is not None:
+                        counts[column] = counts.get(column, 0) + 1
+                if not counts:
+                    continue
+                columns = np.fromiter(counts, np.int64, len(counts))
+                values = (1.0 + np.log(np.fromiter(counts.values(), np.float64))) * idf[columns]
+                decision[n] += float(values @ weights[columns]) / float(np.linalg.norm(values))
+        positive = 1.0 / (1.0 + np.exp(-decision))
+        return np.column_stack([1.0 - positive, positive])
+
+    def _meaning(self, vectors: np.ndarray) -> np.ndarray:
+        scaled = (np.asarray(vectors, np.float64) - self.mean) / self.scale
+        squared = (
+            self.support_norms[None, :]
+            - 2.0 * scaled @ self.support.T
+            + np.einsum("ij,ij->i", scaled, scaled)[:, None]
+        )
+        kernel = np.exp(-self.gamma * np.maximum(squared, 0.0))
+        decision = kernel @ self.dual + self.svm_intercept
+        positive = 1.0 / (1.0 + np.exp(self.a * decision + self.b))
+        return np.column_stack([1.0 - positive, positive])
+
+    def probabilities(
+        self, texts: Sequence[str], vectors: np.ndarray | None, classes: list[str]
+    ) -> np.ndarray:
+        """As ``Views.probabilities``."""
+        out = self._text(texts)
+        if vectors is not None:
+            out = (out + self._meaning(vectors)) / 2.0
+        return out[:, [self.classes.index(c) for c in classes]]
+
+
 @dataclass
 class CrisisModel:
     """A trained crisis classifier with its threshold and training figures."""
@@ -134,6 +222,7 @@ class CrisisModel:
     doubt_threshold: float | None = None  # the band of doubt starts here (None: no band)
     # (sure, doubt) for the sentences of a long message; None: the whole message's thresholds
     sentence_thresholds: tuple[float, float] | None = None
+    _fast: FastViews | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def lowest(self) -> float:
@@ -159,7 +248,9 @@ class CrisisModel:
     def crisis_probability(self, texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
         """Probability per message that it signals a crisis."""
         prepared = np.array([normalise(t) for t in texts], dtype=object)
-        return self.crisis.probabilities(prepared, vectors, ["crisis"])[:, 0]
+        if self._fast is None:
+            self._fast = FastViews(self.crisis)  # twice in a race: the same result
+        return self._fast.probabilities(prepared, vectors, ["crisis"])[:, 0]
 
     def category_probabilities(
         self, texts: Sequence[str], vectors: np.ndarray | None
