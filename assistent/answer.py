@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 import unicodedata
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -31,6 +34,9 @@ SAFETY_CHARS = 20_000
 
 # After a crisis reply at most two local follow-ups (the soorten in data/soorten.yaml).
 CRISIS_FOLLOW_UP_MAX = 2
+# A turn's safety check is reused by its answer: this many recent checks, this long.
+CHECK_MEMO_SIZE = 256
+CHECK_MEMO_SECONDS = 10.0
 
 Notice = Literal["leeg", "geen-tekst", "te-lang", "andere-taal"]
 
@@ -159,6 +165,11 @@ class Assistant:
         self.safety = safety
         self.lines = lines
         self.max_results = max_results
+        # The dialogue checks a turn before reading it (``danger``) and the answer checks it
+        # again: the second asks this memo (recent checks, in memory only, for seconds).
+        self._checked: OrderedDict[tuple[str, str | None], tuple[float, SafetySignal | None]]
+        self._checked = OrderedDict()
+        self._checked_lock = threading.Lock()
 
     @property
     def entries(self) -> list[Voorziening]:
@@ -174,7 +185,21 @@ class Assistant:
         question = clean_text(text[:SAFETY_CHARS] if text else "")
         if not any(c.isalnum() for c in question):
             return None
-        return self.safety.check(question, (profile or Profile()).rol)
+        return self._check(question, (profile or Profile()).rol)
+
+    def _check(self, question: str, rol: str | None) -> SafetySignal | None:
+        key, now = (question, rol), time.monotonic()
+        with self._checked_lock:
+            found = self._checked.get(key)
+            if found is not None and now - found[0] <= CHECK_MEMO_SECONDS:
+                return found[1]
+        signal = self.safety.check(question, rol)
+        with self._checked_lock:
+            self._checked[key] = (now, signal)
+            self._checked.move_to_end(key)
+            while len(self._checked) > CHECK_MEMO_SIZE:
+                self._checked.popitem(last=False)
+        return signal
 
     def answer(self, text: str, profile: Profile | None = None, off_topic: bool = False) -> Answer:
         """Answer one message. Never raises for odd input.
@@ -192,7 +217,7 @@ class Assistant:
         answer = Answer(notices=notices)
 
         # Safety first, on the whole message, before any retrieval.
-        signal = self.safety.check(question, profile.rol)
+        signal = self._check(question, profile.rol)
         if signal is not None:
             answer.crisis = signal
             categories = CATEGORIES if signal.all_lines else signal.categories

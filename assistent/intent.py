@@ -21,6 +21,7 @@ import numpy as np
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_GERMAN
 
 from assistent.files import read_yaml
+from assistent.linear import LinearModel, TextModel
 from assistent.safety.lines import load_corpus
 
 QUESTION = "vraag"
@@ -114,6 +115,7 @@ class IntentModel:
         self.embed_query = embed_query
         self.exact: dict[str, str] = {}  # an example typed exactly: its kind, no guessing
         self._lock = threading.Lock()
+        self._views: tuple[Any, Any] | None = None
 
     def bound_to(self, embed_query: EmbedQuery) -> IntentModel:
         """The same fitted model, embedding new messages with another (equal) embedder."""
@@ -173,6 +175,18 @@ class IntentModel:
         }
         return model
 
+    def _fast(self) -> tuple[Any, Any]:
+        """The fitted views as plain numpy (assistent/linear.py), read on first use; any other
+        classifier with ``classes_`` and ``predict_proba`` is asked as it is."""
+        with self._lock:
+            if self._views is None:
+                words_view = _as_plain(self.pipeline, TextModel)
+                meaning_view = None if self.dense is None else _as_plain(self.dense, LinearModel)
+                if meaning_view is not None and meaning_view.classes != words_view.classes:
+                    raise ValueError("de twee blikken hebben andere soorten beurten")
+                self._views = (words_view, meaning_view)
+            return self._views
+
     def classify(self, text: str) -> Intent:
         """The most likely kind of turn; a new question unless another kind is clearly meant."""
         known = self.exact.get(_key(text))
@@ -184,13 +198,12 @@ class IntentModel:
                 vector = self.embed_query(text)
             except Exception:  # the model failed: the n-gram view still reads the turn
                 vector = None
-        with self._lock:  # scikit-learn estimators are not documented as thread-safe
-            probabilities = self.pipeline.predict_proba([text.casefold()])[0]
-            classes = list(self.pipeline.classes_)
-            if vector is not None:
-                dense = self.dense.predict_proba(np.asarray([vector], dtype=np.float32))[0]
-                assert list(self.dense.classes_) == classes
-                probabilities = NGRAM_WEIGHT * probabilities + (1 - NGRAM_WEIGHT) * dense
+        words_view, meaning_view = self._fast()
+        probabilities = words_view.probabilities([text.casefold()])[0]
+        classes = words_view.classes
+        if vector is not None and meaning_view is not None:
+            dense = meaning_view.dense(np.asarray([vector], dtype=np.float32))[0]
+            probabilities = NGRAM_WEIGHT * probabilities + (1 - NGRAM_WEIGHT) * dense
         best = int(probabilities.argmax())
         kind, share = str(classes[best]), float(probabilities[best])
         shares = {str(c): float(p) for c, p in zip(classes, probabilities, strict=True)}
@@ -209,6 +222,30 @@ class IntentModel:
     def content_words(self, text: str) -> list[str]:
         """Words that say what a message is about (not how it asks): 'cursus', 'zwemles'."""
         return [w for w in words(text) if w not in self.function_words and len(w) > 2]
+
+
+class _Asked:
+    """A classifier asked through its own ``predict_proba`` (one call at a time)."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.classes = [str(c) for c in model.classes_]
+        self._lock = threading.Lock()
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:  # scikit-learn estimators are not documented as thread-safe
+            return np.asarray(self.model.predict_proba(list(texts)))
+
+    def dense(self, vectors: np.ndarray) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self.model.predict_proba(vectors))
+
+
+def _as_plain(model: Any, plain: type) -> Any:
+    try:
+        return plain(model)
+    except (AttributeError, TypeError, ValueError):  # not a model linear.py can read
+        return _Asked(model)
 
 
 def how_words(examples: dict[str, list[str]], questions: Sequence[str]) -> frozenset[str]:

@@ -6,6 +6,7 @@ Dutch is the default: a short or mixed message stays Dutch unless another langua
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from typing import Any
 
 LANGUAGES = ("nl", "en", "de", "pl", "tr", "ar")
@@ -79,15 +80,23 @@ def guess(text: str, loose: bool = False) -> str | None:
     if letters < (LOOSE_MIN_LETTERS if loose else MIN_LETTERS):
         return None
     try:
-        values = _load().compute_language_confidence_values(text)
+        values = _confidences(text)
     except Exception:  # language is a nicety: never let it cost an answer
         return None
     if not values:
         return None
-    best = values[0]
-    code = _codes.get(best.language, DEFAULT)
-    if best.value >= MIN_CONFIDENCE:
+    language, value = values[0]
+    code = _codes.get(language, DEFAULT)
+    if value >= MIN_CONFIDENCE:
         return code
-    runner_up = values[1].value if len(values) > 1 else 0.0
-    clear = best.value >= LOOSE_CONFIDENCE and best.value - runner_up >= LOOSE_MARGIN
+    runner_up = values[1][1] if len(values) > 1 else 0.0
+    clear = value >= LOOSE_CONFIDENCE and value - runner_up >= LOOSE_MARGIN
     return code if loose and clear else None
+
+
+@lru_cache(maxsize=256)
+def _confidences(text: str) -> tuple[tuple[Any, float], ...]:
+    """The two likeliest languages of a text. One turn asks up to three times (the dialogue,
+    the answer, the reply's texts); kept in memory only, like the embedding cache."""
+    values = _load().compute_language_confidence_values(text)
+    return tuple((v.language, float(v.value)) for v in values[:2])

@@ -14,18 +14,18 @@ PACKAGE = ROOT / "assistent"
 # Which parts of the package each part may import. A part is a top-level module (``answer``) or
 # a subpackage (``safety``); imports inside a subpackage are always allowed. `instance`, the
 # channels and the CLI wire everything together, so they sit at the top.
-LEAVES = {"config", "errors", "profile", "texts", "files", "logs", "language"}
+LEAVES = {"config", "errors", "profile", "texts", "files", "logs", "language", "linear"}
 ALLOWED: dict[str, set[str]] = {
     **{leaf: set() for leaf in LEAVES},
     "texts": {"files"},  # files imports nothing of the package: still a one-way graph
     "__main__": {"cli"},
     "embed": {"config", "errors"},
     "kennisbank": {"errors", "files"},
-    "safety": {"embed", "files"},
+    "safety": {"embed", "files", "linear"},
     "retrieval": {"embed", "kennisbank", "profile", "errors", "files"},
     "answer": {"safety", "retrieval", "kennisbank", "profile", "texts", "language"},
     "store": {"profile"},
-    "intent": {"safety", "files"},
+    "intent": {"safety", "files", "linear"},
     "conversation": {"answer", "intent", "kennisbank", "language", "profile", "safety", "store"},
     "instance": {"answer", "config", "embed", "intent", "kennisbank", "retrieval", "safety"},
     "render": {"answer", "conversation", "kennisbank", "profile", "safety", "texts"},

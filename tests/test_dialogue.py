@@ -439,3 +439,32 @@ def test_part_of_a_name_that_is_a_topic_asks_for_help(tmp_path: Path) -> None:
     assert isinstance(need, Reply)
     assert need.results[0].entry.id == "huiswerkbegeleiding"
     assert isinstance(named, FieldAnswer) and named.field == "openingstijden"
+
+
+class CountingChecker:
+    """The real safety check, counting how often a turn asks it."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    def check(self, text: str, rol: str | None = None):
+        self.calls += 1
+        return self.inner.check(text, rol)
+
+
+def test_a_turn_is_checked_for_danger_once(instance: Instance, clock: Clock) -> None:
+    """The dialogue checks a turn before reading it, and the answer used to check it again
+    (the classifier's words and meaning, twice per turn)."""
+    from assistent.answer import Assistant
+
+    current = instance.current()
+    counting = CountingChecker(current.safety)
+    assistant = Assistant(current.searcher, counting, current.lines, current.max_results)
+    conversation = Conversation(lambda: assistant, intents=default_model(), clock=clock)
+    first, second = play(conversation, "mijn peuter slaapt slecht", "ik wil niet meer leven")
+    assert counting.calls == 2  # one per turn
+    assert second.answer.crisis is not None and first.answer.crisis is None
+    # another role is another check: a jongere gets the Kindertelefoon as well
+    play(conversation, "ik wil niet meer leven", profile=Profile(rol="jongere"))
+    assert counting.calls == 3

@@ -67,10 +67,25 @@ class TopicClassifier:
         stems = self._stems(question)
         if not stems:
             return None
+        # Where each stem of the question first occurs, and (for the slack of ``_same``) where
+        # a stem one letter longer does: a topic stem is then found with dict look-ups, not by
+        # comparing it with every word of the question (3 ms per question for 300 topics).
+        first: dict[str, int] = {}
+        longer: dict[str, int] = {}
+        for i, stem in enumerate(stems):
+            first.setdefault(stem, i)
+            if len(stem) >= 4:
+                longer.setdefault(stem[:-1], i)
+        missing = len(stems)
+
+        def found_at(n: str) -> int:
+            at = min(first.get(n, missing), longer.get(n, missing))
+            return min(at, first.get(n[:-1], missing)) if len(n) >= 4 else at
+
         best: tuple | None = None
         for topic, needed in self._topics.items():
-            at = [next((i for i, s in enumerate(stems) if _same(n, s)), -1) for n in needed]
-            if min(at) < 0:
+            at = [found_at(n) for n in needed]
+            if max(at) == missing:
                 continue
             key = (topic in WHO, -len(needed), len(topic.split()), min(at), self._shared[topic])
             if best is None or (key, topic) < best:

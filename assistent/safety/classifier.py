@@ -128,40 +128,24 @@ class FastViews:
 
     The same probabilities as scikit-learn's ``predict_proba`` (a test holds them equal to
     1e-6: scikit-learn scales float32 input in float32), without its per-call input validation,
-    which cost more than the arithmetic: about 4 of the 4.7 ms per message. The words: each
-    vectoriser's own analyser and vocabulary, sublinear tf × idf, l2 per vectoriser, then the
-    logistic regression's weights. The meaning: the scaler, the RBF kernel against the support
+    which cost more than the arithmetic: about 4 of the 4.7 ms per message. The words: see
+    ``assistent/linear.py``. The meaning: the scaler, the RBF kernel against the support
     vectors, the SVM's dual coefficients and the sigmoid calibration.
     """
 
     def __init__(self, views: Views) -> None:
-        union, regression = views.text.steps[0][1], views.text.steps[-1][1]
-        if len(regression.classes_) != 2 or union.transformer_weights is not None:
+        from assistent.linear import TextModel
+
+        self.text = TextModel(views.text)
+        if len(self.text.classes) != 2:
             raise ValueError("alleen een model met twee klassen")
-        self.classes = [str(c) for c in regression.classes_]
-        self.vectorisers = []
-        weights = np.asarray(regression.coef_[0], np.float64)
-        start = 0
-        for _, vectoriser in union.transformer_list:
-            if not (vectoriser.sublinear_tf and vectoriser.use_idf and vectoriser.norm == "l2"):
-                raise ValueError("onverwachte tf-idf-instellingen")
-            size = len(vectoriser.vocabulary_)
-            self.vectorisers.append(
-                (
-                    vectoriser.build_analyzer(),
-                    vectoriser.vocabulary_,
-                    np.asarray(vectoriser.idf_, np.float64),
-                    weights[start : start + size],
-                )
-            )
-            start += size
-        self.text_intercept = float(regression.intercept_[0])
+        self.classes = self.text.classes
         scaler, calibrated = views.meaning.steps[0][1], views.meaning.steps[-1][1]
         inner = calibrated.calibrated_classifiers_[0]
         svm, sigmoid = inner.estimator, inner.calibrators[0]
         if len(calibrated.calibrated_classifiers_) != 1 or svm.kernel != "rbf":
             raise ValueError("alleen één gekalibreerde RBF-SVM")
-        if list(calibrated.classes_) != list(regression.classes_):
+        if [str(c) for c in calibrated.classes_] != self.classes:
             raise ValueError("de twee blikken hebben andere klassen")
         self.mean = np.asarray(scaler.mean_, np.float64)
         self.scale = np.asarray(scaler.scale_, np.float64)
@@ -171,23 +155,6 @@ class FastViews:
         self.svm_intercept = float(svm.intercept_[0])
         self.gamma = float(svm._gamma)
         self.a, self.b = float(sigmoid.a_), float(sigmoid.b_)
-
-    def _text(self, texts: Sequence[str]) -> np.ndarray:
-        decision = np.full(len(texts), self.text_intercept)
-        for n, text in enumerate(texts):
-            for analyse, vocabulary, idf, weights in self.vectorisers:
-                counts: dict[int, int] = {}
-                for gram in analyse(text):
-                    column = vocabulary.get(gram)
-                    if column is not None:
-                        counts[column] = counts.get(column, 0) + 1
-                if not counts:
-                    continue
-                columns = np.fromiter(counts, np.int64, len(counts))
-                values = (1.0 + np.log(np.fromiter(counts.values(), np.float64))) * idf[columns]
-                decision[n] += float(values @ weights[columns]) / float(np.linalg.norm(values))
-        positive = 1.0 / (1.0 + np.exp(-decision))
-        return np.column_stack([1.0 - positive, positive])
 
     def _meaning(self, vectors: np.ndarray) -> np.ndarray:
         scaled = (np.asarray(vectors, np.float64) - self.mean) / self.scale
@@ -205,7 +172,7 @@ class FastViews:
         self, texts: Sequence[str], vectors: np.ndarray | None, classes: list[str]
     ) -> np.ndarray:
         """As ``Views.probabilities``."""
-        out = self._text(texts)
+        out = self.text.probabilities(texts)
         if vectors is not None:
             out = (out + self._meaning(vectors)) / 2.0
         return out[:, [self.classes.index(c) for c in classes]]
