@@ -81,13 +81,21 @@ def is_answer(message: BotMessage) -> bool:
 
 
 class Load:
-    """Closed loop per user: the next question goes out when the previous answer is in."""
+    """Closed loop per user: the next question goes out when the previous answer is in.
+
+    Each question comes from a chat of its own (user ``u``'s ``k``-th question from chat
+    FIRST_USER + u·n + k), so the dialogue never reads the next, unrelated evaluation question
+    as a follow-up on the previous answer; a follow-up gets a short reply without the 🆘 button,
+    and the user's loop used to wait for an answer that never came (measured as lost).
+    """
 
     def __init__(self, fake: FakeTelegram, users: int, questions: list[list[str]]) -> None:
         self.fake = fake
         self.questions = questions
-        self.users = list(range(FIRST_USER, FIRST_USER + users))
-        self.asked_at: dict[int, float] = {}
+        self.per_user = max((len(q) for q in questions), default=1)
+        self.users = list(range(users))
+        self.asked_at: dict[int, float] = {}  # chat → when its question went out
+        self.user_of: dict[int, int] = {}  # chat → user
         self.next_index = dict.fromkeys(self.users, 0)
         self.latencies: list[float] = []
         self.duplicates = 0
@@ -101,24 +109,25 @@ class Load:
     def ask(self, user: int) -> None:
         index = self.next_index[user]
         self.next_index[user] = index + 1
-        text = self.questions[user - FIRST_USER][index]
-        self.asked_at[user] = time.perf_counter()
-        self.fake.send_text(user, text)
+        chat = FIRST_USER + user * self.per_user + index
+        self.user_of[chat] = user
+        self.asked_at[chat] = time.perf_counter()
+        self.fake.send_text(chat, self.questions[user][index])
 
     def on_message(self, message: BotMessage) -> None:
-        if not is_answer(message) or message.chat_id not in self.next_index:
+        if not is_answer(message) or message.chat_id not in self.user_of:
             return
         now = time.perf_counter()
         with self.lock:
-            user = message.chat_id
-            started = self.asked_at.pop(user, None)
+            started = self.asked_at.pop(message.chat_id, None)
             if started is None:  # an answer nobody was waiting for
                 self.duplicates += 1
                 return
+            user = self.user_of[message.chat_id]
             self.answers += 1
             self.last_answer = now
             self.latencies.append(now - started)
-            if self.next_index[user] < len(self.questions[user - FIRST_USER]):
+            if self.next_index[user] < len(self.questions[user]):
                 self.ask(user)
             else:
                 self.remaining -= 1
