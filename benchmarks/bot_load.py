@@ -76,8 +76,10 @@ def load_questions(kind: str) -> list[str]:
 
 
 def is_answer(message: BotMessage) -> bool:
-    """The last message of an answer carries the keyboard with the 🆘 button."""
-    return any(b.get("callback_data") == "hulp" for b in message.buttons())
+    """The last message of a turn: an answer's carries the keyboard with the 🆘 button; small
+    talk and a reply about one field carry no keyboard at all."""
+    buttons = message.buttons()
+    return not buttons or any(b.get("callback_data") == "hulp" for b in buttons)
 
 
 class Load:
@@ -240,6 +242,10 @@ def main() -> None:
 
             embedder = FakeEmbedder()
         instance = Instance.open(settings, embedder=embedder)
+        # A bot that has run for a minute: the turn model is trained (in the background at the
+        # first question otherwise, which took the cores for the first seconds of the load).
+        instance.intents()
+        instance.current().answer("opwarmen: mijn kind slaapt slecht")
         setup = time.perf_counter() - started
         build: dict = {}
         if args.rate_limit == "none":

@@ -198,7 +198,9 @@ class Voorziening(BaseModel):
 
     def content_hash(self) -> str:
         """Hash of everything that can change an answer; used to detect a stale index."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+        # the bytes of model_dump_json(), without decoding and encoding them again (100k
+        # entries are hashed on every build of a national kennisbank)
+        return hashlib.sha256(self.__pydantic_serializer__.to_json(self)).hexdigest()[:16]
 
 
 _POSTCODE = re.compile(r"^[1-9][0-9]{3}(?:[A-Z]{2})?$")

@@ -451,7 +451,8 @@ def _write_build(
                 out.write(entry.model_dump_json().encode() + b"\n")
         meta = _meta(kb, hashes, embedder, dim, len(rows), time.perf_counter() - started)
         extra(meta)
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), "utf-8")
+        # one line: with indent, json encodes in Python (0.4 s for 100k entry hashes)
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
         # The temp folder's random suffix makes the name unique: a build never replaces the
         # folder another process may be serving, even two builds within one second.
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{meta['kennisbank_hash'][:8]}-{tmp.name[-8:]}"
