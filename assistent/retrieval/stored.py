@@ -119,6 +119,7 @@ class Stored:
 
 
 def read_build(path: Path) -> Stored:
+    """One build folder as written (raises on anything missing or inconsistent)."""
     meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
     faiss_index = faiss.read_index(str(path / "vectors.faiss"))
     if (path / "row_entry.npy").exists():
