@@ -300,10 +300,15 @@ class Kennisbank:
 
     def content_hash(self) -> str:
         """One hash over all entries."""
-        digest = hashlib.sha256()
-        for entry in self.entries:
-            digest.update(entry.content_hash().encode())
-        return digest.hexdigest()[:16]
+        return combined_hash([entry.content_hash() for entry in self.entries])
+
+
+def combined_hash(entry_hashes: Iterable[str]) -> str:
+    """One hash over the entries' hashes, in order (``Kennisbank.content_hash``)."""
+    digest = hashlib.sha256()
+    for h in entry_hashes:
+        digest.update(h.encode())
+    return digest.hexdigest()[:16]
 
 
 def gemeenten_of(entries: Iterable[Voorziening]) -> list[str]:

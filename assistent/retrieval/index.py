@@ -52,6 +52,7 @@ import Stemmer
 from assistent.embed import Embedder
 from assistent.errors import IndexUnavailableError
 from assistent.kennisbank import Kennisbank, Voorziening
+from assistent.kennisbank.model import combined_hash
 from assistent.retrieval.calibration import calibrate, pseudo_questions
 from assistent.retrieval.lexical import LexicalIndex, tokenize
 from assistent.retrieval.stored import LoadedIndex, laid_over, read_build
@@ -210,14 +211,6 @@ def _meta(
     }
 
 
-def combined_hash(entry_hashes: Sequence[str]) -> str:
-    """The kennisbank's hash from its entries' hashes (``Kennisbank.content_hash``)."""
-    digest = hashlib.sha256()
-    for h in entry_hashes:
-        digest.update(h.encode())
-    return digest.hexdigest()[:16]
-
-
 @dataclass
 class BuildReport:
     """What a build did."""
@@ -253,6 +246,7 @@ class _Patch:
     built, and the ids of the base entries it replaces or removes."""
 
     base: str
+    base_meta: dict
     entries: list[Voorziening]
     dropped: list[str]
 
@@ -296,7 +290,7 @@ def _plan_patch(
     if len(changed) + len(removed) > PATCH_MAX_SHARE * len(old):
         return None
     dropped = [i for i in old if i not in ids or i in changed_ids]
-    return _Patch(base=str(name), entries=changed, dropped=dropped)
+    return _Patch(base=str(name), base_meta=base, entries=changed, dropped=dropped)
 
 
 def build_index(
@@ -387,7 +381,7 @@ def _build_patch(
     progress: Progress | None,
     started: float,
 ) -> BuildReport:
-    base = json.loads((index_dir / "builds" / plan.base / "meta.json").read_text("utf-8"))
+    base = plan.base_meta
     # a patch cache of its own: the full cache of a national kennisbank is a gigabyte
     cache = EmbeddingCache(index_dir / "cache" / "patch", embedder)
     rows = rows_of(plan.entries)
