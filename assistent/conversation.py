@@ -9,11 +9,9 @@ page, or a short reply to small talk. The safety check always comes first. Forma
 
 from __future__ import annotations
 
-import bisect
 import logging
 import re
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -24,7 +22,6 @@ from assistent.intent import (
     OFF_TOPIC,
     QUESTION,
     REFINE,
-    STOP_WORDS,
     Intent,
     IntentModel,
     default_model,
@@ -34,6 +31,7 @@ from assistent.kennisbank import Voorziening
 from assistent.kennisbank.topics import TopicClassifier
 from assistent.language import guess
 from assistent.profile import ROLES, Profile, read_hints
+from assistent.referents import NameIndex, pointed_at, without_name
 from assistent.safety.lines import CrisisLijn
 from assistent.store import Event, Store, age_band
 
@@ -56,28 +54,14 @@ MEMORY_SECONDS = 30 * 60
 MAX_EXTRA_WORDS = 1
 # A place named in a message ("waar zit het jongerenwerk") makes it a follow-up at this share.
 NAMED_FOLLOW_UP_SHARE = 0.3
-# A word of a place's name points at that place when at most this share of the names has it
-# (and at least 2): "schuldhulp" or "pubers" do, "voorbeeldstad" or "steunpunt" do not.
-DISTINCT_NAME_SHARE = 0.05
-MIN_NAME_PART = 8  # letters a part of a name word needs to point at it ("schuldhulp")
+# A message the turn model calls a question with less than this share is also read in parts
+# (sentences and clauses), at most MAX_PARTS of them, when it is at most MAX_PARTS_CHARS long.
+SURE_QUESTION = 0.7
+MAX_PARTS = 4
+MAX_PARTS_CHARS = 200
+_PARTS = re.compile(r"[.!?…;,\n]+")
 # Not about parenting at all (parking, weather): the CJG with an honest "no match" at this share.
 OFF_TOPIC_SHARE = 0.6
-ORDINALS: dict[int, tuple[str, ...]] = {
-    0: ("eerste", "1e", "1ste", "nummer 1", "first", "erste", "pierwsz", "birinci", "الأول"),
-    1: (
-        *("tweede", "2e", "2de", "nummer 2", "second", "zweite"),
-        *("drugi", "druga", "drugą", "ikinci", "الثاني"),
-    ),
-    2: (
-        *("derde", "3e", "3de", "nummer 3", "third", "dritte"),
-        *("trzeci", "trzecia", "trzecią", "üçüncü", "الثالث"),
-    ),
-}
-COMBINING_DOT = "\u0307"
-# Ordinals that take endings: German "zweiten", Turkish "ikincisine", Polish "drugiego".
-INFLECTED_ORDINALS = frozenset(
-    {"erste", "zweite", "dritte", "pierwsz", "drugi", "trzeci", "birinci", "ikinci", "üçüncü"}
-)
 
 
 @dataclass
@@ -169,7 +153,7 @@ class Conversation:
         self.clock = clock
         self._topics: TopicClassifier | None = None
         self._topics_for: Assistant | None = None
-        self._names: tuple[dict[str, set[str]], list[str]] = ({}, [])  # see _name_index
+        self._names: NameIndex | None = None  # see _name_index
         self._names_for: Assistant | None = None
 
     @property
@@ -237,27 +221,80 @@ class Conversation:
         if intent.kind == OFF_TOPIC and intent.score >= OFF_TOPIC_SHARE:
             return self.ask(user_id, session, text, off_topic=True)
         live = session.answer is not None and session.answer.answered
+        parts = self._read_parts(clean, intent)
+        follow_up = next((i for p, i in parts if self._plain_follow_up(p, i)), None)
+        if follow_up is not None and self._new_age_or_wijk(clean, session):
+            follow_up = None  # "we verhuizen naar bosrand, wie is er daar voor ons": anew
+        if not live or follow_up is None:
+            chat = (
+                intent
+                if intent.is_small_talk
+                else next((i for _, i in parts if i.is_small_talk), None)
+            )
+            if chat is not None and self._finds_nothing(clean, session):
+                return self._small_talk(chat.kind, session)  # "oke dankje. fijn dat dit kan"
         if not live:
             return self.ask(user_id, session, text)
-        turn = self._about_last_answer(user_id, session, clean, intent, extra)
+        turn = self._about_last_answer(user_id, session, clean, intent, extra, follow_up)
         if turn is not None:
             return turn
         last_field = session.last_field
         reply = self.ask(user_id, session, text)
         return self._about_named_place(reply, session, clean, intent, extra, last_field) or reply
 
+    def _read_parts(self, text: str, intent: Intent) -> list[tuple[str, Intent]]:
+        """The parts of a short message the turn model is unsure about, each read on its own:
+        a follow-up or a thank-you with a clause of its own ("hoe laat is die groep? mn vriend
+        wil ook mee") reads as a question as a whole. Nothing when the model is sure."""
+        if intent.kind != QUESTION or intent.score >= SURE_QUESTION or len(text) > MAX_PARTS_CHARS:
+            return []
+        parts = [p for p in _PARTS.split(text) if words(p)]
+        if not 1 < len(parts) <= MAX_PARTS:
+            return []
+        return [(part, self.intents.classify(part)) for part in parts]
+
+    def _plain_follow_up(self, part: str, intent: Intent) -> bool:
+        """A part that is a follow-up and says little else ("hoe laat is die groep?")."""
+        return intent.is_follow_up and len(self.intents.content_words(part)) <= MAX_EXTRA_WORDS + 1
+
+    def _new_age_or_wijk(self, text: str, session: Session) -> bool:
+        """Whether a message gives another age or wijk than the conversation has."""
+        current = session.effective_profile
+        hints = read_hints(text, self.wijken(current))
+        return any(
+            getattr(hints, k) is not None and getattr(hints, k) != getattr(current, k)
+            for k in ("leeftijd", "wijk")
+        )
+
+    def _finds_nothing(self, text: str, session: Session) -> bool:
+        """Whether the kennisbank has nothing for a message (then small talk with a clause,
+        "dank u wel, dan bespreek ik het eerst met mijn dochter", is small talk)."""
+        answer = self.assistant.answer(text, session.effective_profile)
+        return answer.abstained and answer.crisis is None
+
     def _about_last_answer(
-        self, user_id: int | str, session: Session, text: str, intent: Intent, extra: list[str]
+        self,
+        user_id: int | str,
+        session: Session,
+        text: str,
+        intent: Intent,
+        extra: list[str],
+        in_part: Intent | None = None,
     ) -> Turn | None:
-        """A follow-up or a refinement of the last answer, or None for a new question."""
+        """A follow-up or a refinement of the last answer, or None for a new question.
+        ``in_part``: a part of the message that is a follow-up ("is die training savonds? mn
+        vriendin wil ook mee"), for a message that as a whole is not one."""
         target = self._named(text, session)
         if not intent.is_follow_up:
             refined = self._refine(user_id, session, text, intent.kind == REFINE, extra)
             if refined is not None:
                 return refined
+        intent = in_part or intent
         if target is None and self._about_another_place(text, session):
             return None  # "en wat kost het wijkteam?" when no wijkteam was shown: search anew
         field_name = intent.field
+        if field_name in (None, "info") and target is not None:  # "en dat jongerenwerk, waar zit"
+            field_name = self._field_apart_from_name(text, session.page[target].entry) or field_name
         if field_name is None and target is not None:
             # "waar zit het jongerenwerk": a place just shown, asked about in a follow-up way
             if session.last_field and len(extra) <= MAX_EXTRA_WORDS + 1:  # "en de tweede?"
@@ -291,21 +328,30 @@ class Conversation:
         answer = reply.answer
         if answer.crisis is not None or not answer.answered or answer.abstained:
             return None
+        named = self._places_named(text)
+        place = next((r.entry for r in reply.results if r.entry.id in named), None)
+        if place is None:
+            return None
         field_name = intent.field
+        if field_name in (None, "info"):
+            field_name = self._field_apart_from_name(text, place) or field_name
         if field_name is None and intent.follow_up_share >= NAMED_FOLLOW_UP_SHARE:
             field_name = (intent.follow_up or "").removeprefix(FOLLOW_UP_PREFIX)
         if not field_name and last_field and len(extra) <= MAX_EXTRA_WORDS + 1:  # "en bij VT?"
             field_name = last_field
-        if not field_name:
+        if not field_name or self._asks_what_it_offers(text, place.id):
+            return None  # "we hebben weinig geld voor sport": the list, not its costs
+        session.last_field = field_name
+        return FieldAnswer(field=field_name, taal=session.taal, entries=[place])
+
+    def _field_apart_from_name(self, text: str, place: Voorziening) -> str | None:
+        """The field a message asks about a place it names, read without the name (a name
+        such as "Jou Jongerenwerk" hides "waar zit dat" from the turn model)."""
+        rest = without_name(text, place)
+        if rest == text or not words(rest):
             return None
-        named = self._places_named(text)
-        for result in reply.results:
-            if result.entry.id in named:
-                if self._asks_what_it_offers(text, result.entry.id):
-                    return None  # "we hebben weinig geld voor sport": the list, not its costs
-                session.last_field = field_name
-                return FieldAnswer(field=field_name, taal=session.taal, entries=[result.entry])
-        return None
+        field_name = self.intents.classify(rest).field
+        return None if field_name == "info" else field_name
 
     def _asks_what_it_offers(self, text: str, place_id: str) -> bool:
         """Whether the message, apart from the place's name, says one of its topics whole: then
@@ -313,8 +359,7 @@ class Conversation:
         ("Leerplicht, wanneer zijn die bereikbaar?", where the topic is the name itself). Only a
         whole name word points: "hulp bij huiswerk" asks for homework help, though "huiswerk"
         begins "Huiswerkbegeleiding"."""
-        index, _ = self._name_index()
-        others = [w for w in words(text) if place_id not in index.get(w, set())]
+        others = self._name_index().others(text, place_id)
         return bool(self.assistant.searcher.topics_in(place_id, others))
 
     def _about_another_place(self, text: str, session: Session) -> bool:
@@ -329,36 +374,14 @@ class Conversation:
         return answer.answered and answer.crisis is None and bool(named & top)
 
     def _places_named(self, text: str) -> set[str]:
-        """The places a message names by a word of their name that few other names have: the
-        whole word, or a long part ("schuldhulp" for "Schuldhulpverlening")."""
-        index, keys = self._name_index()
-        found: set[str] = set()
-        for word in _name_words(text):
-            found |= index.get(word, set())
-            if len(word) < MIN_NAME_PART:
-                continue
-            for end in range(MIN_NAME_PART, len(word)):  # a name word that begins this word
-                found |= index.get(word[:end], set())
-            at = bisect.bisect_left(keys, word)  # name words that begin with this word
-            while at < len(keys) and keys[at].startswith(word):
-                found |= index[keys[at]]
-                at += 1
-        return found
+        """The places of the kennisbank a message names (see referents.NameIndex)."""
+        return self._name_index().places_named(text)
 
-    def _name_index(self) -> tuple[dict[str, set[str]], list[str]]:
-        """Per word of few names, the places whose name has it (per kennisbank), and the words
-        sorted."""
+    def _name_index(self) -> NameIndex:
+        """The name index of the assistant that serves now (a reload swaps it)."""
         assistant = self.assistant
-        if self._names_for is not assistant:
-            names = [(e.id, _name_words(e.naam)) for e in assistant.searcher.entries]
-            counts = Counter(w for _, ws in names for w in ws)
-            limit = max(2, round(DISTINCT_NAME_SHARE * len(names)))
-            index: dict[str, set[str]] = {}
-            for place_id, ws in names:
-                for w in ws:
-                    if counts[w] <= limit:
-                        index.setdefault(w, set()).add(place_id)
-            self._names = (index, sorted(index))
+        if self._names is None or self._names_for is not assistant:
+            self._names = NameIndex(assistant.searcher.entries)
             self._names_for = assistant
         return self._names
 
@@ -423,26 +446,9 @@ class Conversation:
         return bool(self.assistant.searcher.other_topics(extra, shown))
 
     def _named(self, text: str, session: Session) -> int | None:
-        """The place the user points at by number ("de tweede") or by name ("home start")."""
-        # "İkincisine".casefold() keeps a combining dot: "i̇kincisine"
-        lowered = f" {text.casefold().replace(COMBINING_DOT, '')} "
-        for index, names in ORDINALS.items():
-            if index < len(session.page) and any(
-                re.search(_ordinal_pattern(n), lowered) for n in names
-            ):
-                return index
-        said = _name_words(text)
-        shared: set[str] | None = None
-        names_words = []
-        for result in session.page:
-            name = _name_words(result.entry.naam)
-            names_words.append(name)
-            shared = name if shared is None else shared & name
-        scores = [len((name - (shared or set())) & said) for name in names_words]
-        if not any(scores):  # a word all shown places share ("cursus"): the first of them
-            scores = [len(name & said) for name in names_words]
-        best = max(scores, default=0)
-        return scores.index(best) if best else None
+        """The place on the last page the user points at by number or by name."""
+        page = [r.entry for r in session.page]
+        return pointed_at(text, page)
 
     def _follow_up(self, session: Session, field_name: str | None, target: int | None) -> Turn:
         answer = session.answer
@@ -565,19 +571,6 @@ class Conversation:
                 self.store.record_question_text(user_id, "geen-match", text)
         except Exception:  # counting must never cost the user an answer
             log.exception("Tellen van een vraag mislukt")
-
-
-def _name_words(text: str) -> set[str]:
-    """The words that can name a place ("home-start" is two). Small words never do: "geld
-    *voor* betalen" is not about "Adviespunt *voor* leerkrachten"."""
-    return set(words(text.replace("-", " "))) - STOP_WORDS
-
-
-def _ordinal_pattern(ordinal: str) -> str:
-    """A whole word, or with an ending where the language has them; Arabic may prefix "و"
-    ("and": "والثاني")."""
-    end = "" if ordinal in INFLECTED_ORDINALS else r"(?!\w)"
-    return rf"(?<!\w)و?{re.escape(ordinal)}{end}"
 
 
 def _topic(answer: Answer) -> str | None:

@@ -26,7 +26,11 @@ ALLOWED: dict[str, set[str]] = {
     "answer": {"safety", "retrieval", "kennisbank", "profile", "texts", "language"},
     "store": {"profile"},
     "intent": {"safety", "files", "linear"},
-    "conversation": {"answer", "intent", "kennisbank", "language", "profile", "safety", "store"},
+    "referents": {"intent", "kennisbank"},
+    "conversation": {
+        *("answer", "intent", "kennisbank", "language", "profile", "referents", "safety"),
+        "store",
+    },
     "instance": {"answer", "config", "embed", "intent", "kennisbank", "retrieval", "safety"},
     "render": {"answer", "conversation", "kennisbank", "profile", "safety", "texts"},
     "console": {"conversation", "instance", "kennisbank", "render", "texts"},

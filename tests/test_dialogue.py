@@ -21,7 +21,7 @@ from assistent.conversation import (
     SmallTalk,
 )
 from assistent.instance import Instance
-from assistent.intent import default_model
+from assistent.intent import default_model, words
 from assistent.profile import Profile
 from assistent.render import render_turn
 from assistent.store import Store
@@ -468,3 +468,113 @@ def test_a_turn_is_checked_for_danger_once(instance: Instance, clock: Clock) -> 
     # another role is another check: a jongere gets the Kindertelefoon as well
     play(conversation, "ik wil niet meer leven", profile=Profile(rol="jongere"))
     assert counting.calls == 3
+
+
+class ByText:
+    """A fitted classifier's stand-in with probabilities per message (by its words); every
+    other message is a plain question."""
+
+    def __init__(self, table: dict[str, dict[str, float]]) -> None:
+        self.classes_ = ["vraag", "vervolg_openingstijden", "vervolg_adres", "vervolg_info"]
+        self.classes_.append("bedankt")
+        self.table = {" ".join(words(t)): shares for t, shares in table.items()}
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        rows = []
+        for text in texts:
+            shares = self.table.get(" ".join(words(text)), {"vraag": 1.0})
+            rows.append([shares.get(c, 0.0) for c in self.classes_])
+        return np.array(rows)
+
+
+HOW = frozenset({"hoe", "laat", "die", "mijn", "wil", "ook", "mee", "oke", "dankje", "dat"})
+UNSURE = {"vraag": 0.45, "vervolg_openingstijden": 0.3, "bedankt": 0.25}
+
+
+def stand_in(instance: Instance, clock: Clock, table: dict[str, dict[str, float]]) -> Conversation:
+    from assistent.intent import IntentModel
+
+    return Conversation(instance.current, intents=IntentModel(ByText(table), HOW), clock=clock)
+
+
+def test_a_follow_up_with_a_sentence_of_its_own_is_read_in_parts(
+    instance: Instance, clock: Clock
+) -> None:
+    """'hoe laat is die groep? mn vriend wil ook mee maar hij werkt tot 4' reads as a question as
+    a whole, so it got a new list (found on unseen conversations). Read in parts, its first
+    sentence is a plain follow-up."""
+    conversation = stand_in(
+        instance,
+        clock,
+        {
+            "hoe laat is die club? mijn vriend wil ook mee": UNSURE,
+            "hoe laat is die club": {"vervolg_openingstijden": 0.9, "vraag": 0.1},
+        },
+    )
+    first, follow = play(
+        conversation,
+        "mijn peuter praat nog weinig",
+        "hoe laat is die club? mijn vriend wil ook mee",
+    )
+    assert isinstance(first, Reply) and isinstance(follow, FieldAnswer)
+    assert follow.field == "openingstijden"
+    assert follow.entries[0].id == first.results[0].entry.id
+
+
+def test_a_part_that_gives_another_age_asks_anew(instance: Instance, clock: Clock) -> None:
+    """A follow-up-like part does not hide a new age: the question is asked again for it."""
+    conversation = stand_in(
+        instance,
+        clock,
+        {
+            "hoe laat is die club? mijn zoon is 15": UNSURE,
+            "hoe laat is die club": {"vervolg_openingstijden": 0.9, "vraag": 0.1},
+        },
+    )
+    _, again = play(
+        conversation, "mijn peuter praat nog weinig", "hoe laat is die club? mijn zoon is 15"
+    )
+    assert isinstance(again, Reply)
+
+
+def test_thanks_with_a_clause_is_small_talk_when_the_kennisbank_has_nothing(
+    instance: Instance, clock: Clock, tmp_path: Path, crisis_model_dir: Path
+) -> None:
+    """'oke dankje. fijn dat dit ook om 3 uur snachts kan haha' got the honest 'nothing found'
+    with the CJG (found on unseen conversations): a thank-you with a clause of its own. A
+    thank-you with a question the kennisbank answers still gets the answer."""
+    table = {
+        "oke dankje. fijn dat dit ook 's nachts kan": UNSURE,
+        "oke dankje": {"bedankt": 0.95, "vraag": 0.05},
+        "oke dankje. mijn peuter praat nog weinig": UNSURE,
+    }
+    strict = Settings(  # a threshold nothing reaches: the kennisbank has nothing for it
+        kennisbank=MINI, index_dir=tmp_path, min_score=0.99, crisis_model_dir=crisis_model_dir
+    )
+    finds_nothing = stand_in(Instance.open(strict, embedder=FakeEmbedder()), clock, table)
+    thanks = play(finds_nothing, "oke dankje. fijn dat dit ook 's nachts kan")[0]
+    assert isinstance(thanks, SmallTalk) and thanks.kind == "bedankt"
+    question = play(stand_in(instance, clock, table), "oke dankje. mijn peuter praat nog weinig")
+    assert isinstance(question[0], Reply)
+    assert question[0].results[0].entry.id == "peuterclub-oost"
+
+
+def test_the_field_asked_about_a_named_place_is_read_without_its_name(
+    instance: Instance, clock: Clock
+) -> None:
+    """'en dat jou jongerenwerk, waar zit dat' got every detail ('info') instead of the
+    address: the name hid the question from the turn model. Read without the name, it asks
+    where."""
+    conversation = stand_in(
+        instance,
+        clock,
+        {
+            "en die peuterclub, waar zit die": {"vervolg_info": 0.6, "vraag": 0.4},
+            "en die, waar zit die": {"vervolg_adres": 0.9, "vraag": 0.1},
+        },
+    )
+    first, follow = play(
+        conversation, "mijn peuter praat nog weinig", "en die peuterclub, waar zit die"
+    )
+    assert isinstance(first, Reply) and first.results[0].entry.id == "peuterclub-oost"
+    assert isinstance(follow, FieldAnswer) and follow.field == "adres"

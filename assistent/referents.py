@@ -1,0 +1,143 @@
+"""Which place a follow-up points at: by number ("de tweede"), or by a word of its name.
+
+The dialogue asks this about the places on the last page, and, for a place the last answer did
+not show, about every place of the kennisbank (:class:`NameIndex`). Nothing here is stored.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from assistent.intent import STOP_WORDS, words
+from assistent.kennisbank import Voorziening
+
+# A word of a place's name points at that place when at most this share of the names has it
+# (and at least 2): "schuldhulp" or "pubers" do, "voorbeeldstad" or "steunpunt" do not.
+DISTINCT_NAME_SHARE = 0.05
+MIN_NAME_PART = 8  # letters a part of a name word needs to point at it ("schuldhulp")
+MIN_COMPOUND_PART = 5  # the same among the few names on one page ("groep" in "Oudergroep")
+ORDINALS: dict[int, tuple[str, ...]] = {
+    0: ("eerste", "1e", "1ste", "nummer 1", "first", "erste", "pierwsz", "birinci", "الأول"),
+    1: (
+        *("tweede", "2e", "2de", "nummer 2", "second", "zweite"),
+        *("drugi", "druga", "drugą", "ikinci", "الثاني"),
+    ),
+    2: (
+        *("derde", "3e", "3de", "nummer 3", "third", "dritte"),
+        *("trzeci", "trzecia", "trzecią", "üçüncü", "الثالث"),
+    ),
+}
+COMBINING_DOT = "\u0307"
+# Ordinals that take endings: German "zweiten", Turkish "ikincisine", Polish "drugiego".
+INFLECTED_ORDINALS = frozenset(
+    {"erste", "zweite", "dritte", "pierwsz", "drugi", "trzeci", "birinci", "ikinci", "üçüncü"}
+)
+
+
+def name_words(text: str) -> set[str]:
+    """The words that can name a place ("home-start" is two). Small words never do: "geld
+    *voor* betalen" is not about "Adviespunt *voor* leerkrachten"."""
+    return set(words(text.replace("-", " "))) - STOP_WORDS
+
+
+def ordinal(text: str, count: int) -> int | None:
+    """The position a message gives by number ("en de tweede?", "ikincisine"), below ``count``."""
+    # "İkincisine".casefold() keeps a combining dot: "i̇kincisine"
+    lowered = f" {text.casefold().replace(COMBINING_DOT, '')} "
+    for index, names in ORDINALS.items():
+        if index < count and any(re.search(_ordinal_pattern(n), lowered) for n in names):
+            return index
+    return None
+
+
+def pointed_at(text: str, page: Sequence[Voorziening]) -> int | None:
+    """The position on the page a message points at, or None when it names none.
+
+    A word that only one shown name has wins ("en die tweede, dat fonds?" means the fund,
+    wherever it stands); then a number; then a word all shown names share ("die cursus"): the
+    first of them."""
+    said = name_words(text)
+    hits = [{w for w in said if any(same_word(w, n) for n in name_words(e.naam))} for e in page]
+    shared = set.intersection(*hits) if hits else set()
+    scores = [len(found - shared) for found in hits]
+    best = max(scores, default=0)
+    if best and scores.count(best) == 1:
+        return scores.index(best)
+    number = ordinal(text, len(page))
+    if number is not None:
+        return number
+    scores = [len(found) for found in hits]
+    best = max(scores, default=0)
+    return scores.index(best) if best else None
+
+
+def same_word(said: str, name: str) -> bool:
+    """Whether a word of a message is a word of a name, or the head of a compound in it
+    ("spreekuur" in "Scheidingsspreekuur"; not "school" in "Schoolmaatschappelijk")."""
+    return said == name or (len(said) >= MIN_COMPOUND_PART and name.endswith(said))
+
+
+def without_name(text: str, entry: Voorziening) -> str:
+    """The message without the words of a place's name: what it asks about the place ("en dat
+    jongerenwerk, waar zit dat" → "en dat, waar zit dat")."""
+    name = name_words(entry.naam)
+    kept = [
+        w for w in re.split(r"(\W+)", text) if not any(same_word(w.casefold(), n) for n in name)
+    ]
+    return "".join(kept)
+
+
+class NameIndex:
+    """Per word of few names, the places whose name has it (for one kennisbank)."""
+
+    def __init__(self, entries: Iterable[Voorziening]) -> None:
+        names = [(e.id, name_words(e.naam)) for e in entries]
+        counts = Counter(w for _, ws in names for w in ws)
+        limit = max(2, round(DISTINCT_NAME_SHARE * len(names)))
+        self.index: dict[str, set[str]] = {}
+        for place_id, ws in names:
+            for w in ws:
+                if counts[w] <= limit:
+                    self.index.setdefault(w, set()).add(place_id)
+        self.keys = sorted(self.index)
+        self.tails = sorted(key[::-1] for key in self.index)  # to find a compound by its head
+
+    def places_named(self, text: str) -> set[str]:
+        """The places a message names by a word of their name that few other names have: the
+        whole word, or a long part ("schuldhulp" for "Schuldhulpverlening")."""
+        found: set[str] = set()
+        for word in name_words(text):
+            found |= self.index.get(word, set())
+            if len(word) < MIN_NAME_PART:
+                continue
+            for end in range(MIN_NAME_PART, len(word)):  # a name word that begins this word
+                found |= self.index.get(word[:end], set())
+            found |= _starting(self.keys, word, self.index)  # "schuldhulp" → Schuldhulpverlening
+            found |= _starting(self.tails, word[::-1], self.index, reverse=True)  # "sportcoach"
+        return found
+
+    def others(self, text: str, place_id: str) -> list[str]:
+        """The words of a message that are not part of this place's name."""
+        return [w for w in words(text) if place_id not in self.index.get(w, set())]
+
+
+def _starting(
+    keys: list[str], start: str, index: dict[str, set[str]], reverse: bool = False
+) -> set[str]:
+    """The places of the sorted ``keys`` that begin with ``start`` (reversed keys: end)."""
+    found: set[str] = set()
+    at = bisect.bisect_left(keys, start)
+    while at < len(keys) and keys[at].startswith(start):
+        found |= index[keys[at][::-1] if reverse else keys[at]]
+        at += 1
+    return found
+
+
+def _ordinal_pattern(number: str) -> str:
+    """A whole word, or with an ending where the language has them; Arabic may prefix "و"
+    ("and": "والثاني")."""
+    end = "" if number in INFLECTED_ORDINALS else r"(?!\w)"
+    return rf"(?<!\w)و?{re.escape(number)}{end}"
