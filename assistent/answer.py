@@ -87,6 +87,15 @@ class Answer:
         """True for an acute crisis: the lines come before any local help."""
         return self.crisis is not None and self.crisis.level == "acuut"
 
+    @property
+    def topic(self) -> str | None:
+        """The topic to count: the first matched topic of the top result, else its first."""
+        if self.abstained or not self.results:
+            return None
+        top = self.results[0]
+        topics = top.topics or top.entry.onderwerpen
+        return topics[0] if topics else None
+
     def ids(self) -> list[str]:
         """Ids in the order the user sees them (acute crisis lines first, else after the help)."""
         lines = [line.id for line in self.crisis_lines]

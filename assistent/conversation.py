@@ -113,6 +113,7 @@ class SmallTalk:
     kind: str
     taal: str
     contact: Voorziening | None = None  # the CJG, offered where talking to a person helps
+    care: Answer | None = None  # in the band of doubt: the answer whose calm line goes with it
 
 
 @dataclass
@@ -207,8 +208,11 @@ class Conversation:
         if session.answer is not None and now - session.at > MEMORY_SECONDS:
             session.forget_answer()
         clean = clean_text(text)
-        if not clean or self.assistant.danger(clean, session.effective_profile) is not None:
-            return self.ask(user_id, session, text)
+        signal = self.assistant.danger(clean, session.effective_profile) if clean else None
+        if not clean or signal is not None:
+            doubtful = signal is not None and signal.doubt and not signal.all_lines
+            chat = self._small_talk_with_care(user_id, session, clean) if doubtful else None
+            return chat or self.ask(user_id, session, text)
         intent = self.intents.classify(clean)
         language = guess(clean, loose=intent.kind != QUESTION)
         if language is not None:
@@ -221,7 +225,9 @@ class Conversation:
         if intent.kind == OFF_TOPIC and intent.score >= OFF_TOPIC_SHARE:
             return self.ask(user_id, session, text, off_topic=True)
         live = session.answer is not None and session.answer.answered
-        parts = self._read_parts(clean, intent)
+        # Without a last answer a part can only be small talk, which needs a search that finds
+        # nothing: most first questions are not read in parts (each part is embedded).
+        parts = self._read_parts(clean, intent, lambda: live or self._finds_nothing(clean, session))
         follow_up = next((i for p, i in parts if self._plain_follow_up(p, i)), None)
         if follow_up is not None and self._new_age_or_wijk(clean, session):
             follow_up = None  # "we verhuizen naar bosrand, wie is er daar voor ons": anew
@@ -242,14 +248,34 @@ class Conversation:
         reply = self.ask(user_id, session, text)
         return self._about_named_place(reply, session, clean, intent, extra, last_field) or reply
 
-    def _read_parts(self, text: str, intent: Intent) -> list[tuple[str, Intent]]:
+    def _small_talk_with_care(
+        self, user_id: int | str, session: Session, text: str
+    ) -> SmallTalk | None:
+        """Small talk that only the band of doubt reads as a possible crisis ("ik weet het niet
+        meer"): the warm reply, with the calm sentence of the line, never a list of places.
+        None when it is not plainly small talk: then the message is answered as a question."""
+        intent = self.intents.classify(text)
+        if not intent.is_small_talk or len(self.intents.content_words(text)) > MAX_EXTRA_WORDS + 1:
+            return None
+        answer = self.assistant.answer(text, session.effective_profile)
+        if answer.crisis is None or answer.lines_first or not answer.crisis_lines:
+            return None
+        session.taal = guess(text, loose=True) or session.taal
+        answer.taal = session.taal
+        self._count(user_id, session, answer, text)
+        return replace(self._small_talk(intent.kind, session), care=answer)
+
+    def _read_parts(
+        self, text: str, intent: Intent, worth_it: Callable[[], bool]
+    ) -> list[tuple[str, Intent]]:
         """The parts of a short message the turn model is unsure about, each read on its own:
         a follow-up or a thank-you with a clause of its own ("hoe laat is die groep? mn vriend
-        wil ook mee") reads as a question as a whole. Nothing when the model is sure."""
+        wil ook mee") reads as a question as a whole. Nothing when the model is sure, or when
+        ``worth_it`` says no."""
         if intent.kind != QUESTION or intent.score >= SURE_QUESTION or len(text) > MAX_PARTS_CHARS:
             return []
         parts = [p for p in _PARTS.split(text) if words(p)]
-        if not 1 < len(parts) <= MAX_PARTS:
+        if not 1 < len(parts) <= MAX_PARTS or not worth_it():
             return []
         return [(part, self.intents.classify(part)) for part in parts]
 
@@ -559,7 +585,7 @@ class Conversation:
                     gemeente=gemeente,
                     wijk=session.profile.wijk,
                     soort=top.soort if top and not answer.abstained else None,
-                    onderwerp=_topic(answer),
+                    onderwerp=answer.topic,
                     abstained=answer.abstained,
                     crisis=answer.crisis.category if answer.crisis else None,
                     behoefte=None if answer.crisis else self._need(text),
@@ -571,12 +597,3 @@ class Conversation:
                 self.store.record_question_text(user_id, "geen-match", text)
         except Exception:  # counting must never cost the user an answer
             log.exception("Tellen van een vraag mislukt")
-
-
-def _topic(answer: Answer) -> str | None:
-    """The topic to count: the first matched topic of the top result, else its first topic."""
-    if answer.abstained or not answer.results:
-        return None
-    top = answer.results[0]
-    topics = top.topics or top.entry.onderwerpen
-    return topics[0] if topics else None

@@ -297,6 +297,10 @@ def render_turn(turn: Turn, as_html: bool) -> str:
             name = f"<b>{esc(turn.contact.naam)}</b>" if as_html else turn.contact.naam
             line = (_value_html(*main) if as_html else main[1]) if main else ""
             text += f"\n{name}" + (f"\n{line}" if as_html else f": {line}")
+        care = turn.care
+        if care is not None and care.crisis is not None:  # the band of doubt: one calm line
+            sentence = care_sentence(care, _line_html if as_html else _line_plain, esc)
+            return f"{sentence}\n\n{text}" if care.crisis.offer_first else f"{text}\n\n{sentence}"
         return text
     return _field_text(turn, as_html)
 

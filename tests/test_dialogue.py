@@ -578,3 +578,36 @@ def test_the_field_asked_about_a_named_place_is_read_without_its_name(
     )
     assert isinstance(first, Reply) and first.results[0].entry.id == "peuterclub-oost"
     assert isinstance(follow, FieldAnswer) and follow.field == "adres"
+
+
+def test_small_talk_in_the_band_of_doubt_gets_the_calm_line_and_no_list(
+    instance: Instance, clock: Clock
+) -> None:
+    """Small talk that only the band of doubt reads as a possible crisis got a list of places
+    under the calm line ("ze heeft het uitgehoest, het gaat weer. dankje" got 112 and three
+    places; found on unseen conversations). It gets the warm reply with the calm line."""
+    import dataclasses
+
+    from assistent.answer import Assistant
+    from assistent.intent import IntentModel
+    from assistent.safety.detector import SafetyChecker
+    from assistent.safety.lines import load_acute_rules, load_taxonomy
+
+    checker = instance.assistant.safety
+    assert checker.model is not None
+    doubtful = dataclasses.replace(  # everything the model sees is in the band of doubt
+        checker.model, threshold=1.01, doubt_threshold=0.0, sentence_thresholds=None
+    )
+    safety = SafetyChecker(doubtful, load_acute_rules(), load_taxonomy().levels(), checker.embedder)
+    assistant = Assistant(instance.assistant.searcher, safety, instance.lines)
+    thanks = {"oke dankje": {"bedankt": 0.95, "vraag": 0.05}}
+    conversation = Conversation(
+        lambda: assistant, intents=IntentModel(ByText(thanks), HOW), clock=clock
+    )
+    chat, question = play(conversation, "oke dankje", "mijn peuter praat nog weinig")
+    assert isinstance(chat, SmallTalk) and chat.kind == "bedankt"
+    assert chat.care is not None and chat.care.crisis is not None
+    line = chat.care.crisis_lines[0]
+    text = render_turn(chat, as_html=False)
+    assert line.naam in text and "1." not in text  # the calm line, no list of places
+    assert isinstance(question, Reply) and question.answer.crisis is not None
