@@ -12,13 +12,14 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
 from assistent.answer import Assistant
 from assistent.config import Settings
 from assistent.embed import CachedEmbedder, Embedder, make_embedder
-from assistent.intent import IntentModel, default_model, training_texts
+from assistent.intent import IntentModel, default_model, training_questions, training_texts
 from assistent.kennisbank import Kennisbank, load_kennisbank
 from assistent.retrieval.index import (
     KIND_QUESTION,
@@ -45,7 +46,12 @@ from assistent.safety.training import ensure_model
 log = logging.getLogger(__name__)
 
 
-def make_searcher(settings: Settings, index: LoadedIndex, embedder: Embedder) -> Searcher:
+def make_searcher(
+    settings: Settings,
+    index: LoadedIndex,
+    embedder: Embedder,
+    center: np.ndarray | None = None,
+) -> Searcher:
     """A searcher over a loaded index with the settings' filters and threshold."""
     return Searcher(
         index,
@@ -55,7 +61,29 @@ def make_searcher(settings: Settings, index: LoadedIndex, embedder: Embedder) ->
         hide_expired=settings.hide_expired,
         max_age_months=settings.max_age_months,
         today=date.today,
+        center=center,
     )
+
+
+def background_center(embedder: CachedEmbedder, cache_dir: Path | None) -> np.ndarray | None:
+    """The mean query embedding of ordinary parenting questions (the turn model's sample of the
+    crisis corpus's non-crisis messages, in six languages): what every parenting question shares.
+    The search ranks places on a question minus part of it (retrieval/search.CENTER_WEIGHT).
+
+    Curated text, so its embeddings may be cached on disk (the crisis model's cache has them)."""
+    rows = [Row(-1, KIND_QUESTION, t) for t in training_questions()]
+    try:
+        if cache_dir is None:
+            vectors = embedder.inner.embed_queries([r.text for r in rows])
+        else:
+            cache = EmbeddingCache(cache_dir, embedder.inner)
+            vectors, embedded = embed_rows(rows, embedder.inner, cache)
+            if embedded:
+                cache.save(set(cache.vectors))
+    except Exception as exc:  # the plain question still ranks the places
+        log.warning("Zoeken zonder achtergrond van gewone vragen (%s)", type(exc).__name__)
+        return None
+    return np.asarray(vectors, np.float32).mean(axis=0) if len(vectors) else None
 
 
 def ensure_safety(
@@ -128,11 +156,13 @@ class Instance:
         embedder: CachedEmbedder,
         kennisbank: Kennisbank,
         assistant: Assistant,
+        center: np.ndarray | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.kennisbank = kennisbank
         self.assistant = assistant
+        self.center = center  # see background_center; kept for a reload
         self._reload_lock = threading.Lock()
         self._intents: IntentModel | None = None
         self._intents_lock = threading.Lock()
@@ -168,8 +198,9 @@ class Instance:
         kennisbank = load_kennisbank(settings.kennisbank)
         index = ensure_index(kennisbank, cached, settings.index_dir, progress, on_rebuild)
         safety = ensure_safety(settings, cached)
-        assistant = Assistant(make_searcher(settings, index, cached), safety, lines)
-        return cls(settings, cached, kennisbank, assistant)
+        center = background_center(cached, settings.safety_dir / "cache")
+        assistant = Assistant(make_searcher(settings, index, cached, center), safety, lines)
+        return cls(settings, cached, kennisbank, assistant, center)
 
     @property
     def lines(self) -> Crisislijnen:
@@ -187,7 +218,7 @@ class Instance:
             kb = load_kennisbank(self.settings.kennisbank)
             report = build_index(kb, self.embedder, self.settings.index_dir, progress)
             searcher = make_searcher(
-                self.settings, load_index(self.settings.index_dir), self.embedder
+                self.settings, load_index(self.settings.index_dir), self.embedder, self.center
             )
             old = self.assistant
             self.kennisbank = kb

