@@ -190,7 +190,7 @@ def serve_part(size: int, folder: Path, safety_dir: Path) -> dict:
     from assistent.answer import Assistant
     from assistent.config import Settings
     from assistent.embed import CachedEmbedder, make_embedder
-    from assistent.instance import ensure_safety
+    from assistent.instance import background_center, ensure_safety
     from assistent.profile import Profile
     from assistent.retrieval.search import Searcher
     from assistent.safety.lines import load_crisislijnen
@@ -198,9 +198,10 @@ def serve_part(size: int, folder: Path, safety_dir: Path) -> dict:
     settings = Settings(_env_file=None, index_dir=folder, crisis_model_dir=safety_dir)
     embedder = CachedEmbedder(make_embedder(settings))
     safety = ensure_safety(settings, embedder)
+    center = background_center(embedder, settings.safety_dir / "cache")  # as Instance.open
     t = time.perf_counter()
     index = index_module.load_index(folder)
-    searcher = Searcher(index, embedder)
+    searcher = Searcher(index, embedder, center=center)
     load_s = time.perf_counter() - t
     assistant = Assistant(searcher, safety, load_crisislijnen())
     gemeenten = sorted({e.gemeente for e in index.entries if e.gemeente})
