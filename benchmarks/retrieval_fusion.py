@@ -5,7 +5,8 @@
 
 Kennisbanks: Voorbeeldstad as it is; Voorbeeldstad with every voorbeeldvraag stripped (as a
 municipality's own sociale kaart arrives); Rivierdal, written in another style without
-voorbeeldvragen. Per kennisbank: the product's search (self-calibrated threshold, hybrid
+voorbeeldvragen; with --sealed also Heuvelland, a sociale-kaart export in a third style. Per
+kennisbank: the product's search (self-calibrated threshold, hybrid
 ranking on the question minus half the mean parenting question), the same without that
 centring, and a 40-line baseline (one passage vector per entry, same filters, no abstain).
 Reports hit@1, hit@3, MRR on real questions, and the share of real and off-topic questions that
@@ -156,6 +157,11 @@ def main() -> None:
         kennisbanken["rivierdal (verzegeld)"] = (
             ROOT / "tests" / "fixtures" / "kennisbank_rivierdal",
             load_cases(sealed / "rivierdal_sealed.yaml"),
+        )
+        # a third style (a sociale-kaart export), with questions written from its overview only
+        kennisbanken["heuvelland (verzegeld)"] = (
+            ROOT / "tests" / "fixtures" / "kennisbank_heuvelland",
+            load_cases(sealed / "heuvelland_sealed.yaml"),
         )
     report = {}
     center = background_center(embedder, None)

@@ -497,44 +497,27 @@ def stand_in(instance: Instance, clock: Clock, table: dict[str, dict[str, float]
     return Conversation(instance.current, intents=IntentModel(ByText(table), HOW), clock=clock)
 
 
+@pytest.mark.parametrize(
+    ("message", "follow_up"),
+    [
+        ("hoe laat is die club? mijn vriend wil ook mee", True),
+        ("hoe laat is die club? mijn zoon is 15", False),  # another age: asked anew
+    ],
+)
 def test_a_follow_up_with_a_sentence_of_its_own_is_read_in_parts(
-    instance: Instance, clock: Clock
+    instance: Instance, clock: Clock, message: str, follow_up: bool
 ) -> None:
     """'hoe laat is die groep? mn vriend wil ook mee maar hij werkt tot 4' reads as a question as
     a whole, so it got a new list (found on unseen conversations). Read in parts, its first
-    sentence is a plain follow-up."""
-    conversation = stand_in(
-        instance,
-        clock,
-        {
-            "hoe laat is die club? mijn vriend wil ook mee": UNSURE,
-            "hoe laat is die club": {"vervolg_openingstijden": 0.9, "vraag": 0.1},
-        },
-    )
-    first, follow = play(
-        conversation,
-        "mijn peuter praat nog weinig",
-        "hoe laat is die club? mijn vriend wil ook mee",
-    )
-    assert isinstance(first, Reply) and isinstance(follow, FieldAnswer)
-    assert follow.field == "openingstijden"
-    assert follow.entries[0].id == first.results[0].entry.id
-
-
-def test_a_part_that_gives_another_age_asks_anew(instance: Instance, clock: Clock) -> None:
-    """A follow-up-like part does not hide a new age: the question is asked again for it."""
-    conversation = stand_in(
-        instance,
-        clock,
-        {
-            "hoe laat is die club? mijn zoon is 15": UNSURE,
-            "hoe laat is die club": {"vervolg_openingstijden": 0.9, "vraag": 0.1},
-        },
-    )
-    _, again = play(
-        conversation, "mijn peuter praat nog weinig", "hoe laat is die club? mijn zoon is 15"
-    )
-    assert isinstance(again, Reply)
+    sentence is a plain follow-up; a part that gives another age does not hide it."""
+    table = {message: UNSURE, "hoe laat is die club": {"vervolg_openingstijden": 0.9}}
+    first, turn = play(stand_in(instance, clock, table), "mijn peuter praat nog weinig", message)
+    assert isinstance(first, Reply)
+    if not follow_up:
+        assert isinstance(turn, Reply)
+        return
+    assert isinstance(turn, FieldAnswer) and turn.field == "openingstijden"
+    assert turn.entries[0].id == first.results[0].entry.id
 
 
 def test_thanks_with_a_clause_is_small_talk_when_the_kennisbank_has_nothing(
