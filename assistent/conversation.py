@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from assistent.answer import Answer, Assistant, Result, clean_text
 from assistent.intent import (
@@ -225,9 +226,9 @@ class Conversation:
         if intent.kind == OFF_TOPIC and intent.score >= OFF_TOPIC_SHARE:
             return self.ask(user_id, session, text, off_topic=True)
         live = session.answer is not None and session.answer.answered
-        # Without a last answer a part can only be small talk, which needs a search that finds
-        # nothing: most first questions are not read in parts (each part is embedded).
-        parts = self._read_parts(clean, intent, lambda: live or self._finds_nothing(clean, session))
+        finds_nothing = cache(lambda: self._finds_nothing(clean, session))  # once per turn
+        # without a last answer only small talk counts, and only when the search finds nothing
+        parts = self._read_parts(clean, intent, lambda: live or finds_nothing())
         follow_up = next((i for p, i in parts if self._plain_follow_up(p, i)), None)
         if follow_up is not None and self._new_age_or_wijk(clean, session):
             follow_up = None  # "we verhuizen naar bosrand, wie is er daar voor ons": anew
@@ -237,7 +238,7 @@ class Conversation:
                 if intent.is_small_talk
                 else next((i for _, i in parts if i.is_small_talk), None)
             )
-            if chat is not None and self._finds_nothing(clean, session):
+            if chat is not None and finds_nothing():
                 return self._small_talk(chat.kind, session)  # "oke dankje. fijn dat dit kan"
         if not live:
             return self.ask(user_id, session, text)

@@ -65,21 +65,29 @@ def make_searcher(
     )
 
 
+def curated_vectors(
+    embedder: CachedEmbedder, texts: list[str], cache_dir: Path | None
+) -> np.ndarray:
+    """Query embeddings of curated text (examples, corpus messages; never a user's message), so
+    they may be cached on disk: the crisis corpus's cache in ``cache_dir`` (None: no cache)."""
+    if cache_dir is None:
+        return embedder.inner.embed_queries(texts)
+    cache = EmbeddingCache(cache_dir, embedder.inner)
+    vectors, embedded = embed_rows(
+        [Row(-1, KIND_QUESTION, t) for t in texts], embedder.inner, cache
+    )
+    if embedded:
+        cache.save(set(cache.vectors))
+    return vectors
+
+
 def background_center(embedder: CachedEmbedder, cache_dir: Path | None) -> np.ndarray | None:
     """The mean query embedding of ordinary parenting questions (the turn model's sample of the
     crisis corpus's non-crisis messages, in six languages): what every parenting question shares.
     The search ranks places on a question minus part of it (retrieval/search.CENTER_WEIGHT).
-
-    Curated text, so its embeddings may be cached on disk (the crisis model's cache has them)."""
-    rows = [Row(-1, KIND_QUESTION, t) for t in training_questions()]
+    The crisis model's cache already holds them."""
     try:
-        if cache_dir is None:
-            vectors = embedder.inner.embed_queries([r.text for r in rows])
-        else:
-            cache = EmbeddingCache(cache_dir, embedder.inner)
-            vectors, embedded = embed_rows(rows, embedder.inner, cache)
-            if embedded:
-                cache.save(set(cache.vectors))
+        vectors = curated_vectors(embedder, training_questions(), cache_dir)
     except Exception as exc:  # the plain question still ranks the places
         log.warning("Zoeken zonder achtergrond van gewone vragen (%s)", type(exc).__name__)
         return None
@@ -132,13 +140,8 @@ def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
     key = (f"{embedder.backend}/{embedder.model}", digest)
     if key in _FITTED_INTENTS:
         return _FITTED_INTENTS[key].bound_to(embed_query)
-    # the same cache as the crisis corpus: the ordinary questions are embedded there already
-    cache = EmbeddingCache(settings.safety_dir / "cache", embedder.inner)
-    rows = [Row(-1, KIND_QUESTION, t) for t in texts]
-    try:
-        vectors, embedded = embed_rows(rows, embedder.inner, cache)
-        if embedded:
-            cache.save(set(cache.vectors))
+    try:  # the crisis corpus's cache: the ordinary questions are embedded there already
+        vectors = curated_vectors(embedder, texts, settings.safety_dir / "cache")
     except Exception as exc:  # the n-gram view alone still reads the turns
         log.warning("Dialoogmodel zonder embeddings (%s)", type(exc).__name__)
         return IntentModel.fit(examples, questions)
