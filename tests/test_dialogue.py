@@ -590,6 +590,9 @@ def test_small_talk_in_the_band_of_doubt_gets_the_calm_line_and_no_list(
     chat, question = play(conversation, "oke dankje", "mijn peuter praat nog weinig")
     assert isinstance(chat, SmallTalk) and chat.kind == "bedankt"
     assert chat.care is not None and chat.care.crisis is not None
+    from assistent.telegram.handlers import turn_crisis
+
+    assert turn_crisis(chat) == chat.care.crisis.category != "-"  # the bot's log line said '-'
     line = chat.care.crisis_lines[0]
     text = render_turn(chat, as_html=False)
     assert line.naam in text and "1." not in text  # the calm line, no list of places

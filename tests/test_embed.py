@@ -186,6 +186,30 @@ def test_questions_that_wait_while_the_model_is_busy_share_one_call(gated) -> No
         assert np.allclose(vector, reference.embed_queries([text]))
 
 
+def test_with_a_worker_per_core_a_second_batch_runs_beside_the_first() -> None:
+    """Under load two batches run side by side (one single-threaded engine each), instead of
+    queueing behind one call on all cores; with one worker the second question waits."""
+    for workers, side_by_side in ((2, True), (1, False)):
+        inner = GatedEmbedder()
+        inner.gate.clear()
+        batcher = BatchingEmbedder(inner, window=0.0, workers=workers)
+        with ThreadPoolExecutor(2) as pool:
+            first = pool.submit(batcher.embed_queries, ["eerste vraag"])
+            assert inner.entered.wait(10)
+            second = pool.submit(batcher.embed_queries, ["tweede vraag"])
+            if side_by_side:
+                wait_until(lambda inner=inner: len(inner.batches) == 2)
+            else:
+                wait_until(lambda batcher=batcher: batcher.waiting() == 1)
+                assert len(inner.batches) == 1
+            inner.gate.set()
+            reference = FakeEmbedder()
+            assert np.allclose(first.result(10), reference.embed_queries(["eerste vraag"]))
+            assert np.allclose(second.result(10), reference.embed_queries(["tweede vraag"]))
+        batcher.close()
+        assert not any(t.is_alive() for t in batcher._threads)
+
+
 def test_many_threads_each_get_their_own_vectors_in_order() -> None:
     batcher = BatchingEmbedder(FakeEmbedder(), window=0.002, max_batch=8)
     requests = [[f"vraag {i} a", f"vraag {i} b"] if i % 3 else [f"vraag {i}"] for i in range(60)]

@@ -149,6 +149,23 @@ def test_malformed_update_is_skipped_logged_without_content_and_others_answered(
     assert TOKEN not in logged
 
 
+def test_an_update_fetched_again_while_in_hand_is_not_read_again() -> None:
+    """The offset confirms only answered updates, so under load every poll brings back all the
+    updates in hand; they are passed on as their id alone (the ledger drops them), not read in
+    full again. A new update is passed on whole."""
+    from assistent.telegram.resilience import ResilientBot
+
+    bot = ResilientBot(token=TOKEN)
+    full = {"date": 1_700_000_000, **malformed(11)["message"]}
+    in_hand, new = {"update_id": 7, "message": full}, {"update_id": 8, "message": full}
+    assert bot.ledger.admit(7)
+    assert bot._readable(in_hand) == {"update_id": 7}
+    assert bot._readable(new) is new
+    bot.ledger.finish(7)  # answered, not yet confirmed: the same
+    assert bot._readable(in_hand) == {"update_id": 7}
+    assert bot.skipped == 0
+
+
 def test_truncated_get_updates_body_is_not_logged(
     fake: FakeTelegram, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:

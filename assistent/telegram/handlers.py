@@ -20,7 +20,7 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from assistent.conversation import Reply, Session
+from assistent.conversation import Reply, Session, SmallTalk
 from assistent.errors import AssistentError, KennisbankError
 from assistent.language import from_code
 from assistent.render import (
@@ -343,18 +343,28 @@ async def question(update: Update, context: Context) -> None:
     await _answer_text(update, context, session, text)
 
 
+def turn_crisis(turn: object) -> str:
+    """The crisis category whose line a turn shows, for the log line ('-' for none): an
+    answer's, or the calm line that goes with small talk in the band of doubt."""
+    crisis = None
+    if isinstance(turn, Reply):
+        crisis = turn.answer.crisis
+    elif isinstance(turn, SmallTalk) and turn.care is not None:
+        crisis = turn.care.crisis
+    return crisis.category if crisis else "-"
+
+
 async def _answer_text(update: Update, context: Context, session: Session, text: str) -> None:
     if session.taal == "nl" and update.effective_user is not None:
         session.taal = from_code(update.effective_user.language_code)
     started = time.perf_counter()
     conversation = context.bot_data.conversation
     turn = await asyncio.to_thread(conversation.handle, _user_id(update), session, text)
-    crisis = turn.answer.crisis if isinstance(turn, Reply) else None
     log.info(
         "update %s: %s, crisis=%s, %.0f ms",
         update.update_id,
         type(turn).__name__,
-        crisis.category if crisis else "-",
+        turn_crisis(turn),
         (time.perf_counter() - started) * 1000,
     )
     if isinstance(turn, Reply):
