@@ -329,7 +329,8 @@ def vraag(
         conversation = Conversation(instance.current, store=None, page_size=settings.top_k)
         session = conversation.load_session("cli")
         session.profile = profile
-        reply = conversation.ask("cli", session, tekst)
+        # a first chat message: the turn model says whether it is about parenting at all
+        reply = conversation.ask("cli", session, tekst, instance.intents().off_topic(tekst))
     if as_json:
         data = reply.answer.to_dict()
         data["resultaten"] = [r.to_dict() for r in reply.results]
@@ -393,7 +394,7 @@ def evaluate(
         raise typer.Exit(ExitStatus.INPUT) from exc
     with reported_errors():
         instance = load_instance(settings)
-        report = run_eval(instance.assistant, cases)
+        report = run_eval(instance.assistant, cases, instance.intents().off_topic)
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))
         return

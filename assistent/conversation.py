@@ -20,7 +20,6 @@ from assistent.answer import Answer, Assistant, Result, clean_text
 from assistent.intent import (
     FOLLOW_UP_PREFIX,
     MORE,
-    OFF_TOPIC,
     QUESTION,
     REFINE,
     Intent,
@@ -61,8 +60,6 @@ SURE_QUESTION = 0.7
 MAX_PARTS = 4
 MAX_PARTS_CHARS = 200
 _PARTS = re.compile(r"[.!?…;,\n]+")
-# Not about parenting at all (parking, weather): the CJG with an honest "no match" at this share.
-OFF_TOPIC_SHARE = 0.6
 
 
 @dataclass
@@ -223,7 +220,7 @@ class Conversation:
             return self._small_talk(intent.kind, session)
         if intent.kind == MORE and len(extra) <= MAX_EXTRA_WORDS:
             return self.more(session) or NothingMore(session.taal)
-        if intent.kind == OFF_TOPIC and intent.score >= OFF_TOPIC_SHARE:
+        if intent.is_off_topic:
             return self.ask(user_id, session, text, off_topic=True)
         live = session.answer is not None and session.answer.answered
         finds_nothing = cache(lambda: self._finds_nothing(clean, session))  # once per turn

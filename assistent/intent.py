@@ -28,6 +28,8 @@ QUESTION = "vraag"
 OFF_TOPIC = (
     "buiten"  # not about parenting at all: parking, weather, waste (data/buiten_bereik.yaml)
 )
+# Not about parenting at all (parking, weather): the CJG with an honest "no match" at this share.
+OFF_TOPIC_SHARE = 0.6
 MORE = "meer"
 REFINE = "verfijning"
 FOLLOW_UP_PREFIX = "vervolg_"
@@ -58,6 +60,11 @@ class Intent:
     def field(self) -> str | None:
         """For a follow-up, the field asked about (``kosten``, ``adres``, ...)."""
         return self.kind.removeprefix(FOLLOW_UP_PREFIX) if self.is_follow_up else None
+
+    @property
+    def is_off_topic(self) -> bool:
+        """Clearly not about parenting at all: the honest 'no match' with the CJG."""
+        return self.kind == OFF_TOPIC and self.score >= OFF_TOPIC_SHARE
 
     @property
     def is_follow_up(self) -> bool:
@@ -218,6 +225,12 @@ class IntentModel:
                     return Intent(kind, sum(family.values()), **extra)
             return Intent(QUESTION, shares[QUESTION], **extra)
         return Intent(kind, share, **extra)
+
+    def off_topic(self, text: str) -> bool:
+        """A first question read as a turn: clearly not about parenting at all? The single-
+        question paths (``assistent vraag``, ``assistent eval``) ask this as the chat does.
+        On 568 real questions of four kennisbanks it said yes to none (docs/metingen.md)."""
+        return self.classify(text).is_off_topic
 
     def content_words(self, text: str) -> list[str]:
         """Words that say what a message is about (not how it asks): 'cursus', 'zwemles'."""

@@ -97,6 +97,19 @@ def test_vraag_json_answers_from_any_kennisbank(tmp_path: Path) -> None:
 
 
 @pytest.mark.model
+def test_vraag_reads_an_off_topic_question_as_the_chat_does(tmp_path: Path) -> None:
+    """In the chat the turn model sends a question that is not about parenting at all to the
+    honest 'no match' with the CJG; `assistent vraag` (and `eval`) asked only the search, which
+    on this kennisbank found places for a parking permit."""
+    question = "hoe vraag ik een parkeervergunning aan"
+    result = run("vraag", question, "--json", "--kennisbank", str(MINI))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["geen_specifieke_match"] is True
+    real = run("vraag", "mijn puber luistert niet", "--json", "--kennisbank", str(MINI))
+    assert json.loads(real.stdout)["geen_specifieke_match"] is False
+
+
+@pytest.mark.model
 def test_vraag_crisis_reply_first_in_console(tmp_path: Path) -> None:
     result = run("vraag", "mijn peuter heeft schoonmaakmiddel gedronken", "--kennisbank", str(MINI))
     assert result.exit_code == 0

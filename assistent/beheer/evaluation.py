@@ -7,6 +7,7 @@ question does (safety check, filters and CJG fallback included).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,14 +107,23 @@ def _message(error: Any) -> str:
     return translate(error)[1]
 
 
-def run_eval(assistant: Assistant, cases: list[EvalCase]) -> dict[str, Any]:
-    """Answer every case; return the ``--json`` contract: cases and metrics."""
+def run_eval(
+    assistant: Assistant,
+    cases: list[EvalCase],
+    off_topic: Callable[[str], bool] | None = None,
+) -> dict[str, Any]:
+    """Answer every case; return the ``--json`` contract: cases and metrics.
+
+    ``off_topic``: the turn model's judgment of a first message (``IntentModel.off_topic``), so
+    a question is answered as the chat answers it; without it, the search alone decides.
+    """
     out_cases = []
     hits1, hits3, rr = [], [], []
     crisis_hits, false_pos, false_acute = [], [], []
     for case in cases:
         started = time.perf_counter()
-        answer = assistant.answer(case.vraag, case.profile)
+        elsewhere = off_topic is not None and off_topic(case.vraag)
+        answer = assistant.answer(case.vraag, case.profile, off_topic=elsewhere)
         ms = (time.perf_counter() - started) * 1000
         ids = answer.ids()[:IDS_SHOWN]
         category = answer.crisis.category if answer.crisis else None
