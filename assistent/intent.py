@@ -229,7 +229,7 @@ class IntentModel:
     def off_topic(self, text: str) -> bool:
         """A first question read as a turn: clearly not about parenting at all? The single-
         question paths (``assistent vraag``, ``assistent eval``) ask this as the chat does.
-        On 568 real questions of four kennisbanks it said yes to none (docs/metingen.md)."""
+        On 568 real questions of three kennisbanks it said yes to none (docs/metingen.md)."""
         return self.classify(text).is_off_topic
 
     def content_words(self, text: str) -> list[str]:
