@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -140,6 +141,14 @@ def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
     key = (f"{embedder.backend}/{embedder.model}", digest)
     if key in _FITTED_INTENTS:
         return _FITTED_INTENTS[key].bound_to(embed_query)
+    stored = _intents_file(settings, key)
+    if stored.exists():  # trained by an earlier process: a restart is warm at once
+        try:
+            model = IntentModel.load(stored, embed_query)
+            _FITTED_INTENTS[key] = model
+            return model
+        except Exception as exc:  # damaged, or another scikit-learn: train again
+            log.warning("Dialoogmodel %s onbruikbaar (%s); opnieuw trainen", stored.name, exc)
     try:  # the crisis corpus's cache: the ordinary questions are embedded there already
         vectors = curated_vectors(embedder, texts, settings.safety_dir / "cache")
     except Exception as exc:  # the n-gram view alone still reads the turns
@@ -147,7 +156,21 @@ def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
         return IntentModel.fit(examples, questions)
     model = IntentModel.fit(examples, questions, vectors, embed_query)
     _FITTED_INTENTS[key] = model
+    try:
+        model.save(stored)
+    except OSError as exc:  # a read-only folder: train again next time
+        log.warning("Dialoogmodel niet bewaard (%s)", type(exc).__name__)
     return model
+
+
+def _intents_file(settings: Settings, key: tuple[str, str]) -> Path:
+    """Where the fitted turn model for this embedder and these examples is kept, beside the
+    crisis model; the scikit-learn version is in the name (a pickle is tied to it)."""
+    import sklearn
+
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", key[0]).strip("-")[:60]
+    name = f"{key[1][:16]}-sklearn{sklearn.__version__}-{slug}.joblib"
+    return settings.safety_dir / "dialoog" / name
 
 
 class Instance:

@@ -3,7 +3,8 @@
 A small learned model (scikit-learn: character and word n-grams, logistic loss) is trained
 on ``data/dialoog.yaml`` — example turns in the six languages — against ordinary parenting
 questions (the crisis corpus's non-crisis messages and the handwritten contrast questions). It
-trains in about a second on first use. The safety check always runs before this model.
+trains in a few seconds on first use and is kept on disk (``save``/``load``; the instance keeps
+it beside the crisis model). The safety check always runs before this model.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_GERMAN
 
-from assistent.files import read_yaml
+from assistent.files import read_yaml, write_bytes_atomic
 from assistent.linear import LinearModel, TextModel
 from assistent.safety.lines import load_corpus
 
@@ -123,6 +125,26 @@ class IntentModel:
         self.exact: dict[str, str] = {}  # an example typed exactly: its kind, no guessing
         self._lock = threading.Lock()
         self._views: tuple[Any, Any] | None = None
+
+    def save(self, path: Path) -> None:
+        """Write the fitted views (scikit-learn, joblib) to ``path``, atomically."""
+        import io
+
+        import joblib
+
+        buffer = io.BytesIO()
+        joblib.dump((self.pipeline, self.function_words, self.dense, self.exact), buffer)
+        write_bytes_atomic(path, buffer.getvalue())
+
+    @classmethod
+    def load(cls, path: Path, embed_query: EmbedQuery | None = None) -> IntentModel:
+        """A model written by ``save``; new messages are embedded with ``embed_query``."""
+        import joblib
+
+        pipeline, function_words, dense, exact = joblib.load(path)
+        model = cls(pipeline, frozenset(function_words), dense, embed_query)
+        model.exact = dict(exact)
+        return model
 
     def bound_to(self, embed_query: EmbedQuery) -> IntentModel:
         """The same fitted model, embedding new messages with another (equal) embedder."""

@@ -597,3 +597,31 @@ def test_small_talk_in_the_band_of_doubt_gets_the_calm_line_and_no_list(
     text = render_turn(chat, as_html=False)
     assert line.naam in text and "1." not in text  # the calm line, no list of places
     assert isinstance(question, Reply) and question.answer.crisis is not None
+
+
+def test_the_turn_model_is_kept_on_disk_and_a_restart_loads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each new process trained the turn model (about 3 s of CPU: every bot restart, every
+    `assistent vraag`). It is kept beside the crisis model; a damaged file is trained again."""
+    from assistent import instance as instance_module
+    from assistent.embed import CachedEmbedder
+
+    settings = Settings(
+        kennisbank=MINI, index_dir=tmp_path / "index", crisis_model_dir=tmp_path / "veiligheid"
+    )
+    embedder = CachedEmbedder(FakeEmbedder())
+    texts = ["wat kost dat", "hoi", "mijn kind slaapt slecht", "waar kan ik parkeren", "nog meer"]
+    monkeypatch.setattr(instance_module, "_FITTED_INTENTS", {})  # a process of its own
+    trained = instance_module.ensure_intents(settings, embedder)
+    (stored,) = (tmp_path / "veiligheid" / "dialoog").glob("*.joblib")
+    written = stored.stat().st_mtime_ns
+    monkeypatch.setattr(instance_module, "_FITTED_INTENTS", {})  # a restart
+    loaded = instance_module.ensure_intents(settings, embedder)
+    assert stored.stat().st_mtime_ns == written  # read, not trained and written again
+    assert [loaded.classify(t) for t in texts] == [trained.classify(t) for t in texts]
+    stored.write_bytes(b"kapot")
+    monkeypatch.setattr(instance_module, "_FITTED_INTENTS", {})
+    again = instance_module.ensure_intents(settings, embedder)
+    assert [again.classify(t) for t in texts] == [trained.classify(t) for t in texts]
+    assert stored.read_bytes() != b"kapot"
