@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -42,7 +41,7 @@ from assistent.safety.lines import (
     load_crisislijnen,
     load_taxonomy,
 )
-from assistent.safety.training import ensure_model
+from assistent.safety.training import embedder_slug, ensure_model
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +167,7 @@ def _intents_file(settings: Settings, key: tuple[str, str]) -> Path:
     crisis model; the scikit-learn version is in the name (a pickle is tied to it)."""
     import sklearn
 
-    slug = re.sub(r"[^a-zA-Z0-9]+", "-", key[0]).strip("-")[:60]
-    name = f"{key[1][:16]}-sklearn{sklearn.__version__}-{slug}.joblib"
+    name = f"{key[1][:16]}-sklearn{sklearn.__version__}-{embedder_slug(key[0])}.joblib"
     return settings.safety_dir / "dialoog" / name
 
 

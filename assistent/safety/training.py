@@ -84,10 +84,14 @@ def corpus_sentences(texts: list[str], embed: Embed) -> Sentences:
     return Sentences(np.asarray(owner, dtype=int), parts, vectors)
 
 
+def embedder_slug(embedder_id: str) -> str:
+    """The embedder's id as part of a file name (models trained on its vectors)."""
+    return re.sub(r"[^a-zA-Z0-9]+", "-", embedder_id).strip("-")[:60]
+
+
 def model_key(embedder_id: str) -> str:
     """Folder name of the model for the corpus files as they are and this embedder."""
-    slug = re.sub(r"[^a-zA-Z0-9]+", "-", embedder_id).strip("-")[:60]
-    return f"{corpus_fingerprint()}-{FORMAT_VERSION}-{slug}"
+    return f"{corpus_fingerprint()}-{FORMAT_VERSION}-{embedder_slug(embedder_id)}"
 
 
 def ensure_model(
