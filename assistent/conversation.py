@@ -74,6 +74,7 @@ class Session:
     taal: str = "nl"  # the language the user writes in (kept while messages are too short to tell)
     refined: Profile = field(default_factory=Profile)  # age/wijk/role said in this conversation
     last_field: str | None = None  # the field of the last follow-up ("en bij de tweede?")
+    subject: int | None = None  # the place on the page the last follow-up named ("kost het iets")
     at: float = 0.0  # when the last answer was given (monotonic seconds)
 
     @property
@@ -90,6 +91,7 @@ class Session:
         self.page = []
         self.refined = Profile()
         self.last_field = None
+        self.subject = None
 
 
 @dataclass
@@ -120,7 +122,7 @@ class FieldAnswer:
 
     field: str
     taal: str
-    entries: list[Voorziening] = field(default_factory=list)  # the place asked about first
+    entries: list[Voorziening] = field(default_factory=list)  # the places asked about
     line: CrisisLijn | None = None  # after a crisis reply: the line shown
 
 
@@ -308,7 +310,7 @@ class Conversation:
         """A follow-up or a refinement of the last answer, or None for a new question.
         ``in_part``: a part of the message that is a follow-up ("is die training savonds? mn
         vriendin wil ook mee"), for a message that as a whole is not one."""
-        target = self._named(text, session)
+        target = pointed_at(text, [r.entry for r in session.page])  # by number or by name
         if not intent.is_follow_up:
             refined = self._refine(user_id, session, text, intent.kind == REFINE, extra)
             if refined is not None:
@@ -366,6 +368,7 @@ class Conversation:
         if not field_name or self._asks_what_it_offers(text, place.id):
             return None  # "we hebben weinig geld voor sport": the list, not its costs
         session.last_field = field_name
+        session.subject = next(i for i, r in enumerate(session.page) if r.entry.id == place.id)
         return FieldAnswer(field=field_name, taal=session.taal, entries=[place])
 
     def _field_apart_from_name(self, text: str, place: Voorziening) -> str | None:
@@ -432,6 +435,7 @@ class Conversation:
         start = session.shown
         session.shown = min(start + self.page_size, len(answer.results))
         session.page = answer.results[start : session.shown]
+        session.subject = None
         session.at = self.clock()
         return Reply(
             answer=answer,
@@ -443,6 +447,7 @@ class Conversation:
 
     def _remember(self, session: Session, answer: Answer) -> None:
         session.answer = answer
+        session.subject = None
         session.shown = min(self.page_size, len(answer.results))
         session.page = answer.results[: session.shown]
         session.at = self.clock()
@@ -469,11 +474,6 @@ class Conversation:
         shown = [r.entry.id for r in session.page]
         return bool(self.assistant.searcher.other_topics(extra, shown))
 
-    def _named(self, text: str, session: Session) -> int | None:
-        """The place on the last page the user points at by number or by name."""
-        page = [r.entry for r in session.page]
-        return pointed_at(text, page)
-
     def _follow_up(self, session: Session, field_name: str | None, target: int | None) -> Turn:
         answer = session.answer
         assert answer is not None
@@ -484,10 +484,13 @@ class Conversation:
             return FieldAnswer(field=field_name, taal=session.taal, line=answer.crisis_lines[0])
         if not session.page:
             return NothingMore(session.taal)
-        if field_name == "info" and target is None:  # "meer info": every place on the page
+        if target is None and session.subject is not None and session.subject < len(session.page):
+            target = session.subject  # "hoe meld ik me aan bij die groep?" ... "kost het iets?"
+        if target is None:  # no place named: every place just shown answers ("wat kost dat?")
             entries = [r.entry for r in session.page]
         else:
-            entries = [session.page[target or 0].entry]
+            entries = [session.page[target].entry]
+            session.subject = target
         return FieldAnswer(field=field_name, taal=session.taal, entries=entries)
 
     def details(self, session: Session) -> FieldAnswer | None:

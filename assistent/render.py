@@ -307,24 +307,35 @@ def render_turn(turn: Turn, as_html: bool) -> str:
 
 def _field_text(turn: FieldAnswer, as_html: bool) -> str:
     """A follow-up: the field as the kennisbank has it, or honestly that it is not known."""
-    esc = html.escape if as_html else str
     language = turn.taal
     if turn.line is not None:
         return "\n".join((_line_html if as_html else _line_plain)(turn.line, language))
     entries = turn.entries
     if turn.field == "info":
         return details_text(entries, as_html, language)
-    entry = entries[0]
+    # a follow-up that names no place answers for every place just shown, each in a block (of
+    # several places, one main contact each: every contact line of three is a screen)
+    brief = len(entries) > 1
+    return "\n\n".join(_one_field(e, turn.field, as_html, language, brief) for e in entries)
+
+
+def _one_field(
+    entry: Voorziening, field_name: str, as_html: bool, language: str, brief: bool = False
+) -> str:
+    """One place's answer to a follow-up: its name and the field as typed, or honestly that the
+    kennisbank does not have it, with the place's main contact."""
+    esc = html.escape if as_html else str
     name = f"<b>{esc(entry.naam)}</b>" if as_html else entry.naam
-    if turn.field == "contact":
-        values = [(n, v) for n, v in _details(entry) if n in CONTACT_FIELDS]
-    elif turn.field == "adres":
+    main = main_contact(entry)
+    if field_name == "contact":
+        values = [main] if brief and main else []
+        values = values or [(n, v) for n, v in _details(entry) if n in CONTACT_FIELDS]
+    elif field_name == "adres":
         values = [("adres", entry.contact.adres)] if entry.contact.adres else []
     else:
-        value = getattr(entry, turn.field, None)
-        values = [(turn.field, value)] if value else []
+        value = getattr(entry, field_name, None)
+        values = [(field_name, value)] if value else []
     if not values:
-        main = main_contact(entry)
         contact = (_value_html(*main) if as_html else main[1]) if main else ""
         unknown = esc(translated("veld_onbekend", language, naam="\0")).replace("\0", name)
         return unknown + (f"\n{contact}" if contact else "")

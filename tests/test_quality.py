@@ -155,8 +155,9 @@ def test_eval_on_a_copy_with_one_entry_removed_still_runs(
 def test_conversation_floor_on_scripted_conversations(instance: Instance) -> None:
     """Multi-turn conversations through the dialogue core, as `assistent chat` plays them.
 
-    Measured 0.80 on this set (which the dialogue examples were tuned on; see docs/metingen.md
-    for the sealed sets, 0.59 on the newest). The floor sits a little under it; the goal in
+    Measured 0.88 on this set (0.82 before a follow-up that names no place answered for every
+    place shown; the dialogue examples were tuned on it; see docs/metingen.md for the sealed
+    sets, 0.57 on the newest when scored once). The floor sits a little under it; the goal in
     issue 11 is 0.95.
     """
     from assistent.beheer.gesprekken import load_conversations, run_conversations
@@ -165,6 +166,6 @@ def test_conversation_floor_on_scripted_conversations(instance: Instance) -> Non
     conversation = Conversation(instance.current, page_size=instance.settings.top_k)
     report = run_conversations(conversation, load_conversations(EVAL / "gesprekken.yaml"))
     kinds = report.per_kind()
-    assert report.share >= 0.77, report.to_dict()
+    assert report.share >= 0.85, report.to_dict()
     right, total = kinds["smalltalk"]
     assert right / total >= 0.85, kinds  # small talk never gets a list

@@ -148,7 +148,7 @@ def describe(turn: Turn) -> str:
         kind = "crisis " + a.crisis.category if a.crisis else "geen-match" if a.abstained else ""
         return f"{kind} {[r.entry.id for r in turn.results]} taal={a.taal}".strip()
     if isinstance(turn, FieldAnswer):
-        about = turn.line.id if turn.line else turn.entries[0].id if turn.entries else "-"
+        about = turn.line.id if turn.line else ",".join(e.id for e in turn.entries) or "-"
         return f"vervolg {turn.field} over {about} taal={turn.taal}"
     if isinstance(turn, SmallTalk):
         return f"smalltalk {turn.kind} taal={turn.taal}"
@@ -175,9 +175,11 @@ def judge(turn: Turn, expected: Expected, fallback_ids: set[str]) -> bool:
     if soort == "vervolg":
         if not isinstance(turn, FieldAnswer):
             return False
-        about = turn.line.id if turn.line else turn.entries[0].id if turn.entries else None
+        # right when the answer gives the expected place's field: of the place the user named,
+        # or of every place just shown when they named none ("wat kost dat?")
+        about = {turn.line.id} if turn.line else {e.id for e in turn.entries}
         same_field = expected.veld is None or turn.field == expected.veld
-        return same_field and (expected.id is None or about == expected.id)
+        return same_field and (expected.id is None or expected.id in about)
     if not isinstance(turn, Reply):
         return False
     answer = turn.answer
