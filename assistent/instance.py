@@ -41,7 +41,7 @@ from assistent.safety.lines import (
     load_crisislijnen,
     load_taxonomy,
 )
-from assistent.safety.training import embedder_slug, ensure_model
+from assistent.safety.training import embedder_slug, ensure_model, remove_stale
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,7 @@ def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
     _FITTED_INTENTS[key] = model
     try:
         model.save(stored)
+        remove_stale(stored)
     except OSError as exc:  # a read-only folder: train again next time
         log.warning("Dialoogmodel niet bewaard (%s)", type(exc).__name__)
     return model

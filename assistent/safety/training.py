@@ -129,9 +129,36 @@ def ensure_model(
             model.save(tmp)
             shutil.rmtree(target, ignore_errors=True)
             os.replace(tmp, target)
+            remove_stale(target)
         except OSError as exc:  # e.g. a read-only folder: serve from memory this time
             log.warning("Crisismodel niet opgeslagen (%s); het werkt wel voor deze keer", exc)
         return model
+
+
+# <corpus or examples digest>-<format or scikit-learn version>-<embedder slug>[.joblib]
+_MODEL_NAME = re.compile(r"^[0-9a-f]{16}-(?:\d+|sklearn[\w.]+)-(?P<slug>.+?)(?:\.joblib)?$")
+
+
+def remove_stale(kept: Path) -> list[str]:
+    """Remove what ``kept`` replaces: the models beside it for the same embedder, trained on an
+    older corpus or method (about 20 MB each; every update of the corpus left one behind).
+    Models for other embedders stay: another instance may use them. Returns the names removed."""
+    mine = _MODEL_NAME.match(kept.name)
+    if mine is None:
+        return []
+    removed = []
+    for other in sorted(kept.parent.iterdir()):
+        found = _MODEL_NAME.match(other.name)
+        if other == kept or found is None or found["slug"] != mine["slug"]:
+            continue
+        if other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
+        else:
+            other.unlink(missing_ok=True)
+        removed.append(other.name)
+    if removed:
+        log.info("Oude modellen opgeruimd: %s", ", ".join(removed))
+    return removed
 
 
 @contextmanager
