@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +90,17 @@ def _key(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
-def load_examples() -> dict[str, list[str]]:
-    """The example turns per kind: ``data/dialoog.yaml``, plus ``data/buiten_bereik.yaml``."""
-    data_dir = resources.files("assistent").joinpath("data")
-    data = read_yaml(data_dir.joinpath("dialoog.yaml").read_text(encoding="utf-8"))
-    examples = {str(kind): [str(x) for x in texts] for kind, texts in data.items()}
+def load_examples(data_dir: Traversable | None = None) -> dict[str, list[str]]:
+    """The example turns per kind: ``data/dialoog.yaml`` and any ``data/dialoog-*.yaml`` beside
+    it (same format, merged per kind), plus ``data/buiten_bereik.yaml``."""
+    data_dir = data_dir or resources.files("assistent").joinpath("data")
+    extra = (p.name for p in data_dir.iterdir() if p.name.startswith("dialoog-"))
+    names = ["dialoog.yaml", *sorted(n for n in extra if n.endswith(".yaml"))]
+    examples: dict[str, list[str]] = {}
+    for name in names:
+        data = read_yaml(data_dir.joinpath(name).read_text(encoding="utf-8")) or {}
+        for kind, texts in data.items():
+            examples.setdefault(str(kind), []).extend(str(x) for x in texts)
     probes = read_yaml(data_dir.joinpath("buiten_bereik.yaml").read_text(encoding="utf-8"))
     examples[OFF_TOPIC] = examples.get(OFF_TOPIC, []) + [str(x) for x in probes]
     return examples

@@ -646,3 +646,19 @@ def test_the_turn_model_is_kept_on_disk_and_a_restart_loads_it(
     again = instance_module.ensure_intents(settings, embedder)
     assert [again.classify(t) for t in texts] == [trained.classify(t) for t in texts]
     assert stored.read_bytes() != b"kapot"
+
+
+def test_turn_examples_in_a_file_of_their_own_are_merged_per_kind(tmp_path: Path) -> None:
+    """A municipality (or a new round of examples) adds dialoog-<naam>.yaml beside dialoog.yaml."""
+    from assistent.intent import load_examples
+
+    (tmp_path / "dialoog.yaml").write_text('groet:\n  - "hoi"\nmeer:\n  - "meer"\n', "utf-8")
+    (tmp_path / "dialoog-gemeente.yaml").write_text(
+        'groet:\n  - "goeiendag"\nvervolg_kosten:\n  - "is dat duur"\n', "utf-8"
+    )
+    (tmp_path / "dialoog-oud.txt").write_text('groet:\n  - "niet lezen"\n', "utf-8")
+    (tmp_path / "buiten_bereik.yaml").write_text('- "wanneer gaat het zwembad open"\n', "utf-8")
+    examples = load_examples(tmp_path)
+    assert examples["groet"] == ["hoi", "goeiendag"]
+    assert examples["vervolg_kosten"] == ["is dat duur"] and examples["meer"] == ["meer"]
+    assert "wanneer gaat het zwembad open" in examples["buiten"]
