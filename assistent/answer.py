@@ -247,7 +247,7 @@ class Assistant:
             outcome = (
                 self.searcher.abstain(profile)
                 if off_topic and signal is None
-                else self.searcher.search(question, profile, limit=self.max_results)
+                else self.searcher.search(question, profile, self.max_results, answer.taal)
             )
         except Exception as exc:  # the model failed: the crisis reply and the CJG still go out
             log.warning("Zoeken mislukt (%s); terugval naar het CJG", type(exc).__name__)

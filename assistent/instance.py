@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from assistent.config import Settings
 from assistent.embed import CachedEmbedder, Embedder, make_embedder
 from assistent.intent import IntentModel, default_model, training_questions, training_texts
 from assistent.kennisbank import Kennisbank, load_kennisbank
+from assistent.language import LANGUAGES
 from assistent.retrieval.index import (
     KIND_QUESTION,
     BuildReport,
@@ -38,6 +40,7 @@ from assistent.safety.detector import SafetyChecker
 from assistent.safety.lines import (
     Crisislijnen,
     load_acute_rules,
+    load_corpus,
     load_crisislijnen,
     load_taxonomy,
 )
@@ -51,6 +54,7 @@ def make_searcher(
     index: LoadedIndex,
     embedder: Embedder,
     center: np.ndarray | None = None,
+    language_samples: Mapping[str, np.ndarray] | None = None,
 ) -> Searcher:
     """A searcher over a loaded index with the settings' filters and threshold."""
     return Searcher(
@@ -62,6 +66,7 @@ def make_searcher(
         max_age_months=settings.max_age_months,
         today=date.today,
         center=center,
+        language_samples=language_samples,
     )
 
 
@@ -92,6 +97,40 @@ def background_center(embedder: CachedEmbedder, cache_dir: Path | None) -> np.nd
         log.warning("Zoeken zonder achtergrond van gewone vragen (%s)", type(exc).__name__)
         return None
     return np.asarray(vectors, np.float32).mean(axis=0) if len(vectors) else None
+
+
+SAMPLES_PER_LANGUAGE = 120
+# A corpus register named by a language code (en, pl, uk, pap) is written in that language;
+# the other registers (chat, verhaal, professional, ...) are Dutch.
+_LANGUAGE_REGISTER = re.compile(r"^[a-z]{2,3}$")
+
+
+def language_samples(embedder: CachedEmbedder, cache_dir: Path | None) -> dict[str, np.ndarray]:
+    """Query vectors of ordinary parenting messages (the crisis corpus's non-crisis ones) per
+    supported language, at most SAMPLES_PER_LANGUAGE each: the search measures from them how
+    much lower each language scores on its index than Dutch (retrieval/search.language_gaps).
+    Empty when they cannot be embedded (then every language meets the Dutch threshold)."""
+    texts: dict[str, list[str]] = {}
+    for message in load_corpus():
+        if message.bestand.startswith("geen"):
+            taal = message.register if _LANGUAGE_REGISTER.match(message.register) else "nl"
+            if taal in LANGUAGES:
+                texts.setdefault(taal, []).append(message.tekst)
+    sample = {
+        taal: items[:: max(1, len(items) // SAMPLES_PER_LANGUAGE)][:SAMPLES_PER_LANGUAGE]
+        for taal, items in texts.items()
+    }
+    try:
+        flat = [t for items in sample.values() for t in items]
+        vectors = np.asarray(curated_vectors(embedder, flat, cache_dir), np.float32)
+    except Exception as exc:  # the Dutch threshold still holds for every language
+        log.warning("Geen drempel per taal (%s)", type(exc).__name__)
+        return {}
+    out, start = {}, 0
+    for taal, items in sample.items():
+        out[taal] = vectors[start : start + len(items)]
+        start += len(items)
+    return out
 
 
 def ensure_safety(
@@ -182,12 +221,14 @@ class Instance:
         kennisbank: Kennisbank,
         assistant: Assistant,
         center: np.ndarray | None = None,
+        language_samples: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.kennisbank = kennisbank
         self.assistant = assistant
         self.center = center  # see background_center; kept for a reload
+        self.language_samples = language_samples  # see language_samples; kept for a reload
         self._reload_lock = threading.Lock()
         self._intents: IntentModel | None = None
         self._intents_lock = threading.Lock()
@@ -224,8 +265,10 @@ class Instance:
         index = ensure_index(kennisbank, cached, settings.index_dir, progress, on_rebuild)
         safety = ensure_safety(settings, cached)
         center = background_center(cached, settings.safety_dir / "cache")
-        assistant = Assistant(make_searcher(settings, index, cached, center), safety, lines)
-        return cls(settings, cached, kennisbank, assistant, center)
+        samples = language_samples(cached, settings.safety_dir / "cache")
+        searcher = make_searcher(settings, index, cached, center, samples)
+        assistant = Assistant(searcher, safety, lines)
+        return cls(settings, cached, kennisbank, assistant, center, samples)
 
     @property
     def lines(self) -> Crisislijnen:
@@ -243,7 +286,11 @@ class Instance:
             kb = load_kennisbank(self.settings.kennisbank)
             report = build_index(kb, self.embedder, self.settings.index_dir, progress)
             searcher = make_searcher(
-                self.settings, load_index(self.settings.index_dir), self.embedder, self.center
+                self.settings,
+                load_index(self.settings.index_dir),
+                self.embedder,
+                self.center,
+                self.language_samples,
             )
             old = self.assistant
             self.kennisbank = kb

@@ -225,11 +225,15 @@ def test_the_search_ranks_against_the_mean_parenting_question_also_after_a_reloa
     tmp_path: Path,
 ) -> None:
     """The instance gives its searcher the mean embedding of ordinary parenting questions; a
-    reload (/herlaad) keeps it, so the ranking does not change with a rebuild."""
+    reload (/herlaad) keeps it, so the ranking does not change with a rebuild. The same for the
+    per-language gaps, measured again on the new index."""
     settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.2)
     embedder = FakeEmbedder()
     instance = Instance.open(settings, embedder=embedder)
     center = instance.assistant.searcher.center
     assert center is not None and center.shape == (embedder.dim,)
+    gaps = instance.assistant.searcher.language_gaps
+    assert set(gaps) == {"en", "de", "pl", "tr", "ar"}
     instance.reload()
     assert instance.assistant.searcher.center is center
+    assert instance.assistant.searcher.language_gaps == gaps

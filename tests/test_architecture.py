@@ -31,7 +31,10 @@ ALLOWED: dict[str, set[str]] = {
         *("answer", "intent", "kennisbank", "language", "profile", "referents", "safety"),
         "store",
     },
-    "instance": {"answer", "config", "embed", "intent", "kennisbank", "retrieval", "safety"},
+    "instance": {
+        *("answer", "config", "embed", "intent", "kennisbank", "language", "retrieval"),
+        "safety",
+    },
     "render": {"answer", "conversation", "kennisbank", "profile", "safety", "texts"},
     "console": {"conversation", "instance", "kennisbank", "render", "texts"},
     "beheer": {

@@ -319,3 +319,31 @@ def test_places_are_ranked_on_the_question_minus_the_common_part(searcher: Searc
     assert [m.entry.id for m in same.search(question).matches] == [
         m.entry.id for m in plain.matches
     ]
+
+
+def test_a_question_in_another_language_meets_the_threshold_minus_its_measured_gap(
+    searcher: Searcher,
+) -> None:
+    """The threshold is calibrated on Dutch; the same question in another language scores lower
+    against Dutch descriptions, and real English, Polish or Arabic questions got only the CJG.
+    The gap is measured on the index from ordinary messages per language."""
+    embedder, index = searcher.embedder, searcher.index
+    dutch = embedder.embed_queries(["mijn puber luistert niet", "peuter praat weinig", "schulden"])
+    noise = np.random.default_rng(0).standard_normal(dutch.shape).astype(np.float32)
+    blurred = dutch + 0.6 * noise / np.linalg.norm(noise, axis=1, keepdims=True)
+    blurred /= np.linalg.norm(blurred, axis=1, keepdims=True)  # scores lower: like a translation
+    sharper = np.vstack([dutch, dutch])  # a language that scores as well as Dutch
+    samples = {"nl": dutch, "en": blurred, "de": sharper}
+    gaps = Searcher(index, embedder, min_score=0.2, language_samples=samples).language_gaps
+    assert gaps["en"] > 0.05 and gaps["de"] == 0.0  # never a higher bar than Dutch
+
+    question = "mijn puber luistert niet"
+    best_dense = float(index.entry_scores(embedder.embed_queries([question])[0], None).max())
+    strict = Searcher(
+        index, embedder, min_score=best_dense + gaps["en"] / 2, language_samples=samples
+    )
+    assert strict.search(question).abstained
+    assert strict.search(question, taal="nl").abstained
+    found = strict.search(question, taal="en")
+    assert not found.abstained and found.matches[0].entry.id == "pubercursus"
+    assert Searcher(index, embedder, min_score=0.2).language_gaps == {}  # no samples: no gaps

