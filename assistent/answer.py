@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from assistent.kennisbank import Voorziening
+from assistent.kennisbank.sentences import sentences
 from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN
 from assistent.language import detect
 from assistent.retrieval.search import Match, Profile, Searcher
@@ -144,7 +145,7 @@ def why(match: Match, profile: Profile) -> str:
     elif match.sentence:
         reason = match.sentence.strip()
     else:
-        first = re.split(r"(?<=[.!?])\s", e.beschrijving, maxsplit=1)[0]
+        first = next(iter(sentences(" ".join(e.beschrijving.split()))), "")
         reason = first if len(first) <= 140 else first[:137].rstrip() + "…"
     extra = []
     if match.note is not None:  # outside the asker's wijk/age/doelgroep: say so, never "jouw"

@@ -503,3 +503,41 @@ def test_vraag_postcode_finds_the_wijk(
     assert "wijkteam-noord" in noord and "wijkteam-zuid" not in noord
     _, note = ids("--postcode", "9999")
     assert "bij postcode 9999 staat geen wijk" in note
+
+
+def test_an_abbreviation_ends_no_sentence_of_a_description() -> None:
+    """The answer's line of what a place does was cut after "o.a." or "bijv.": Heuvelland's
+    Huiswerkkamer showed "gepensioneerde docenten) helpen bij plannen, …"."""
+    from assistent.answer import why
+    from assistent.kennisbank import Voorziening
+    from assistent.kennisbank.sentences import sentences
+    from assistent.profile import Profile
+    from assistent.render import details_text
+    from assistent.retrieval.search import Match
+
+    text = (
+        "Groep voor ouders van een kind met een ziekte (bijv. diabetes of astma). Vrijwilligers "
+        "(o.a. gepensioneerde docenten) helpen bij plannen.\nLaptops aanwezig. Bel ons:\n"
+        "ma t/m vr."
+    )
+    assert sentences(text) == [
+        "Groep voor ouders van een kind met een ziekte (bijv. diabetes of astma).",
+        "Vrijwilligers (o.a. gepensioneerde docenten) helpen bij plannen.",
+        "Laptops aanwezig.",
+        "Bel ons: ma t/m vr.",  # a line that goes on in lower case is the same sentence
+    ]
+    entry = Voorziening(
+        id="hk",
+        naam="Huiswerkkamer",
+        soort="onderwijs",
+        landelijk=True,
+        onderwerpen=["huiswerk"],
+        contact={"telefoon": "010-1234567"},
+        beschrijving="Vrijwilligers (o.a. oud-docenten) helpen. Laptops aanwezig. Gratis.",
+    )
+    assert why(Match(entry=entry, score=1.0), Profile()).startswith(
+        "Vrijwilligers (o.a. oud-docenten) helpen."
+    )
+    assert "Vrijwilligers (o.a. oud-docenten) helpen. Laptops aanwezig.\n" in details_text(
+        [entry], as_html=False
+    )

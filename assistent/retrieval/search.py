@@ -15,6 +15,7 @@ from bm25s.stopwords import STOPWORDS_DUTCH
 
 from assistent.embed import Embedder
 from assistent.kennisbank import Voorziening, gemeenten_of, months_before, same_name, wijken_of
+from assistent.kennisbank.sentences import sentences
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT, HIDDEN_SOORTEN
 from assistent.profile import Profile, read_hints
 from assistent.retrieval.index import build_lexical
@@ -60,7 +61,6 @@ CENTER_WEIGHT = 0.5
 # on this index at load (``language_gaps``).
 REFERENCE_LANGUAGE = "nl"
 LANGUAGE_GAP_ENTRIES = 2_000
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @dataclass
@@ -520,16 +520,16 @@ class Searcher:
 
         Extractive and true by construction; never another person's sample question.
         """
-        sentences = self._sentences.get(entry)
-        if sentences is None:
-            sentences = [
+        known = self._sentences.get(entry)
+        if known is None:
+            known = [
                 (sentence, set(self._content_stems(sentence)))
-                for sentence in _SENTENCE.split(self.entries[entry].beschrijving)
+                for sentence in sentences(self.entries[entry].beschrijving)
                 if 20 <= len(sentence) <= 220
             ]
-            self._sentences[entry] = sentences  # a race only computes it twice
+            self._sentences[entry] = known  # a race only computes it twice
         best, overlap = None, 0
-        for sentence, stems in sentences:
+        for sentence, stems in known:
             shared = len(stems & query_stems)
             if shared > overlap:
                 best, overlap = sentence, shared
