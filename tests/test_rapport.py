@@ -250,7 +250,9 @@ def test_chat_tel_counts_anonymously(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr("assistent.instance.make_embedder", lambda settings: FakeEmbedder())
     monkeypatch.setenv("ASSISTENT_STORE_QUESTION_TEXT", "true")
     result = CliRunner().invoke(
-        app, ["chat", "--tel"], input="mijn peuter slaapt slecht\nmijn dochter van 15 wordt gepest op school\n/stop\n"
+        app,
+        ["chat", "--tel"],
+        input="mijn peuter slaapt slecht\nmijn dochter van 15 wordt gepest op school\n/stop\n",
     )
     assert result.exit_code == 0, result.output
     store = Store(tmp_path / "data" / "assistent.sqlite3", store_question_text=True)
