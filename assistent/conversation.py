@@ -511,8 +511,8 @@ class Conversation:
         hints = read_hints(text, self.wijken(current))
         said = {
             k: v
-            for k, v in vars(hints).items()
-            if v is not None and v != getattr(current, k) and (k != "rol" or meant)
+            for k, v in vars(hints).items()  # a life stage ("mijn puber") refines nothing
+            if v is not None and v != getattr(current, k, v) and (k != "rol" or meant)
         }
         if not (said.keys() & {"leeftijd", "wijk"}) and not (meant and said):
             return None  # "mijn puber blowt": a role alone is a new question, not a refinement

@@ -108,7 +108,7 @@ _LANGUAGE_REGISTER = re.compile(r"^[a-z]{2,3}$")
 def language_samples(embedder: CachedEmbedder, cache_dir: Path | None) -> dict[str, np.ndarray]:
     """Query vectors of ordinary parenting messages (the crisis corpus's non-crisis ones) per
     supported language, at most SAMPLES_PER_LANGUAGE each: the search measures from them how
-    much lower each language scores on its index than Dutch (retrieval/search.language_gaps).
+    much lower each language scores on its index than Dutch (retrieval/calibration.language_gaps).
     Empty when they cannot be embedded (then every language meets the Dutch threshold)."""
     texts: dict[str, list[str]] = {}
     for message in load_corpus():

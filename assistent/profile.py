@@ -19,6 +19,9 @@ class Profile:
     wijk: str | None = None
     leeftijd: int | None = None
     rol: Rol | None = None
+    # With ``leeftijd``, the upper end of an age range: a life stage read from one message
+    # ("onze peuter": 2 to 4). Never stored; None for one age.
+    leeftijd_tot: int | None = None
 
 
 # --- what a message says about who is asking -------------------------------------------------
@@ -155,6 +158,8 @@ class Hints:
     leeftijd: int | None = None
     rol: Rol | None = None
     wijk: str | None = None
+    # A life stage instead of an age ("mijn puber": 12 to 17), when the message names no age.
+    leeftijd_fase: tuple[int, int] | None = None
 
 
 def _number(word: str) -> float:
@@ -176,6 +181,20 @@ def _years(number: str, unit: str | None) -> int:
     elif unit and unit.startswith(("week", "wek", "wk", "dag")):
         value = 0
     return int(value)
+
+
+# Life stages a parent names instead of an age ("mijn puber", "onze peuter"), with the ages
+# they span: a service for any age in the stage fits. Only with "mijn/onze" or "ik heb een":
+# "toen hij een baby was" says nothing about the child now.
+STAGES: dict[str, tuple[int, int]] = {
+    "baby": (0, 1), "zuigeling": (0, 1), "dreumes": (1, 2), "peuter": (2, 4),
+    "kleuter": (4, 6), "puber": (12, 17), "tiener": (13, 19),
+}  # fmt: skip
+_STAGE = re.compile(
+    rf"\b(?:{_MY}|(?:ik\s+heb|wij\s+hebben|we\s+hebben)\s+(?:een|twee|2))\s+(?:\w+\s+)?"
+    rf"(?P<stage>{'|'.join(STAGES)})(?:'?tje|tjes|je|s)?"
+    r"(?:zoon|dochter|meid|meisje|jongen|kind)?\b"
+)
 
 
 # Pregnancy: the services' age ranges are about the coming baby, so the age that counts is 0.
@@ -206,6 +225,11 @@ def _self_age(text: str) -> int | None:
     return ages.pop() if len(ages) == 1 else None
 
 
+def _stage(text: str) -> tuple[int, int] | None:
+    stages = {STAGES[m.group("stage")] for m in _STAGE.finditer(text)}
+    return stages.pop() if len(stages) == 1 else None
+
+
 def _wijk(text: str, wijken: Sequence[str]) -> str | None:
     found = set()
     for wijk in wijken:
@@ -223,8 +247,9 @@ def read_hints(text: str, wijken: Sequence[str] = ()) -> Hints:
 
     The age is the child's ("mijn zoon van 14" → 14, "een baby van 6 weken" → 0, 0 for a
     pregnancy), or the writer's own when a young person writes about themselves ("ik ben 15"
-    → 15, rol jongere; "ik ben 19 en heb een baby van 4 maanden" → 0, rol jongere).
-    Two different ages, or two wijken, give None: a hint must not hide help.
+    → 15, rol jongere; "ik ben 19 en heb een baby van 4 maanden" → 0, rol jongere). Without an
+    age, a life stage gives a range ("onze peuter" → ``leeftijd_fase`` (2, 4)).
+    Two different ages or stages, or two wijken, give None: a hint must not hide help.
     """
     lowered = re.sub(r"\s+", " ", text.lower().replace("’", "'").replace("`", "'")).strip()
     own = _self_age(lowered)
@@ -244,4 +269,5 @@ def read_hints(text: str, wijken: Sequence[str] = ()) -> Hints:
         rol = "ouder"
     elif any(p.search(lowered) for p in _YOUTH):
         rol = "jongere"
-    return Hints(leeftijd=leeftijd, rol=rol, wijk=_wijk(lowered, wijken))
+    stage = _stage(lowered) if leeftijd is None and not children and own is None else None
+    return Hints(leeftijd=leeftijd, rol=rol, wijk=_wijk(lowered, wijken), leeftijd_fase=stage)

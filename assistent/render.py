@@ -37,7 +37,9 @@ def profile_summary(profile: Profile) -> str:
         parts.append(f"gemeente {profile.gemeente}")
     if profile.wijk:
         parts.append(f"wijk {profile.wijk}")
-    if profile.leeftijd is not None:
+    if profile.leeftijd is not None and profile.leeftijd_tot is not None:
+        parts.append(f"kind van {profile.leeftijd} tot {profile.leeftijd_tot} jaar")
+    elif profile.leeftijd is not None:
         parts.append(
             "kind jonger dan 1 jaar"
             if profile.leeftijd == 0

@@ -189,3 +189,26 @@ def test_odd_input_never_raises() -> None:
     for text in ["(", "ik (", "van van van 99 99", "ik ben 999", "🙂" * 50, "a" * 10_000]:
         read_hints(text, WIJKEN)
     assert read_hints("mijn zoon van 99").leeftijd is None
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("mijn puber blowt", (12, 17)),
+        ("onze peuter slaapt slecht", (2, 4)),
+        ("ons babytje huilt de hele avond", (0, 1)),
+        ("m'n puberzoon gamet tot diep in de nacht", (12, 17)),
+        ("ik heb een kleuter die niet wil plassen op de wc", (4, 6)),
+        ("mijn tienerdochter praat niet meer met me", (13, 19)),
+        # no stage: the past, two stages, or an age that says more
+        ("toen hij een baby was sliep hij prima, nu niet meer", None),
+        ("onze peuter en onze puber maken de hele dag ruzie", None),
+        ("mijn peuter van 3 bijt", None),
+        ("een peuter in mijn groep bijt", None),
+    ],
+)
+def test_a_life_stage_gives_an_age_range_when_no_age_is_named(
+    text: str, stage: tuple[int, int] | None
+) -> None:
+    assert read_hints(text).leeftijd_fase == stage
+    assert read_hints("mijn peuter van 3 bijt").leeftijd == 3

@@ -132,6 +132,28 @@ def test_the_message_refines_the_profile_for_that_question(searcher: Searcher) -
     )
 
 
+def test_a_life_stage_in_the_message_narrows_the_ages_when_the_profile_has_none(
+    searcher: Searcher,
+) -> None:
+    # "mijn puber blowt" showed the borstvoedingscafé (0-2 jaar) to a parent of a teenager
+    assert searcher.profile_for("mijn puber blowt", Profile()) == Profile(
+        leeftijd=12, leeftijd_tot=17
+    )
+    teenager = searcher.allowed(searcher.profile_for("mijn puber blowt", Profile()))
+    allowed = {e.id: bool(ok) for e, ok in zip(searcher.entries, teenager, strict=True)}
+    assert allowed["pubercursus"] and allowed["cjg-testdorp"]
+    assert not allowed["peuterclub-oost"]
+    # a stage meets every range it overlaps: a kleuter (4-6) still fits a peuterclub to 4
+    kleuter = searcher.profile_for("ik heb een kleuter die niet praat", Profile())
+    assert searcher.allowed(kleuter)[[e.id for e in searcher.entries].index("peuterclub-oost")]
+    # outside the range: the note names the range's end, as for one age
+    assert notes(searcher, "onze peuter praat weinig")["peuterclub-oost"] is None
+    found = notes(searcher, "mijn puber praat weinig tegen ons")
+    assert found.get("peuterclub-oost", FilterNote(tot=4)) == FilterNote(tot=4)
+    # the stored age wins over a stage
+    assert searcher.profile_for("mijn puber blowt", Profile(leeftijd=8)).leeftijd == 8
+
+
 def test_an_outside_match_beats_abstaining(tmp_path: Path) -> None:
     # nothing in West clears the threshold, the peuterclub in Oost does: show it with its note
     # and the CJG, rather than only the CJG
@@ -164,7 +186,7 @@ def test_filter_masks_agree_with_passes_filters(searcher: Searcher) -> None:
         for w in (None, "West", "oost", "Nergens")
         for a in (None, 0, 3, 8, 12, 18, 19, 30, 40)
         for r in (None, *ROLES)
-    ]
+    ] + [Profile(leeftijd=a, leeftijd_tot=b) for a, b in ((0, 1), (4, 6), (12, 17), (13, 19))]
     for profile in profiles:
         expected = [
             passes_filters(e, profile, searcher.gemeente_for(profile)) for e in searcher.entries

