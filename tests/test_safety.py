@@ -508,6 +508,9 @@ def test_training_reads_the_corpus_as_the_check_reads_a_message() -> None:
     assert found.texts == chunks(prepare(LONG_STORY))[1:]
     assert set(found.owner.tolist()) == {1} and found.vectors.shape == (len(found.texts), 4)
     assert seen == [found.texts]  # one embedding call for all sentences
+    # with labels, only the non-crises' sentences: only they set a threshold
+    assert corpus_sentences(texts, embed, ["geen", "112", "geen"]).texts == []
+    assert corpus_sentences(texts, embed, ["112", "geen", "112"]).texts == found.texts
 
 
 def test_training_keeps_both_embeddings_in_the_cache(checker: SafetyChecker, crisis_model_dir):
@@ -518,7 +521,12 @@ def test_training_keeps_both_embeddings_in_the_cache(checker: SafetyChecker, cri
     from assistent.safety.training import training_data
 
     assert checker.model is not None  # trained (or loaded) in crisis_model_dir
-    long_text = next(t for t in training_data().texts if len(chunks(prepare(t))) > 1)
+    data = training_data()
+    long_text = next(
+        t
+        for t, label in zip(data.texts, data.labels, strict=True)
+        if label == "geen" and len(chunks(prepare(t))) > 1
+    )
     cache = EmbeddingCache(crisis_model_dir / "cache", FakeEmbedder())
     assert EmbeddingCache.key(KIND_QUESTION, long_text) in cache.vectors
     sentence = chunks(prepare(long_text))[1]

@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -73,10 +73,16 @@ def training_data(examples: CrisisExamples | None = None) -> TrainingData:
     return TrainingData(texts, labels, situations, registers)
 
 
-def corpus_sentences(texts: list[str], embed: Embed) -> Sentences:
-    """The sentences of the long messages, cut and embedded as the check reads them."""
+def corpus_sentences(
+    texts: list[str], embed: Embed, labels: Sequence[str] | None = None
+) -> Sentences:
+    """The sentences of the long messages, cut and embedded as the check reads them. With
+    ``labels``, only those of the non-crises: only their sentences set a threshold
+    (``sentence_thresholds``), and the crises' sentences cost a minute of embedding."""
     owner, parts = [], []
     for index, text in enumerate(texts):
+        if labels is not None and labels[index] != NONE:
+            continue
         for sentence in chunks(prepare(text))[1:]:
             owner.append(index)
             parts.append(sentence)
@@ -123,7 +129,7 @@ def ensure_model(
             data.registers,
             embedder_id,
             progress,
-            corpus_sentences(data.texts, embed),
+            corpus_sentences(data.texts, embed, data.labels),
         )
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
