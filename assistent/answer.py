@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 from assistent.kennisbank import Voorziening
 from assistent.kennisbank.sentences import sentences
-from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN
+from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN, FALLBACK_SOORT
 from assistent.language import detect
-from assistent.retrieval.search import Match, Profile, Searcher
+from assistent.retrieval.search import Match, Profile, Searcher, SearchOutcome
 from assistent.safety.categories import CATEGORIES
 from assistent.safety.detector import SafetyChecker, SafetySignal
 from assistent.safety.lines import CrisisLijn, Crisislijnen
@@ -120,6 +120,7 @@ class Answer:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def clean_text(text: str) -> str:
@@ -215,7 +216,8 @@ class Assistant:
         """Answer one message. Never raises for odd input.
 
         ``off_topic``: the dialogue found the message is not about parenting at all; after the
-        safety check it gets the CJG with the honest no-match sentence.
+        safety check it gets the CJG with the honest no-match sentence (beside a calm line when
+        the sign of danger is only doubtful; an acute one keeps its own follow-up).
         """
         profile = profile or Profile()
         question = clean_text(text[:SAFETY_CHARS] if text else "")
@@ -246,8 +248,9 @@ class Assistant:
 
         try:
             outcome = (
-                self.searcher.abstain(profile)
-                if off_topic and signal is None
+                self._off_topic(question, profile, answer.taal)
+                # a calm line for a doubtful sign does not make the message about parenting
+                if off_topic and (signal is None or signal.level == "zorg")
                 else self.searcher.search(question, profile, self.max_results, answer.taal)
             )
         except Exception as exc:  # the model failed: the crisis reply and the CJG still go out
@@ -270,6 +273,20 @@ class Assistant:
         if signal is not None and signal.level == "acuut":
             answer.results = self._after_crisis(answer, profile)
         return answer
+
+    def _off_topic(self, question: str, profile: Profile, taal: str) -> SearchOutcome:
+        """The CJG for a message the dialogue read as off-topic, unless the best place's own
+        topic is named whole in it: staff typed that topic, so it overrules the reading
+        ("cyberpesten" is the Steunpunt Pesten's, not a computer question)."""
+        found = self.searcher.search(question, profile, self.max_results, taal)
+        if found.abstained or not found.matches or found.matches[0].maybe:
+            return self.searcher.abstain(profile)
+        best = found.matches[0]
+        if best.entry.soort == FALLBACK_SOORT:  # the CJG anyway: say honestly nothing fits
+            return self.searcher.abstain(profile)
+        if self.searcher.topics_in(best.entry.id, _WORDS.findall(question.casefold())):
+            return found
+        return self.searcher.abstain(profile)
 
     def _after_crisis(self, answer: Answer, profile: Profile) -> list[Result]:
         """Local help that may follow an acute crisis reply: support that fits, never a course."""

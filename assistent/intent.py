@@ -296,7 +296,11 @@ def how_words(examples: dict[str, list[str]], questions: Sequence[str]) -> froze
     "bedankt" are; "moeder", "sport" and "ziek" turn up in an example turn now and then but are
     far more common in questions, so they still count as what a message is about."""
     turns = [
-        w for kind, items in examples.items() if kind != QUESTION for t in items for w in words(t)
+        w
+        for kind, items in examples.items()
+        if kind not in (QUESTION, OFF_TOPIC)  # off-topic turns say *what* too (recept, bus)
+        for t in items
+        for w in words(t)
     ]
     asked = [w for t in [*examples.get(QUESTION, []), *questions] for w in words(t)]
     in_turns, in_questions = Counter(turns), Counter(asked)

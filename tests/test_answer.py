@@ -237,3 +237,38 @@ def test_the_search_ranks_against_the_mean_parenting_question_also_after_a_reloa
     instance.reload()
     assert instance.assistant.searcher.center is center
     assert instance.assistant.searcher.language_gaps == gaps
+
+
+def test_a_topic_named_whole_overrules_an_off_topic_reading(instance: Instance) -> None:
+    """The turn model read "cyberpesten" as off-topic (cyber: computers) and the parent got
+    only the CJG, not the Steunpunt Pesten whose topic it is. A place's own topic, typed by
+    staff and named whole, now overrules that reading; a message that names none still gets
+    the CJG with the honest no-match."""
+    assistant = instance.assistant
+    named = assistant.answer("puberteit", off_topic=True)
+    assert not named.abstained and named.ids()[0] == "pubercursus"
+    other = assistant.answer("mijn laptop start niet meer op", off_topic=True)
+    assert other.abstained and other.ids()[0] == "cjg-testdorp"
+
+
+def test_an_off_topic_message_with_a_doubtful_sign_gets_the_cjg_beside_the_line(
+    instance: Instance,
+) -> None:
+    """ "de lantaarnpaal voor mijn deur doet het niet" fell in the crisis model's band of doubt
+    and, because a signal was found, skipped the off-topic reading: the mother got the
+    Kindertelefoon sentence and then the POH-GGZ and the Speel-o-theek. The calm line stays;
+    the local help is the CJG, as for any off-topic message (found on sealed set buiten 1)."""
+    from dataclasses import replace as changed
+
+    from assistent.safety.detector import SafetyChecker
+    from assistent.safety.lines import load_acute_rules
+
+    assistant = instance.assistant
+    real = assistant.safety
+    assert real.model is not None
+    banded = changed(real.model, threshold=1.01, doubt_threshold=0.0)
+    assistant.safety = SafetyChecker(banded, load_acute_rules(), real.levels, real.embedder)
+    answer = assistant.answer("mijn laptop start niet meer op", off_topic=True)
+    assert answer.crisis is not None and answer.crisis.level == "zorg"
+    assert len(answer.crisis_lines) == 1
+    assert answer.abstained and answer.ids()[0] == "cjg-testdorp"

@@ -363,6 +363,22 @@ def test_a_word_far_more_common_in_questions_still_says_what_a_message_is_about(
     assert "moeder" not in found
 
 
+def test_off_topic_examples_do_not_turn_their_topics_into_how_words() -> None:
+    """Off-topic examples ("recept voor pompoensoep") name a topic too: were they counted as
+    turns, 'recept' would become a word that only says *how* someone asks, and "mijn dochter
+    wil geen recept van oma eten" would lose what it is about (found adding off-topic examples)."""
+    from assistent.intent import OFF_TOPIC, how_words
+
+    examples = {
+        "bedankt": ["dank je wel"],
+        OFF_TOPIC: ["recept voor pompoensoep", "lekker recept voor soep", "recept appeltaart"],
+    }
+    questions = ["mijn kind eet slecht", "peuter wil geen groente", "wie helpt met eten"]
+    found = how_words(examples, questions)
+    assert "dank" in found
+    assert "recept" not in found and "pompoensoep" not in found
+
+
 def test_a_follow_up_with_a_clause_of_its_own_is_still_a_follow_up(
     conversation: Conversation,
 ) -> None:

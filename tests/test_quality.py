@@ -139,6 +139,24 @@ def test_off_topic_questions_get_an_answer(instance: Instance) -> None:
     assert fallback >= 0.10, fallback
 
 
+def test_off_topic_questions_get_the_cjg_as_the_chat_reads_them(instance: Instance) -> None:
+    """Read by the turn model as the chat reads a first message, most off-topic questions get
+    the CJG with an honest "no match" (issue 10 asks >= 0.6): 9 of 16 before the off-topic
+    examples in data/dialoog-buiten.yaml, 12 after. Real questions stay questions."""
+    intents = instance.intents()
+    off = load_cases(EVAL / "buiten_bereik.yaml")
+    report = run_eval(instance.assistant, off, intents.off_topic)
+    assert report["metrics"]["hit_at_1"] >= 0.6, report["cases"]
+    real = [
+        c
+        for f in ("voorbeeldstad", "rivierdal", "crisis_extra")
+        for c in load_cases(EVAL / f"{f}.yaml")
+    ]
+    asked = [c.vraag for c in real if c.verwacht and not c.verwacht[0].startswith("cjg")]
+    flagged = [q for q in asked if intents.off_topic(q)]
+    assert len(flagged) <= 0.01 * len(asked), flagged
+
+
 def test_eval_on_a_copy_with_one_entry_removed_still_runs(
     instance: Instance, tmp_path: Path
 ) -> None:
