@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from assistent.kennisbank import Voorziening
 from assistent.kennisbank.sentences import sentences
+from assistent.kennisbank.topics import words
 from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN, FALLBACK_SOORT
 from assistent.language import detect
 from assistent.retrieval.search import Match, Profile, Searcher, SearchOutcome
@@ -120,7 +121,6 @@ class Answer:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def clean_text(text: str) -> str:
@@ -279,12 +279,13 @@ class Assistant:
         topic is named whole in it: staff typed that topic, so it overrules the reading
         ("cyberpesten" is the Steunpunt Pesten's, not a computer question)."""
         found = self.searcher.search(question, profile, self.max_results, taal)
-        if found.abstained or not found.matches or found.matches[0].maybe:
-            return self.searcher.abstain(profile)
-        best = found.matches[0]
-        if best.entry.soort == FALLBACK_SOORT:  # the CJG anyway: say honestly nothing fits
-            return self.searcher.abstain(profile)
-        if self.searcher.topics_in(best.entry.id, _WORDS.findall(question.casefold())):
+        best = found.matches[0] if found.matches and not found.abstained else None
+        if (
+            best is not None
+            and not best.maybe
+            and best.entry.soort != FALLBACK_SOORT  # the CJG anyway: say nothing fits
+            and self.searcher.topics_in(best.entry.id, words(question))
+        ):
             return found
         return self.searcher.abstain(profile)
 

@@ -27,6 +27,8 @@ import yaml
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from retrieval_fusion import is_off_topic
+
 from assistent.beheer.evaluation import load_cases
 from assistent.config import Settings
 from assistent.instance import Instance
@@ -61,11 +63,12 @@ def share(values: list[bool]) -> float | None:
 def score(instance: Instance, off: list[str], real: list[str]) -> dict:
     """Share of off-topic and real questions that get the CJG, search alone and as in the chat."""
     assistant, reading = instance.assistant, instance.intents().off_topic
-    flagged = [q for q in real if reading(q)]
+    elsewhere = {q: reading(q) for q in [*off, *real]}
+    flagged = [q for q in real if elsewhere[q]]
     result = {"buiten_bereik": len(off), "echte_vragen": len(real)}
 
     def to_cjg(question: str, chat: bool) -> bool:
-        return assistant.answer(question, off_topic=chat and reading(question)).abstained
+        return assistant.answer(question, off_topic=chat and elsewhere[question]).abstained
 
     for name, chat in (("zoeken_alleen", False), ("zoals_de_chat", True)):
         result[name] = {
@@ -93,9 +96,8 @@ def main() -> None:
         )
         instance = Instance.open(settings)
         cases = [c for f in files for c in load_cases(f)]
-        only_cjg = [len(c.verwacht) == 1 and c.verwacht[0].startswith("cjg-") for c in cases]
-        off = [c.vraag for c, o in zip(cases, only_cjg, strict=True) if o]
-        real = [c.vraag for c, o in zip(cases, only_cjg, strict=True) if c.verwacht and not o]
+        off = [c.vraag for c in cases if is_off_topic(c)]
+        real = [c.vraag for c in cases if c.verwacht and not is_off_topic(c)]
         report[name] = score(instance, off, real)
         if extra:
             report[f"{name} ({args.set.name})"] = score(instance, extra["buiten"], extra["vraag"])

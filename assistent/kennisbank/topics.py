@@ -36,6 +36,11 @@ WHO = frozenset(
 )
 
 
+def words(text: str) -> list[str]:
+    """The words of a text, case-folded, without digits and one-letter words."""
+    return [w for w in _WORD.findall(text.casefold()) if len(w) > 1]
+
+
 class TopicClassifier:
     """The onderwerpen of one kennisbank, ready to classify questions."""
 
@@ -57,10 +62,10 @@ class TopicClassifier:
         return sorted(self._topics)
 
     def _stems(self, text: str, keep_all: bool = False) -> list[str]:
-        words = [w for w in _WORD.findall(text.casefold()) if len(w) > 1]
-        content = [w for w in words if w not in _STOP]
+        found = words(text)
+        content = [w for w in found if w not in _STOP]
         # a topic made only of stop words ("ouders") keeps them; a question never does
-        return self._stemmer.stemWords(content or (words if keep_all else []))
+        return self._stemmer.stemWords(content or (found if keep_all else []))
 
     def classify(self, question: str) -> str | None:
         """The onderwerp of a question, or None when no topic of the kennisbank fits."""
