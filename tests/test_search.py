@@ -369,3 +369,16 @@ def test_a_question_in_another_language_meets_the_threshold_minus_its_measured_g
     found = strict.search(question, taal="en")
     assert not found.abstained and found.matches[0].entry.id == "pubercursus"
     assert Searcher(index, embedder, min_score=0.2).language_gaps == {}  # no samples: no gaps
+
+
+def test_words_match_words_only_in_the_kennisbanks_language(searcher: Searcher) -> None:
+    """BM25 on the Dutch texts counts for a Dutch question. In a question in another language a
+    shared token is chance ("die", "is", a loanword), so the meaning ranks it alone."""
+    question = "wir haben schulden"
+
+    def score(taal: str | None) -> float:
+        found = searcher.search(question, Profile(), taal=taal).matches
+        return next(m.score for m in found if m.entry.id == "wijkteam-west")
+
+    assert score("nl") > score("de")  # "schulden" is a word of the wijkteam's text
+    assert score(None) == score("nl")  # unknown language: the kennisbank's own

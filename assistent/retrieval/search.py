@@ -415,7 +415,13 @@ class Searcher:
             dense if self._shift is None else self.index.entry_scores(query - self._shift, hard)
         )
 
-        lexical = self._lexical.scores(self._tokenize(question))
+        # Words match words only in the kennisbank's own language: for a question in another
+        # language a shared token ("die", "is", "hat") is chance, and the meaning decides alone.
+        lexical = (
+            self._lexical.scores(self._tokenize(question))
+            if (taal or REFERENCE_LANGUAGE) == REFERENCE_LANGUAGE
+            else np.zeros(n, dtype=np.float32)
+        )
 
         fused = self._fuse(ranking, lexical, mask if mask.any() else hard)
         order = _best_first(fused, mask, max(limit, NOTE_WINDOW, MAYBE_MAX))
