@@ -124,6 +124,7 @@ class FieldAnswer:
     taal: str
     entries: list[Voorziening] = field(default_factory=list)  # the places asked about
     line: CrisisLijn | None = None  # after a crisis reply: the line shown
+    care: Answer | None = None  # in the band of doubt: the answer whose calm line goes with it
 
 
 @dataclass
@@ -212,7 +213,38 @@ class Conversation:
         if not clean or signal is not None:
             doubtful = signal is not None and signal.doubt and not signal.all_lines
             chat = self._small_talk_with_care(user_id, session, clean) if doubtful else None
-            return chat or self.ask(user_id, session, text)
+            if chat is not None:
+                return chat
+            live = session.answer is not None and session.answer.answered
+            if not (doubtful and live):
+                return self.ask(user_id, session, text)
+            # a doubtful sign does not take the conversation away: "en in zuid?" or "is dat
+            # savonds? ik sta er alleen voor" is read as ever, with the calm line beside it
+            turn = self._read(user_id, session, text, clean)
+            return self._with_care(user_id, session, turn, text, clean)
+        return self._read(user_id, session, text, clean)
+
+    def _with_care(
+        self, user_id: int | str, session: Session, turn: Turn, text: str, clean: str
+    ) -> Turn:
+        """A turn read from a message in the band of doubt, with the calm line of its sign."""
+        if isinstance(turn, Reply) and turn.answer.crisis is not None:
+            return turn  # a new question: its own answer has the sign
+        care = self.assistant.answer(clean, session.effective_profile)
+        if care.crisis is None or care.lines_first or not care.crisis_lines:
+            return turn
+        if isinstance(turn, Reply) and turn.first_page:  # refined: the sign goes with it
+            turn.answer.crisis, turn.answer.crisis_lines = care.crisis, care.crisis_lines
+        elif isinstance(turn, (FieldAnswer, SmallTalk)):
+            care.taal = session.taal
+            turn = replace(turn, care=care)
+        else:  # 'meer' and the like have no room for the calm line: answer as a question
+            return self.ask(user_id, session, text)
+        self._count_crisis(session, care)
+        return turn
+
+    def _read(self, user_id: int | str, session: Session, text: str, clean: str) -> Turn:
+        """The dialogue: small talk, 'meer', a follow-up, a refinement or a new question."""
         intent = self.intents.classify(clean)
         language = guess(clean, loose=intent.kind != QUESTION)
         if language is not None:
@@ -563,6 +595,19 @@ class Conversation:
         )
         if not good and session.question and not crisis:  # a crisis message is never kept
             self.store.record_question_text(user_id, "slecht", session.question)
+
+    def _count_crisis(self, session: Session, answer: Answer) -> None:
+        """Count the calm line that goes with a follow-up (never the text)."""
+        if self.store is None or answer.crisis is None:
+            return
+        gemeente = self.assistant.gemeente_for(session.profile)
+        crisis = answer.crisis.category
+        try:
+            self.store.record(
+                Event(kind="crisis", gemeente=gemeente, wijk=session.profile.wijk, crisis=crisis)
+            )
+        except Exception:  # counting must never cost the user an answer
+            log.exception("Tellen van een crisis mislukt")
 
     def _count(self, user_id: int | str, session: Session, answer: Answer, text: str) -> None:
         if self.store is None:

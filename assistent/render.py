@@ -299,12 +299,17 @@ def render_turn(turn: Turn, as_html: bool) -> str:
             name = f"<b>{esc(turn.contact.naam)}</b>" if as_html else turn.contact.naam
             line = (_value_html(*main) if as_html else main[1]) if main else ""
             text += f"\n{name}" + (f"\n{line}" if as_html else f": {line}")
-        care = turn.care
-        if care is not None and care.crisis is not None:  # the band of doubt: one calm line
-            sentence = care_sentence(care, _line_html if as_html else _line_plain, esc)
-            return f"{sentence}\n\n{text}" if care.crisis.offer_first else f"{text}\n\n{sentence}"
+        return _beside_care(text, turn.care, as_html)
+    return _beside_care(_field_text(turn, as_html), turn.care, as_html)
+
+
+def _beside_care(text: str, care: Answer | None, as_html: bool) -> str:
+    """A turn's text with the calm line of a doubtful sign: before it for 112 and 113."""
+    if care is None or care.crisis is None:
         return text
-    return _field_text(turn, as_html)
+    esc = html.escape if as_html else str
+    sentence = care_sentence(care, _line_html if as_html else _line_plain, esc)
+    return f"{sentence}\n\n{text}" if care.crisis.offer_first else f"{text}\n\n{sentence}"
 
 
 def _field_text(turn: FieldAnswer, as_html: bool) -> str:

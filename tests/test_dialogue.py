@@ -513,7 +513,7 @@ class ByText:
 
     def __init__(self, table: dict[str, dict[str, float]]) -> None:
         self.classes_ = ["vraag", "vervolg_openingstijden", "vervolg_adres", "vervolg_info"]
-        self.classes_.append("bedankt")
+        self.classes_ += ["bedankt", "verfijning"]
         self.table = {" ".join(words(t)): shares for t, shares in table.items()}
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -634,6 +634,51 @@ def test_small_talk_in_the_band_of_doubt_gets_the_calm_line_and_no_list(
     text = render_turn(chat, as_html=False)
     assert line.naam in text and "1." not in text  # the calm line, no list of places
     assert isinstance(question, Reply) and question.answer.crisis is not None
+
+
+def test_a_follow_up_in_the_band_of_doubt_stays_a_follow_up_with_the_calm_line(
+    instance: Instance, clock: Clock
+) -> None:
+    """A follow-up or refinement that only the band of doubt read as a possible crisis lost the
+    conversation: it was asked as a new question ("ik woon in zuid" got three random places,
+    "when are those evenings? it would be just me" a list; found on the conversation sets). It
+    is read as ever, with the calm line of its sign beside it."""
+    import dataclasses
+
+    from assistent.answer import Assistant
+    from assistent.intent import IntentModel
+    from assistent.safety.detector import SafetyChecker
+    from assistent.safety.lines import load_acute_rules, load_taxonomy
+    from assistent.telegram.handlers import turn_crisis
+
+    checker = instance.assistant.safety
+    assert checker.model is not None
+    doubtful = dataclasses.replace(  # everything the model sees is in the band of doubt
+        checker.model, threshold=1.01, doubt_threshold=0.0, sentence_thresholds=None
+    )
+    safety = SafetyChecker(doubtful, load_acute_rules(), load_taxonomy().levels(), checker.embedder)
+    assistant = Assistant(instance.assistant.searcher, safety, instance.lines)
+    readings = {
+        "wanneer zijn ze open": {"vervolg_openingstijden": 0.95, "vraag": 0.05},
+        "en voor een kind van 3": {"verfijning": 0.9, "vraag": 0.1},
+    }
+    conversation = Conversation(
+        lambda: assistant, intents=IntentModel(ByText(readings), HOW), clock=clock
+    )
+    first, cost, refined = play(
+        conversation,
+        "mijn peuter praat nog weinig",
+        "wanneer zijn ze open",
+        "en voor een kind van 3",
+    )
+    assert isinstance(first, Reply) and first.answer.crisis is not None
+    assert isinstance(cost, FieldAnswer) and cost.field == "openingstijden"
+    assert cost.care is not None and cost.care.crisis is not None
+    assert turn_crisis(cost) == cost.care.crisis.category
+    text = render_turn(cost, as_html=False)
+    assert cost.care.crisis_lines[0].naam in text and cost.entries[0].naam in text
+    assert isinstance(refined, Reply) and refined.refined
+    assert refined.answer.crisis is not None and refined.answer.crisis_lines
 
 
 def test_the_turn_model_is_kept_on_disk_and_a_restart_loads_it(

@@ -20,7 +20,7 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from assistent.conversation import Reply, Session, SmallTalk
+from assistent.conversation import FieldAnswer, Reply, Session, SmallTalk
 from assistent.errors import AssistentError, KennisbankError
 from assistent.language import from_code
 from assistent.render import (
@@ -345,11 +345,11 @@ async def question(update: Update, context: Context) -> None:
 
 def turn_crisis(turn: object) -> str:
     """The crisis category whose line a turn shows, for the log line ('-' for none): an
-    answer's, or the calm line that goes with small talk in the band of doubt."""
+    answer's, or the calm line that goes with small talk or a follow-up in the band of doubt."""
     crisis = None
     if isinstance(turn, Reply):
         crisis = turn.answer.crisis
-    elif isinstance(turn, SmallTalk) and turn.care is not None:
+    elif isinstance(turn, (SmallTalk, FieldAnswer)) and turn.care is not None:
         crisis = turn.care.crisis
     return crisis.category if crisis else "-"
 
