@@ -13,10 +13,10 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import cache
 
-from assistent.answer import Answer, Assistant, Result, clean_text
+from assistent.answer import Answer, Assistant, clean_text
 from assistent.intent import (
     FOLLOW_UP_PREFIX,
     MORE,
@@ -32,8 +32,8 @@ from assistent.kennisbank.topics import TopicClassifier
 from assistent.language import guess
 from assistent.profile import ROLES, Profile, read_hints
 from assistent.referents import NameIndex, pointed_at, without_name
-from assistent.safety.lines import CrisisLijn
 from assistent.store import Event, Store, age_band
+from assistent.turns import FieldAnswer, NothingMore, Reply, Session, SmallTalk, Turn
 
 log = logging.getLogger(__name__)
 
@@ -60,81 +60,6 @@ SURE_QUESTION = 0.7
 MAX_PARTS = 4
 MAX_PARTS_CHARS = 200
 _PARTS = re.compile(r"[.!?…;,\n]+")
-
-
-@dataclass
-class Session:
-    """One user's state: the profile (stored) and the last answer (memory only)."""
-
-    profile: Profile = field(default_factory=Profile)
-    question: str | None = None
-    answer: Answer | None = None
-    shown: int = 0
-    page: list[Result] = field(default_factory=list)  # the results on the last page shown
-    taal: str = "nl"  # the language the user writes in (kept while messages are too short to tell)
-    refined: Profile = field(default_factory=Profile)  # age/wijk/role said in this conversation
-    last_field: str | None = None  # the field of the last follow-up ("en bij de tweede?")
-    subject: int | None = None  # the place on the page the last follow-up named ("kost het iets")
-    at: float = 0.0  # when the last answer was given (monotonic seconds)
-
-    @property
-    def effective_profile(self) -> Profile:
-        """The stored profile with what the user said in this conversation on top."""
-        said = {k: v for k, v in vars(self.refined).items() if v is not None}
-        return replace(self.profile, **said) if said else self.profile
-
-    def forget_answer(self) -> None:
-        """Drop the last question and answer (expiry, /vergeet)."""
-        self.question = None
-        self.answer = None
-        self.shown = 0
-        self.page = []
-        self.refined = Profile()
-        self.last_field = None
-        self.subject = None
-
-
-@dataclass
-class Reply:
-    """What to show for one turn: the answer and the slice of results on this page."""
-
-    answer: Answer
-    results: list[Result]
-    first_page: bool
-    has_more: bool
-    refined: bool = False  # the last question again, for another age, wijk or role
-    rol: str | None = None  # who asks (for the opening sentence)
-
-
-@dataclass
-class SmallTalk:
-    """A greeting, thanks, 'who are you', ...: a short warm reply (key in data/teksten)."""
-
-    kind: str
-    taal: str
-    contact: Voorziening | None = None  # the CJG, offered where talking to a person helps
-    care: Answer | None = None  # in the band of doubt: the answer whose calm line goes with it
-
-
-@dataclass
-class FieldAnswer:
-    """A follow-up about one place just shown: its ``field`` (kosten, adres, ...), as typed."""
-
-    field: str
-    taal: str
-    entries: list[Voorziening] = field(default_factory=list)  # the places asked about
-    line: CrisisLijn | None = None  # after a crisis reply: the line shown
-    care: Answer | None = None  # in the band of doubt: the answer whose calm line goes with it
-
-
-@dataclass
-class NothingMore:
-    """'meer' when there are no more places (or no question yet)."""
-
-    taal: str
-
-
-Turn = Reply | SmallTalk | FieldAnswer | NothingMore
 
 
 class Conversation:

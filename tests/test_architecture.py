@@ -27,9 +27,10 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"profile"},
     "intent": {"safety", "files", "linear"},
     "referents": {"intent", "kennisbank"},
+    "turns": {"answer", "kennisbank", "profile", "safety"},
     "conversation": {
         *("answer", "intent", "kennisbank", "language", "profile", "referents", "safety"),
-        "store",
+        *("store", "turns"),
     },
     "instance": {
         *("answer", "config", "embed", "intent", "kennisbank", "language", "retrieval"),
