@@ -600,12 +600,11 @@ def test_the_field_asked_about_a_named_place_is_read_without_its_name(
     assert isinstance(follow, FieldAnswer) and follow.field == "adres"
 
 
-def test_small_talk_in_the_band_of_doubt_gets_the_calm_line_and_no_list(
-    instance: Instance, clock: Clock
-) -> None:
-    """Small talk that only the band of doubt reads as a possible crisis got a list of places
-    under the calm line ("ze heeft het uitgehoest, het gaat weer. dankje" got 112 and three
-    places; found on unseen conversations). It gets the warm reply with the calm line."""
+def in_the_band_of_doubt(
+    instance: Instance, clock: Clock, readings: dict[str, dict[str, float]]
+) -> Conversation:
+    """A conversation whose safety check finds every message in the band of doubt, and whose
+    turn model reads ``readings`` (every other message is a question)."""
     import dataclasses
 
     from assistent.answer import Assistant
@@ -615,15 +614,22 @@ def test_small_talk_in_the_band_of_doubt_gets_the_calm_line_and_no_list(
 
     checker = instance.assistant.safety
     assert checker.model is not None
-    doubtful = dataclasses.replace(  # everything the model sees is in the band of doubt
+    doubtful = dataclasses.replace(
         checker.model, threshold=1.01, doubt_threshold=0.0, sentence_thresholds=None
     )
     safety = SafetyChecker(doubtful, load_acute_rules(), load_taxonomy().levels(), checker.embedder)
     assistant = Assistant(instance.assistant.searcher, safety, instance.lines)
+    return Conversation(lambda: assistant, intents=IntentModel(ByText(readings), HOW), clock=clock)
+
+
+def test_small_talk_in_the_band_of_doubt_gets_the_calm_line_and_no_list(
+    instance: Instance, clock: Clock
+) -> None:
+    """Small talk that only the band of doubt reads as a possible crisis got a list of places
+    under the calm line ("ze heeft het uitgehoest, het gaat weer. dankje" got 112 and three
+    places; found on unseen conversations). It gets the warm reply with the calm line."""
     thanks = {"oke dankje": {"bedankt": 0.95, "vraag": 0.05}}
-    conversation = Conversation(
-        lambda: assistant, intents=IntentModel(ByText(thanks), HOW), clock=clock
-    )
+    conversation = in_the_band_of_doubt(instance, clock, thanks)
     chat, question = play(conversation, "oke dankje", "mijn peuter praat nog weinig")
     assert isinstance(chat, SmallTalk) and chat.kind == "bedankt"
     assert chat.care is not None and chat.care.crisis is not None
@@ -643,40 +649,25 @@ def test_a_follow_up_in_the_band_of_doubt_stays_a_follow_up_with_the_calm_line(
     conversation: it was asked as a new question ("ik woon in zuid" got three random places,
     "when are those evenings? it would be just me" a list; found on the conversation sets). It
     is read as ever, with the calm line of its sign beside it."""
-    import dataclasses
-
-    from assistent.answer import Assistant
-    from assistent.intent import IntentModel
-    from assistent.safety.detector import SafetyChecker
-    from assistent.safety.lines import load_acute_rules, load_taxonomy
     from assistent.telegram.handlers import turn_crisis
 
-    checker = instance.assistant.safety
-    assert checker.model is not None
-    doubtful = dataclasses.replace(  # everything the model sees is in the band of doubt
-        checker.model, threshold=1.01, doubt_threshold=0.0, sentence_thresholds=None
-    )
-    safety = SafetyChecker(doubtful, load_acute_rules(), load_taxonomy().levels(), checker.embedder)
-    assistant = Assistant(instance.assistant.searcher, safety, instance.lines)
     readings = {
         "wanneer zijn ze open": {"vervolg_openingstijden": 0.95, "vraag": 0.05},
         "en voor een kind van 3": {"verfijning": 0.9, "vraag": 0.1},
     }
-    conversation = Conversation(
-        lambda: assistant, intents=IntentModel(ByText(readings), HOW), clock=clock
-    )
-    first, cost, refined = play(
+    conversation = in_the_band_of_doubt(instance, clock, readings)
+    first, hours, refined = play(
         conversation,
         "mijn peuter praat nog weinig",
         "wanneer zijn ze open",
         "en voor een kind van 3",
     )
     assert isinstance(first, Reply) and first.answer.crisis is not None
-    assert isinstance(cost, FieldAnswer) and cost.field == "openingstijden"
-    assert cost.care is not None and cost.care.crisis is not None
-    assert turn_crisis(cost) == cost.care.crisis.category
-    text = render_turn(cost, as_html=False)
-    assert cost.care.crisis_lines[0].naam in text and cost.entries[0].naam in text
+    assert isinstance(hours, FieldAnswer) and hours.field == "openingstijden"
+    assert hours.care is not None and hours.care.crisis is not None
+    assert turn_crisis(hours) == hours.care.crisis.category
+    text = render_turn(hours, as_html=False)
+    assert hours.care.crisis_lines[0].naam in text and hours.entries[0].naam in text
     assert isinstance(refined, Reply) and refined.refined
     assert refined.answer.crisis is not None and refined.answer.crisis_lines
 
