@@ -212,6 +212,22 @@ class Assistant:
                 self._checked.popitem(last=False)
         return signal
 
+    def _lines_for(self, signal: SafetySignal | None) -> list[CrisisLijn]:
+        """The lines a crisis signal offers: one calm offer at the zorg level."""
+        if signal is None:
+            return []
+        categories = CATEGORIES if signal.all_lines else signal.categories
+        if signal.level == "zorg":  # one calm offer beside the local help
+            categories = categories[:1]
+        return [self.lines.lijnen[c] for c in categories if c in self.lines.lijnen]
+
+    def care(self, text: str, profile: Profile | None = None) -> Answer:
+        """The safety part of an answer alone, without a search: the sign and its lines, for
+        the calm line that goes beside a follow-up in the band of doubt."""
+        signal = self.danger(text, profile)
+        question = clean_text(text[:SAFETY_CHARS] if text else "")
+        return Answer(crisis=signal, crisis_lines=self._lines_for(signal), taal=detect(question))
+
     def answer(self, text: str, profile: Profile | None = None, off_topic: bool = False) -> Answer:
         """Answer one message. Never raises for odd input.
 
@@ -230,14 +246,7 @@ class Assistant:
 
         # Safety first, on the whole message, before any retrieval.
         signal = self._check(question, profile.rol)
-        if signal is not None:
-            answer.crisis = signal
-            categories = CATEGORIES if signal.all_lines else signal.categories
-            if signal.level == "zorg":  # one calm offer beside the local help
-                categories = categories[:1]
-            answer.crisis_lines = [
-                self.lines.lijnen[c] for c in categories if c in self.lines.lijnen
-            ]
+        answer.crisis, answer.crisis_lines = signal, self._lines_for(signal)
         answer.taal = detect(question)
 
         if len(question) > MAX_QUESTION_CHARS:

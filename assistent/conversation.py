@@ -155,7 +155,7 @@ class Conversation:
         """A turn read from a message in the band of doubt, with the calm line of its sign."""
         if isinstance(turn, Reply) and turn.answer.crisis is not None:
             return turn  # a new question: its own answer has the sign
-        care = self.assistant.answer(clean, session.effective_profile)
+        care = self.assistant.care(clean, session.effective_profile)  # no second search
         if care.crisis is None or care.lines_first or not care.crisis_lines:
             return turn
         if isinstance(turn, Reply) and turn.first_page:  # refined: the sign goes with it
@@ -521,16 +521,16 @@ class Conversation:
         if not good and session.question and not crisis:  # a crisis message is never kept
             self.store.record_question_text(user_id, "slecht", session.question)
 
+    def _crisis_event(self, session: Session, category: str) -> Event:
+        gemeente = self.assistant.gemeente_for(session.profile)
+        return Event(kind="crisis", gemeente=gemeente, wijk=session.profile.wijk, crisis=category)
+
     def _count_crisis(self, session: Session, answer: Answer) -> None:
         """Count the calm line that goes with a follow-up (never the text)."""
         if self.store is None or answer.crisis is None:
             return
-        gemeente = self.assistant.gemeente_for(session.profile)
-        crisis = answer.crisis.category
         try:
-            self.store.record(
-                Event(kind="crisis", gemeente=gemeente, wijk=session.profile.wijk, crisis=crisis)
-            )
+            self.store.record(self._crisis_event(session, answer.crisis.category))
         except Exception:  # counting must never cost the user an answer
             log.exception("Tellen van een crisis mislukt")
 
@@ -541,14 +541,7 @@ class Conversation:
         profile = session.effective_profile
         try:
             if answer.crisis:
-                self.store.record(
-                    Event(
-                        kind="crisis",
-                        gemeente=gemeente,
-                        wijk=session.profile.wijk,
-                        crisis=answer.crisis.category,
-                    )
-                )
+                self.store.record(self._crisis_event(session, answer.crisis.category))
             top = answer.results[0].entry if answer.results else None
             self.store.record(
                 Event(
