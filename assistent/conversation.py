@@ -31,7 +31,7 @@ from assistent.kennisbank import Voorziening
 from assistent.kennisbank.topics import TopicClassifier
 from assistent.language import guess
 from assistent.profile import ROLES, Profile, read_hints
-from assistent.referents import NameIndex, pointed_at, without_name
+from assistent.referents import NameIndex, ordinal, pointed_at, without_name
 from assistent.store import Event, Store, age_band
 from assistent.turns import FieldAnswer, NothingMore, Reply, Session, SmallTalk, Turn
 
@@ -179,9 +179,9 @@ class Conversation:
             return self._small_talk(intent.kind, session)
         if intent.kind == MORE and len(extra) <= MAX_EXTRA_WORDS:
             return self.more(session) or NothingMore(session.taal)
-        if intent.is_off_topic:
-            return self.ask(user_id, session, text, off_topic=True)
         live = session.answer is not None and session.answer.answered
+        if intent.is_off_topic and not (live and self._points_at_page(clean, session)):
+            return self.ask(user_id, session, text, off_topic=True)
         finds_nothing = cache(lambda: self._finds_nothing(clean, session))  # once per turn
         # without a last answer only small talk counts, and only when the search finds nothing
         parts = self._read_parts(clean, intent, lambda: live or finds_nothing())
@@ -329,12 +329,17 @@ class Conversation:
         return FieldAnswer(field=field_name, taal=session.taal, entries=[place])
 
     def _field_apart_from_name(self, text: str, place: Voorziening) -> str | None:
-        """The field a message asks about a place it names, read without the name (a name
-        such as "Jou Jongerenwerk" hides "waar zit dat" from the turn model)."""
+        """The field a message asks about a place it names or numbers, read without the name
+        or number (a name such as "Jou Jongerenwerk", or "de tweede", hides "waar zit dat"
+        from the turn model). The message is known to be about that place, so the field is the
+        likeliest follow-up kind of the rest, when the rest reads as a follow-up at all."""
         rest = without_name(text, place)
         if rest == text or not words(rest):
             return None
-        field_name = self.intents.classify(rest).field
+        read = self.intents.classify(rest)
+        field_name = read.field
+        if field_name is None and read.follow_up_share >= NAMED_FOLLOW_UP_SHARE:
+            field_name = (read.follow_up or "").removeprefix(FOLLOW_UP_PREFIX) or None
         return None if field_name == "info" else field_name
 
     def _asks_what_it_offers(self, text: str, place_id: str) -> bool:
@@ -356,6 +361,12 @@ class Conversation:
         answer = self.assistant.answer(text, session.effective_profile)
         top = {r.entry.id for r in answer.results[: self.page_size]}
         return answer.answered and answer.crisis is None and bool(named & top)
+
+    def _points_at_page(self, text: str, session: Session) -> bool:
+        """Whether a message numbers a place just shown, or names one by a word few names in
+        the kennisbank have ("eigen koers"; not "rivierdal"): then it is about that place."""
+        shown = [r.entry.id for r in session.page]
+        return ordinal(text, len(shown)) is not None or bool(self._places_named(text) & set(shown))
 
     def _places_named(self, text: str) -> set[str]:
         """The places of the kennisbank a message names (see referents.NameIndex)."""

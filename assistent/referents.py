@@ -81,13 +81,18 @@ def same_word(said: str, name: str) -> bool:
 
 
 def without_name(text: str, entry: Voorziening) -> str:
-    """The message without the words of a place's name: what it asks about the place ("en dat
-    jongerenwerk, waar zit dat" → "en dat, waar zit dat")."""
+    """The message without the words of a place's name or its number: what it asks about the
+    place ("en dat jongerenwerk, waar zit dat" → "en dat, waar zit dat"; "en die tweede, waar
+    zit dat" → "en die, waar zit dat")."""
     name = name_words(entry.naam)
     kept = [
         w for w in re.split(r"(\W+)", text) if not any(same_word(w.casefold(), n) for n in name)
     ]
-    return "".join(kept)
+    rest = "".join(kept).replace(COMBINING_DOT, "")
+    for names in ORDINALS.values():
+        for number in names:
+            rest = re.sub(_ordinal_pattern(number) + r"\w*", "", rest, flags=re.IGNORECASE)
+    return rest
 
 
 class NameIndex:

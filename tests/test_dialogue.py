@@ -513,7 +513,7 @@ class ByText:
 
     def __init__(self, table: dict[str, dict[str, float]]) -> None:
         self.classes_ = ["vraag", "vervolg_openingstijden", "vervolg_adres", "vervolg_info"]
-        self.classes_ += ["bedankt", "verfijning"]
+        self.classes_ += ["bedankt", "verfijning", "buiten"]
         self.table = {" ".join(words(t)): shares for t, shares in table.items()}
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -714,3 +714,55 @@ def test_turn_examples_in_a_file_of_their_own_are_merged_per_kind(tmp_path: Path
     assert examples["groet"] == ["hoi", "goeiendag"]
     assert examples["vervolg_kosten"] == ["is dat duur"] and examples["meer"] == ["meer"]
     assert "wanneer gaat het zwembad open" in examples["buiten"]
+
+
+def test_the_field_asked_about_a_numbered_place_is_read_without_its_number(
+    instance: Instance, clock: Clock
+) -> None:
+    """'en die tweede, waar zit dat' got every detail ('info'): in the turn model's examples a
+    number goes with 'vertel meer over de tweede'. Read without the number, the rest leans to
+    a follow-up about the address, though not clearly: the message points at a place, so that
+    is enough."""
+    conversation = stand_in(
+        instance,
+        clock,
+        {
+            "en die tweede, waar zit die": {"vervolg_info": 0.8, "vraag": 0.2},
+            "en die , waar zit die": {"vraag": 0.55, "vervolg_adres": 0.45},
+        },
+    )
+    first, follow = play(
+        conversation, "mijn peuter praat nog weinig", "en die tweede, waar zit die"
+    )
+    assert isinstance(first, Reply) and len(first.results) >= 2
+    assert isinstance(follow, FieldAnswer) and follow.field == "adres"
+    assert [e.id for e in follow.entries] == [first.results[1].entry.id]
+
+
+def test_a_message_that_names_a_place_just_shown_is_not_off_topic(
+    instance: Instance, clock: Clock
+) -> None:
+    """'hoe laat is die groep van eigen koers' was read as not about parenting at all and got
+    the honest 'niets gevonden' (found on conversations we had seen). It names a place of the
+    last answer, so it asks about that place."""
+    message = "hoe laat is die peuterclub open"
+    conversation = stand_in(
+        instance,
+        clock,
+        {
+            message: {"buiten": 0.7, "vraag": 0.3},
+            "hoe laat is die  open": {"vervolg_openingstijden": 0.9, "vraag": 0.1},
+            "waar haal ik een parkeervergunning": {"buiten": 0.7, "vraag": 0.3},
+        },
+    )
+    first, follow, parking = play(
+        conversation,
+        "mijn peuter praat nog weinig",
+        message,
+        "waar haal ik een parkeervergunning",
+    )
+    assert isinstance(first, Reply) and first.results[0].entry.id == "peuterclub-oost"
+    assert isinstance(follow, FieldAnswer) and follow.field == "openingstijden"
+    assert [e.id for e in follow.entries] == ["peuterclub-oost"]
+    # naming no place of the last answer, the same reading is still off topic
+    assert isinstance(parking, Reply) and parking.results[0].entry.id == "cjg-testdorp"

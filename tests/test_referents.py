@@ -56,6 +56,14 @@ def test_without_name_keeps_what_is_asked_about_the_place() -> None:
     assert without_name("en dat spreekuur, wanneer?", PAGE[2]) == "en dat , wanneer?"
 
 
+def test_without_name_also_leaves_out_the_number() -> None:
+    """'en die tweede, waar zit dat' asks where; the number only points at the place."""
+    assert without_name("en die tweede, waar zit dat", PAGE[0]) == "en die , waar zit dat"
+    assert without_name("İkincisine nasıl kayıt olunuyor?", PAGE[0]) == " nasıl kayıt olunuyor?"
+    assert without_name("والثاني، متى يفتحون؟", PAGE[0]) == "، متى يفتحون؟"
+    assert without_name("de eerstvolgende keer", PAGE[0]) == "de eerstvolgende keer"
+
+
 def test_a_place_not_shown_is_found_by_the_head_of_its_name() -> None:
     """'en die sportcoach' names 'Buurtsportcoach Voorbeeldstad'; a word that only begins a
     name ('sport' in 'Sportfonds') or is short does not."""
