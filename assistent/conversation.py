@@ -311,7 +311,7 @@ class Conversation:
         answer = reply.answer
         if answer.crisis is not None or not answer.answered or answer.abstained:
             return None
-        named = self._places_named(text)
+        named = self._places_named(text) or self._name_index().kinds_named(text)
         place = next((r.entry for r in reply.results if r.entry.id in named), None)
         if place is None:
             return None
@@ -355,7 +355,11 @@ class Conversation:
         """Whether the message names a place that is not on the last page, and a search for it
         shows that place (a name word can be an everyday word: "ik *werk* tot zes" does not
         mean Schoolmaatschappelijk Werk)."""
-        named = self._places_named(text) - {r.entry.id for r in session.page}
+        shown = {r.entry.id for r in session.page}
+        named = self._places_named(text) - shown
+        kind = self._name_index().kinds_named(text)
+        if not named and kind and not kind & shown:  # "en het wijkteam?" when none was shown
+            named = kind
         if not named:
             return False
         answer = self.assistant.answer(text, session.effective_profile)

@@ -96,17 +96,29 @@ def without_name(text: str, entry: Voorziening) -> str:
 
 
 class NameIndex:
-    """Per word of few names, the places whose name has it (for one kennisbank)."""
+    """Per word of few names, the places whose name has it (for one kennisbank); and per word
+    that names a kind of place, the places of that kind ("wijkteam": every wijkteam)."""
 
     def __init__(self, entries: Iterable[Voorziening]) -> None:
+        entries = list(entries)
         names = [(e.id, name_words(e.naam)) for e in entries]
         counts = Counter(w for _, ws in names for w in ws)
         limit = max(2, round(DISTINCT_NAME_SHARE * len(names)))
         self.index: dict[str, set[str]] = {}
+        having: dict[str, set[str]] = {}
         for place_id, ws in names:
             for w in ws:
+                having.setdefault(w, set()).add(place_id)
                 if counts[w] <= limit:
                     self.index.setdefault(w, set()).add(place_id)
+        # A word too common to name one place names a kind when all its places share a soort:
+        # "wijkteam" (Wijkteam Noord, Zuid, Centrum); not "voorbeeldstad" or "groep".
+        soort = {e.id: e.soort for e in entries}
+        self.kinds = {
+            w: ids
+            for w, ids in having.items()
+            if w not in self.index and len({soort[i] for i in ids}) == 1
+        }
         self.keys = sorted(self.index)
         self.tails = sorted(key[::-1] for key in self.index)  # to find a compound by its head
 
@@ -122,6 +134,13 @@ class NameIndex:
                 found |= self.index.get(word[:end], set())
             found |= _starting(self.keys, word, self.index)  # "schuldhulp" → Schuldhulpverlening
             found |= _starting(self.tails, word[::-1], self.index, reverse=True)  # "sportcoach"
+        return found
+
+    def kinds_named(self, text: str) -> set[str]:
+        """The places of a kind a message names by a whole word ("en het wijkteam?")."""
+        found: set[str] = set()
+        for word in name_words(text):
+            found |= self.kinds.get(word, set())
         return found
 
     def others(self, text: str, place_id: str) -> list[str]:

@@ -73,3 +73,28 @@ def test_a_place_not_shown_is_found_by_the_head_of_its_name() -> None:
     assert index.places_named("en die sportcoach, wanneer zijn ze er?") == {"coach"}
     assert index.places_named("en die schuldhulpverlening") == set()
     assert index.places_named("kan mijn kind op sport") == set()
+
+
+def test_a_word_several_names_of_one_soort_share_names_that_kind() -> None:
+    """'en het wijkteam, waar zitten die?' when no wijkteam was shown got the address of every
+    place just shown (found on conversations we had seen): 'wijkteam' is in three names, too
+    many to name one, but all three are wijkteams. A common word across soorten names none."""
+    entries = [
+        Voorziening(**{**place(f"p{i}", f"Plek {i} Voorbeeldstad").model_dump(), "soort": soort})
+        for i, soort in enumerate(["welzijn", "cursus"] * 15)
+    ]
+    teams = [
+        Voorziening(
+            **{**place(f"wt-{w.lower()}", f"Wijkteam {w}").model_dump(), "soort": "wijkteam"}
+        )
+        for w in ("Noord", "Zuid", "Centrum")
+    ]
+    index = NameIndex(entries + teams)
+    assert index.places_named("en het wijkteam, waar zitten die?") == set()
+    assert index.kinds_named("en het wijkteam, waar zitten die?") == {
+        "wt-noord",
+        "wt-zuid",
+        "wt-centrum",
+    }
+    assert index.kinds_named("wij wonen in voorbeeldstad") == set()  # every soort has it
+    assert index.kinds_named("mijn wijk is leuk") == set()  # a part of a word is not the kind
