@@ -29,6 +29,7 @@ from assistent.intent import (
 )
 from assistent.kennisbank import Voorziening
 from assistent.kennisbank.topics import TopicClassifier
+from assistent.language import DEFAULT as DEFAULT_LANGUAGE
 from assistent.language import guess
 from assistent.profile import ROLES, Profile, read_hints
 from assistent.referents import NameIndex, ordinal, pointed_at, without_name
@@ -54,6 +55,7 @@ MEMORY_SECONDS = 30 * 60
 MAX_EXTRA_WORDS = 1
 # A place named in a message ("waar zit het jongerenwerk") makes it a follow-up at this share.
 NAMED_FOLLOW_UP_SHARE = 0.3
+SWITCH_WORDS = 2  # a message this short switches the conversation's language only when clear
 # A message the turn model calls a question with less than this share is also read in parts
 # (sentences and clauses), at most MAX_PARTS of them, when it is at most MAX_PARTS_CHARS long.
 SURE_QUESTION = 0.7
@@ -172,7 +174,10 @@ class Conversation:
         """The dialogue: small talk, 'meer', a follow-up, a refinement or a new question."""
         intent = self.intents.classify(clean)
         language = guess(clean, loose=intent.kind != QUESTION)
-        if language is not None:
+        # a word or two read loosely ("cheers" looks Dutch to the detector) does not switch the
+        # language the conversation has; a clear one does
+        switch = len(words(clean)) > SWITCH_WORDS or guess(clean) is not None
+        if language is not None and (switch or session.taal == DEFAULT_LANGUAGE):
             session.taal = language
         extra = self.intents.content_words(clean)
         if intent.is_small_talk and len(extra) <= MAX_EXTRA_WORDS + 1:

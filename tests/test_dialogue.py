@@ -766,3 +766,23 @@ def test_a_message_that_names_a_place_just_shown_is_not_off_topic(
     assert [e.id for e in follow.entries] == ["peuterclub-oost"]
     # naming no place of the last answer, the same reading is still off topic
     assert isinstance(parking, Reply) and parking.results[0].entry.id == "cjg-testdorp"
+
+
+def test_a_short_word_read_loosely_keeps_the_language_of_the_conversation(
+    instance: Instance, clock: Clock
+) -> None:
+    """'cheers' after English turns got a Dutch reply: the detector reads the one word as
+    Dutch. A word or two only switches the conversation's language when it is clear."""
+    table = {
+        "cheers": {"bedankt": 0.95, "vraag": 0.05},
+        "danke schön": {"bedankt": 0.95, "vraag": 0.05},
+    }
+    conversation = stand_in(instance, clock, table)
+    first, thanks = play(
+        conversation, "my toddler hardly talks yet, where can we go with that?", "cheers"
+    )
+    assert isinstance(first, Reply) and first.answer.taal == "en"
+    assert isinstance(thanks, SmallTalk) and thanks.taal == "en"
+    # from Dutch, a short loose reading still switches ("danke schön" is German)
+    german = play(conversation, "danke schön")[0]
+    assert isinstance(german, SmallTalk) and german.taal == "de"
