@@ -102,7 +102,11 @@ def load_examples(data_dir: Traversable | None = None) -> dict[str, list[str]]:
         for kind, texts in data.items():
             examples.setdefault(str(kind), []).extend(str(x) for x in texts)
     probes = read_yaml(data_dir.joinpath("buiten_bereik.yaml").read_text(encoding="utf-8"))
-    examples[OFF_TOPIC] = examples.get(OFF_TOPIC, []) + [str(x) for x in probes]
+    # a probe that is also a turn of another kind ("hallo?" probes the search; "hallo" greets)
+    # is that turn: the exact-match table would otherwise let the probe win
+    turns = {_key(t) for kind, items in examples.items() if kind != OFF_TOPIC for t in items}
+    kept = [str(x) for x in probes if _key(str(x)) not in turns]
+    examples[OFF_TOPIC] = examples.get(OFF_TOPIC, []) + kept
     return examples
 
 

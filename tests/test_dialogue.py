@@ -716,6 +716,19 @@ def test_turn_examples_in_a_file_of_their_own_are_merged_per_kind(tmp_path: Path
     assert "wanneer gaat het zwembad open" in examples["buiten"]
 
 
+def test_a_search_probe_that_is_also_a_greeting_stays_a_greeting(tmp_path: Path) -> None:
+    """'hallo' got 'niets gevonden' with the CJG instead of a greeting: 'hallo?' is one of the
+    off-topic probes that calibrate the search, and as an exact example it won over 'hallo'."""
+    from assistent.intent import IntentModel, load_examples
+
+    (tmp_path / "dialoog.yaml").write_text('groet:\n  - "hallo"\n  - "hoi"\n', "utf-8")
+    (tmp_path / "buiten_bereik.yaml").write_text('- "hallo?"\n- "regent het morgen"\n', "utf-8")
+    examples = load_examples(tmp_path)
+    assert examples["buiten"] == ["regent het morgen"]
+    model = IntentModel.fit(examples, ["mijn peuter slaapt slecht", "mijn zoon van 8 pest"])
+    assert model.classify("hallo").kind == "groet"
+
+
 def test_the_field_asked_about_a_numbered_place_is_read_without_its_number(
     instance: Instance, clock: Clock
 ) -> None:
