@@ -579,25 +579,31 @@ def test_thanks_with_a_clause_is_small_talk_when_the_kennisbank_has_nothing(
     assert question[0].results[0].entry.id == "peuterclub-oost"
 
 
-def test_the_field_asked_about_a_named_place_is_read_without_its_name(
-    instance: Instance, clock: Clock
+@pytest.mark.parametrize(
+    ("message", "whole", "rest", "place"),
+    [
+        # the name hid the question from the turn model
+        ("en die peuterclub, waar zit die", 0.6, {"vervolg_adres": 0.9, "vraag": 0.1}, 0),
+        # a number: in the turn model's examples it went with 'vertel meer over de tweede';
+        # the rest leans to the address though not clearly, and the message points at a place
+        ("en die tweede, waar zit die", 0.8, {"vraag": 0.55, "vervolg_adres": 0.45}, 1),
+    ],
+)
+def test_the_field_asked_about_a_named_or_numbered_place_is_read_without_name_or_number(
+    instance: Instance,
+    clock: Clock,
+    message: str,
+    whole: float,
+    rest: dict[str, float],
+    place: int,
 ) -> None:
-    """'en dat jou jongerenwerk, waar zit dat' got every detail ('info') instead of the
-    address: the name hid the question from the turn model. Read without the name, it asks
-    where."""
-    conversation = stand_in(
-        instance,
-        clock,
-        {
-            "en die peuterclub, waar zit die": {"vervolg_info": 0.6, "vraag": 0.4},
-            "en die, waar zit die": {"vervolg_adres": 0.9, "vraag": 0.1},
-        },
-    )
-    first, follow = play(
-        conversation, "mijn peuter praat nog weinig", "en die peuterclub, waar zit die"
-    )
+    """'en dat jou jongerenwerk, waar zit dat' and 'en die tweede, waar zit dat' got every
+    detail ('info') instead of the address. Read without the name or number, they ask where."""
+    table = {message: {"vervolg_info": whole, "vraag": 1 - whole}, "en die, waar zit die": rest}
+    first, follow = play(stand_in(instance, clock, table), "mijn peuter praat nog weinig", message)
     assert isinstance(first, Reply) and first.results[0].entry.id == "peuterclub-oost"
     assert isinstance(follow, FieldAnswer) and follow.field == "adres"
+    assert [e.id for e in follow.entries] == [first.results[place].entry.id]
 
 
 def in_the_band_of_doubt(
@@ -727,29 +733,6 @@ def test_a_search_probe_that_is_also_a_greeting_stays_a_greeting(tmp_path: Path)
     assert examples["buiten"] == ["regent het morgen"]
     model = IntentModel.fit(examples, ["mijn peuter slaapt slecht", "mijn zoon van 8 pest"])
     assert model.classify("hallo").kind == "groet"
-
-
-def test_the_field_asked_about_a_numbered_place_is_read_without_its_number(
-    instance: Instance, clock: Clock
-) -> None:
-    """'en die tweede, waar zit dat' got every detail ('info'): in the turn model's examples a
-    number goes with 'vertel meer over de tweede'. Read without the number, the rest leans to
-    a follow-up about the address, though not clearly: the message points at a place, so that
-    is enough."""
-    conversation = stand_in(
-        instance,
-        clock,
-        {
-            "en die tweede, waar zit die": {"vervolg_info": 0.8, "vraag": 0.2},
-            "en die , waar zit die": {"vraag": 0.55, "vervolg_adres": 0.45},
-        },
-    )
-    first, follow = play(
-        conversation, "mijn peuter praat nog weinig", "en die tweede, waar zit die"
-    )
-    assert isinstance(first, Reply) and len(first.results) >= 2
-    assert isinstance(follow, FieldAnswer) and follow.field == "adres"
-    assert [e.id for e in follow.entries] == [first.results[1].entry.id]
 
 
 def test_a_message_that_names_a_place_just_shown_is_not_off_topic(
