@@ -88,11 +88,7 @@ def without_name(text: str, entry: Voorziening) -> str:
     kept = [
         w for w in re.split(r"(\W+)", text) if not any(same_word(w.casefold(), n) for n in name)
     ]
-    rest = "".join(kept).replace(COMBINING_DOT, "")
-    for names in ORDINALS.values():
-        for number in names:
-            rest = re.sub(_ordinal_pattern(number) + r"\w*", "", rest, flags=re.IGNORECASE)
-    return rest
+    return _ANY_ORDINAL.sub("", "".join(kept).replace(COMBINING_DOT, ""))
 
 
 class NameIndex:
@@ -165,3 +161,10 @@ def _ordinal_pattern(number: str) -> str:
     ("and": "والثاني")."""
     end = "" if number in INFLECTED_ORDINALS else r"(?!\w)"
     return rf"(?<!\w)و?{re.escape(number)}{end}"
+
+
+# Any ordinal with its ending, to read a message without the number it points with.
+_ANY_ORDINAL = re.compile(
+    "|".join(_ordinal_pattern(n) + r"\w*" for names in ORDINALS.values() for n in names),
+    re.IGNORECASE,
+)
