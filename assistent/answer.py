@@ -130,6 +130,11 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
+def _read_whole(text: str) -> str:
+    """A message as the safety check reads it: cleaned, up to SAFETY_CHARS."""
+    return clean_text(text[:SAFETY_CHARS] if text else "")
+
+
 def _mostly_other_script(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 4:
@@ -193,7 +198,7 @@ class Assistant:
 
     def danger(self, text: str, profile: Profile | None = None) -> SafetySignal | None:
         """The safety check alone (the dialogue asks it before reading a turn as small talk)."""
-        question = clean_text(text[:SAFETY_CHARS] if text else "")
+        question = _read_whole(text)
         if not any(c.isalnum() for c in question):
             return None
         return self._check(question, (profile or Profile()).rol)
@@ -225,7 +230,7 @@ class Assistant:
         """The safety part of an answer alone, without a search: the sign and its lines, for
         the calm line that goes beside a follow-up in the band of doubt."""
         signal = self.danger(text, profile)
-        question = clean_text(text[:SAFETY_CHARS] if text else "")
+        question = _read_whole(text)
         return Answer(crisis=signal, crisis_lines=self._lines_for(signal), taal=detect(question))
 
     def answer(self, text: str, profile: Profile | None = None, off_topic: bool = False) -> Answer:
@@ -236,7 +241,7 @@ class Assistant:
         the sign of danger is only doubtful; an acute one keeps its own follow-up).
         """
         profile = profile or Profile()
-        question = clean_text(text[:SAFETY_CHARS] if text else "")
+        question = _read_whole(text)
         if not question:
             return Answer(notices=["leeg"])
         if not any(c.isalnum() for c in question):

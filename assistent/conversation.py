@@ -142,8 +142,7 @@ class Conversation:
             chat = self._small_talk_with_care(user_id, session, clean) if doubtful else None
             if chat is not None:
                 return chat
-            live = session.answer is not None and session.answer.answered
-            if not (doubtful and live):
+            if not (doubtful and session.live):
                 return self.ask(user_id, session, text)
             # a doubtful sign does not take the conversation away: "en in zuid?" or "is dat
             # savonds? ik sta er alleen voor" is read as ever, with the calm line beside it
@@ -184,7 +183,7 @@ class Conversation:
             return self._small_talk(intent.kind, session)
         if intent.kind == MORE and len(extra) <= MAX_EXTRA_WORDS:
             return self.more(session) or NothingMore(session.taal)
-        live = session.answer is not None and session.answer.answered
+        live = session.live
         if intent.is_off_topic and not (live and self._points_at_page(clean, session)):
             return self.ask(user_id, session, text, off_topic=True)
         finds_nothing = cache(lambda: self._finds_nothing(clean, session))  # once per turn

@@ -33,6 +33,11 @@ class Session:
     at: float = 0.0  # when the last answer was given (monotonic seconds)
 
     @property
+    def live(self) -> bool:
+        """Whether there is a last answer that follow-ups can be about."""
+        return self.answer is not None and self.answer.answered
+
+    @property
     def effective_profile(self) -> Profile:
         """The stored profile with what the user said in this conversation on top."""
         said = {k: v for k, v in vars(self.refined).items() if v is not None}
