@@ -7,7 +7,6 @@ No Telegram and no CLI here: the console, the bot and ``assistent eval`` all cal
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 import unicodedata
@@ -24,7 +23,7 @@ from assistent.retrieval.search import Match, Profile, Searcher, SearchOutcome
 from assistent.safety.categories import CATEGORIES
 from assistent.safety.detector import SafetyChecker, SafetySignal
 from assistent.safety.lines import CrisisLijn, Crisislijnen
-from assistent.safety.reading import EMBED_MAX_CHARS
+from assistent.safety.reading import EMBED_MAX_CHARS, prepare
 from assistent.texts import FALLBACK_REASON, filter_note, maybe_reason
 
 log = logging.getLogger(__name__)
@@ -120,14 +119,10 @@ class Answer:
         }
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
 def clean_text(text: str) -> str:
-    """Remove control characters and collapse white space."""
-    text = unicodedata.normalize("NFC", text or "")
-    text = _CONTROL.sub(" ", text)
-    return " ".join(text.split())
+    """The message as every part reads it (safety.reading.prepare): no control characters, no
+    invisible ones inside a word, letters typed apart read as words, single spaces."""
+    return prepare(text)
 
 
 def _read_whole(text: str) -> str:

@@ -76,6 +76,23 @@ def test_crisis_comes_first_with_the_right_line(instance: Instance) -> None:
     assert "cursus" not in text.split("\n\n")[0].lower()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mijn vriend wu\u200brgde me waar de kinderen bij waren",  # an invisible character
+        "mijn vriend wu\u2066rgde me waar de kinderen bij waren",  # a direction isolate
+        "m i j n  v r i e n d  w u r g d e  m e",  # letters typed apart
+    ],
+)
+def test_a_crisis_hidden_in_how_it_is_typed_is_read_as_the_user_sends_it(
+    instance: Instance, text: str
+) -> None:
+    conversation = Conversation(instance.current)
+    turn = conversation.handle("test", conversation.load_session("test"), text)
+    assert isinstance(turn, Reply) and turn.answer.crisis is not None, text
+    assert turn.answer.crisis.category == "veilig-thuis" and turn.answer.lines_first
+
+
 def test_crisis_lines_are_not_repeated_as_local_results(instance: Instance) -> None:
     answer = instance.assistant.answer("ik wil dood")
     assert answer.crisis is not None and answer.crisis.category == "113"

@@ -173,6 +173,29 @@ def test_zero_width_characters_do_not_hide_a_crisis(checker: SafetyChecker) -> N
     assert prepare("le\u200bven\u200d") == "leven"
 
 
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("b a b y  a d e m t  n i e t  m e e r", "baby ademt niet meer"),
+        ("ik  w i l  d o o d", "ik wil dood"),
+        ("mijn  v a d e r  s l a a t  m e", "mijn vader slaat me"),
+        ("h e l p", "help"),
+    ],
+)
+def test_letters_spaced_apart_are_read_as_words(
+    checker: SafetyChecker, text: str, read: str
+) -> None:
+    assert prepare(text) == read
+    assert checker.check(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["groep 7 en 8", "vitamine d en k voor de baby", "ik heb een 7 voor taal, u ook?"]
+)
+def test_ordinary_single_letters_stay_as_typed(text: str) -> None:
+    assert prepare(text) == text
+
+
 def test_danger_in_one_sentence_of_a_long_story_is_read(checker: SafetyChecker) -> None:
     story = (
         "We hebben een drukke week gehad met verjaardagen en school. Mijn zoon van 15 gamet "

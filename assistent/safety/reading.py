@@ -16,15 +16,27 @@ EMBED_MAX_CHARS = 1000
 MAX_SENTENCES = 6
 SPLIT_ABOVE_CHARS = 160  # longer messages are also read sentence by sentence
 
-_ZERO_WIDTH = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+# invisible inside a word: soft hyphen, zero-width and joiners, direction marks and isolates
+_ZERO_WIDTH = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SENTENCE = re.compile(r"(?<=[.!?…\n])\s+|\s*[;\n]\s*")
+# Letters typed one by one with a space between ("i k  w i l  d o o d", with two spaces between
+# the words): a run of at least three, and then in that message also a run of two ("m e").
+_SPACED_RUN = re.compile(r"(?<![^\W_])[^\W\d_](?: [^\W\d_]){2,}(?![^\W_])")
+_SPACED_PAIR = re.compile(r"(?<![^\W_])[^\W\d_](?: [^\W\d_])+(?![^\W_])")
+
+
+def _joined(match: re.Match[str]) -> str:
+    return match.group(0).replace(" ", "")
 
 
 def prepare(text: str) -> str:
-    """The text the check reads: no control or zero-width characters, single spaces."""
-    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text or ""))
-    return " ".join(_CONTROL.sub(" ", text).split())
+    """The text the check reads: no control or zero-width characters, letters typed apart read
+    as words, single spaces."""
+    text = _CONTROL.sub(" ", _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text or "")))
+    if _SPACED_RUN.search(text):
+        text = _SPACED_PAIR.sub(_joined, text)
+    return " ".join(text.split())
 
 
 def sentences(text: str) -> list[str]:
