@@ -20,7 +20,6 @@ from assistent.kennisbank.topics import words
 from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN, FALLBACK_SOORT
 from assistent.language import detect
 from assistent.retrieval.search import Match, Profile, Searcher, SearchOutcome
-from assistent.safety.categories import CATEGORIES
 from assistent.safety.detector import SafetyChecker, SafetySignal
 from assistent.safety.lines import CrisisLijn, Crisislijnen
 from assistent.safety.reading import EMBED_MAX_CHARS, prepare
@@ -216,7 +215,7 @@ class Assistant:
         """The lines a crisis signal offers: one calm offer at the zorg level."""
         if signal is None:
             return []
-        categories = CATEGORIES if signal.all_lines else signal.categories
+        categories = signal.categories  # every line when the writer asked for all of them
         if signal.level == "zorg":  # one calm offer beside the local help
             categories = categories[:1]
         return [self.lines.lijnen[c] for c in categories if c in self.lines.lijnen]

@@ -115,19 +115,29 @@ def care_sentence(answer: Answer, fmt: LineFormat, esc: Callable[[str], str]) ->
 def hulp_text(lijnen: Crisislijnen, as_html: bool = False, language: str = "nl") -> str:
     """All crisis lines, for /hulp and the 'Hulp nu' button."""
     checked = f"{lijnen.gecontroleerd:%d-%m-%Y}"
-    return _all_lines(list(lijnen.lijnen.values()), as_html, language, checked)
+    return _all_lines(_in_hulp_order(list(lijnen.lijnen.values())), as_html, language, checked)
+
+
+# /hulp: the acute lines first, the line for children last
+HULP_ORDER = tuple(LINE_IDS[key] for key in ("112", "veilig-thuis", "113", "kindertelefoon"))
+
+
+def _in_hulp_order(lines: list[CrisisLijn], first: CrisisLijn | None = None) -> list[CrisisLijn]:
+    """The lines in /hulp's order, with ``first`` (the line a call named: "113??") before all."""
+    rank = {line_id: i for i, line_id in enumerate(HULP_ORDER)}
+    ordered = sorted(lines, key=lambda line: rank.get(line.id, len(rank)))
+    return ordered if first is None else [first, *(x for x in ordered if x is not first)]
 
 
 def _all_lines(
     lines: list[CrisisLijn], as_html: bool, language: str, checked: str | None = None
 ) -> str:
+    """Every line in the order given (a call that names a line has that one first)."""
     fmt = _line_html if as_html else _line_plain
     esc = html.escape if as_html else str
-    by_id = {line.id: line for line in lines}
     out = [esc(translated("hulp_intro", language))]
-    for key in ("112", "veilig-thuis", "113", "kindertelefoon"):
-        if LINE_IDS[key] in by_id:
-            out += ["• " + s for s in fmt(by_id[LINE_IDS[key]], language)]
+    for line in lines:
+        out += ["• " + s for s in fmt(line, language)]
     closing = translated("automatisch", language)
     if checked:
         closing += " " + translated("gecontroleerd", language, datum=checked)
@@ -258,7 +268,8 @@ def _compose(reply: Reply, as_html: bool, compact: bool = True) -> list[str]:
     parts: list[str] = []
     line_format = _line_html if as_html else _line_plain
     if reply.first_page and a.crisis and a.crisis.all_lines:
-        return [_all_lines(a.crisis_lines, as_html, a.taal)]
+        lines = _in_hulp_order(a.crisis_lines, a.crisis_lines[0])
+        return [_all_lines(lines, as_html, a.taal)]
     if reply.first_page and a.lines_first:
         parts.append(crisis_block(a, line_format, esc))
     care = reply.first_page and a.crisis and not a.lines_first and a.crisis_lines

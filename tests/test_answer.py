@@ -12,6 +12,7 @@ from assistent.conversation import Conversation, Reply
 from assistent.instance import Instance
 from assistent.render import render_console, render_telegram, split_message
 from assistent.retrieval.search import Profile
+from assistent.safety.categories import LINE_IDS
 from assistent.texts import FALLBACK_REASON
 from tests.support import MINI, FakeEmbedder
 
@@ -91,6 +92,14 @@ def test_a_crisis_hidden_in_how_it_is_typed_is_read_as_the_user_sends_it(
     turn = conversation.handle("test", conversation.load_session("test"), text)
     assert isinstance(turn, Reply) and turn.answer.crisis is not None, text
     assert turn.answer.crisis.category == "veilig-thuis" and turn.answer.lines_first
+
+
+def test_a_short_call_with_a_line_number_shows_that_line_first(instance: Instance) -> None:
+    answer = instance.assistant.answer("113??")
+    assert answer.crisis_lines[0].id == LINE_IDS["113"]
+    assert len(answer.crisis_lines) == len(LINE_IDS)  # and every other line after it
+    shown = render_console(Reply(answer, [], True, False))
+    assert shown.index("113") < shown.index("112")
 
 
 def test_crisis_lines_are_not_repeated_as_local_results(instance: Instance) -> None:

@@ -174,6 +174,18 @@ def test_zero_width_characters_do_not_hide_a_crisis(checker: SafetyChecker) -> N
 
 
 @pytest.mark.parametrize(
+    ("text", "lead"), [("113??", "113"), ("113 !!", "113"), ("112??", "112"), ("sos 113", "113")]
+)
+def test_the_number_of_a_line_in_a_short_call_puts_that_line_first(
+    checker: SafetyChecker, text: str, lead: str
+) -> None:
+    signal = checker.check(text)
+    assert signal is not None and signal.all_lines and signal.level == "acuut", text
+    assert signal.category == lead and signal.categories[0] == lead
+    assert set(signal.categories) == set(CATEGORIES)
+
+
+@pytest.mark.parametrize(
     ("text", "read"),
     [
         ("b a b y  a d e m t  n i e t  m e e r", "baby ademt niet meer"),

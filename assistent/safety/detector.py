@@ -77,7 +77,10 @@ class SafetyChecker:
         self.model = model
         self.rules = [(r.categorie, re.compile(r.patroon)) for r in rules.regels]
         self.help_words = {" ".join(w.casefold().split()) for w in rules.hulpwoorden}
-        self.emergency_words = {w.casefold() for w in rules.noodwoorden}
+        self.emergency_numbers = dict(rules.noodnummers)
+        self.emergency_words = {w.casefold() for w in rules.noodwoorden} | set(
+            self.emergency_numbers
+        )
         self.levels = levels
         self.embedder = embedder
         self._retry_after = 0.0
@@ -102,7 +105,12 @@ class SafetyChecker:
         words = bare.split()
         short_call = len(words) <= SHORT_CALL_WORDS and not self.emergency_words.isdisjoint(words)
         if bare in self.help_words or short_call:
-            return SafetySignal("112", CATEGORIES, "acuut", "hulpwoord", all_lines=True)
+            # "113??" names its line: that one first, then the others
+            lead = next(
+                (self.emergency_numbers[w] for w in words if w in self.emergency_numbers), "112"
+            )
+            lines = (lead, *(c for c in CATEGORIES if c != lead))
+            return SafetySignal(lead, lines, "acuut", "hulpwoord", all_lines=True)
         lowered = text.casefold()
         by_rule = {category for category, pattern in self.rules if pattern.search(lowered)}
         by_model, doubt = self._model_categories(text)

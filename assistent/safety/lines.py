@@ -204,7 +204,15 @@ class AcuteRules(BaseModel):
 
     hulpwoorden: list[str]
     noodwoorden: list[str] = []
+    noodnummers: dict[str, str] = {}  # a line's number in a short call: that line leads
     regels: list[AcuteRule]
+
+    @model_validator(mode="after")
+    def _check_numbers(self) -> AcuteRules:
+        unknown = sorted(set(self.noodnummers.values()) - set(CATEGORIES))
+        if unknown:
+            raise ValueError(f"noodnummers: onbekende categorie {unknown[0]!r}")
+        return self
 
 
 @cache
