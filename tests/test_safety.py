@@ -192,9 +192,11 @@ def test_the_number_of_a_line_in_a_short_call_puts_that_line_first(
         ("ik  w i l  d o o d", "ik wil dood"),
         ("mijn  v a d e r  s l a a t  m e", "mijn vader slaat me"),
         ("h e l p", "help"),
+        ("ik wil dooood", "ik wil dood"),
+        ("ik wil er niet meer zijnnnn!!!", "ik wil er niet meer zijnn!!!"),
     ],
 )
-def test_letters_spaced_apart_are_read_as_words(
+def test_letters_spaced_apart_or_stretched_are_read_as_words(
     checker: SafetyChecker, text: str, read: str
 ) -> None:
     assert prepare(text) == read
@@ -202,7 +204,14 @@ def test_letters_spaced_apart_are_read_as_words(
 
 
 @pytest.mark.parametrize(
-    "text", ["groep 7 en 8", "vitamine d en k voor de baby", "ik heb een 7 voor taal, u ook?"]
+    "text",
+    [
+        "groep 7 en 8",
+        "vitamine d en k voor de baby",
+        "ik heb een 7 voor taal, u ook?",
+        "1000 euro",
+        "ideeen",
+    ],
 )
 def test_ordinary_single_letters_stay_as_typed(text: str) -> None:
     assert prepare(text) == text

@@ -24,6 +24,9 @@ _SENTENCE = re.compile(r"(?<=[.!?…\n])\s+|\s*[;\n]\s*")
 # the words): a run of at least three, and then in that message also a run of two ("m e").
 _SPACED_RUN = re.compile(r"(?<![^\W_])[^\W\d_](?: [^\W\d_]){2,}(?![^\W_])")
 _SPACED_PAIR = re.compile(r"(?<![^\W_])[^\W\d_](?: [^\W\d_])+(?![^\W_])")
+# A letter typed four times or more ("ik wil dooood", "heeeel moe") is read twice; three can be
+# spelling ("ideeen", Romanian "copiii").
+_STRETCHED = re.compile(r"([^\W\d_])\1{3,}")
 
 
 def _joined(match: re.Match[str]) -> str:
@@ -32,11 +35,11 @@ def _joined(match: re.Match[str]) -> str:
 
 def prepare(text: str) -> str:
     """The text the check reads: no control or zero-width characters, letters typed apart read
-    as words, single spaces."""
+    as words, a letter typed four times or more read twice, single spaces."""
     text = _CONTROL.sub(" ", _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text or "")))
     if _SPACED_RUN.search(text):
         text = _SPACED_PAIR.sub(_joined, text)
-    return " ".join(text.split())
+    return " ".join(_STRETCHED.sub(r"\1\1", text).split())
 
 
 def sentences(text: str) -> list[str]:
