@@ -371,6 +371,31 @@ def test_a_question_in_another_language_meets_the_threshold_minus_its_measured_g
     assert Searcher(index, embedder, min_score=0.2).language_gaps == {}  # no samples: no gaps
 
 
+def test_a_question_in_another_language_is_ranked_on_what_it_says_not_on_its_language(
+    searcher: Searcher,
+) -> None:
+    """A multilingual model gives each language a region of its own, and that region lies
+    nearer some places than others. Here every message of the made-up language carries words
+    that a wijkteam's text also has, as real languages share tokens with some descriptions by
+    chance. The places are ranked on the question moved by the step between the language's mean
+    ordinary message and the Dutch one, measured from samples."""
+    embedder, index = searcher.embedder, searcher.index
+    accent = " schulden gezin hulp" * 3  # what every message in this language carries
+    dutch = ["mijn puber luistert niet", "peuter praat weinig", "ruzie thuis", "slaapt slecht"]
+    other = [t + accent for t in dutch]
+    samples = {"nl": embedder.embed_queries(dutch), "xx": embedder.embed_queries(other)}
+    question = "mijn puber maakt ruzie over grenzen"
+    plain = Searcher(index, embedder, min_score=0.2)
+    moved = Searcher(index, embedder, min_score=0.2, language_samples=samples)
+    dutch_order = ids(plain, question)
+    assert dutch_order[0] == "pubercursus"
+    unmoved = plain.search(question + accent, taal="xx")  # no samples: nothing to move by
+    assert unmoved.matches[0].entry.id == "wijkteam-west"  # the language's region decides
+    found = moved.search(question + accent, taal="xx")
+    assert found.matches[0].entry.id == "pubercursus"  # what the question says decides
+    assert [m.entry.id for m in moved.search(question, taal="nl").matches] == dutch_order
+
+
 def test_words_match_words_only_in_the_kennisbanks_language(searcher: Searcher) -> None:
     """BM25 on the Dutch texts counts for a Dutch question. In a question in another language a
     shared token is chance ("die", "is", a loanword), so the meaning ranks it alone."""

@@ -94,6 +94,23 @@ def calibrate(
     }
 
 
+def language_shifts(samples: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per language, the step from its mean ordinary parenting message to the Dutch one. A
+    multilingual model puts every language in a region of its own; the places are ranked on a
+    question moved by this step (the language's mean removed, Dutch's put in), so a Polish
+    question is compared with Dutch descriptions on what it says, not on being Polish. Empty
+    without a Dutch sample."""
+    reference = samples.get(REFERENCE_LANGUAGE)
+    if reference is None or len(reference) == 0:
+        return {}
+    mean = np.asarray(reference, np.float32).mean(axis=0)
+    return {
+        taal: (mean - np.asarray(vectors, np.float32).mean(axis=0)).astype(np.float32)
+        for taal, vectors in samples.items()
+        if taal != REFERENCE_LANGUAGE and len(vectors)
+    }
+
+
 def language_gaps(index: LoadedIndex, samples: Mapping[str, np.ndarray]) -> dict[str, float]:
     """Per language, how much lower its questions score on this index than Dutch ones: the
     median best score of ordinary parenting messages in Dutch minus that of the same kind of

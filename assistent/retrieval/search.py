@@ -18,7 +18,7 @@ from assistent.kennisbank import Voorziening, gemeenten_of, months_before, same_
 from assistent.kennisbank.sentences import sentences
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT, HIDDEN_SOORTEN
 from assistent.profile import Profile, read_hints
-from assistent.retrieval.calibration import REFERENCE_LANGUAGE, language_gaps
+from assistent.retrieval.calibration import REFERENCE_LANGUAGE, language_gaps, language_shifts
 from assistent.retrieval.index import build_lexical
 from assistent.retrieval.lexical import tokenize
 from assistent.retrieval.stored import LoadedIndex
@@ -242,6 +242,7 @@ class Searcher:
         else:
             self.min_score = DEFAULT_MIN_SCORE.get(embedder.backend, 0.5)
         self.language_gaps = language_gaps(index, language_samples or {})
+        self._toward_dutch = language_shifts(language_samples or {})
         doubt = (index.meta.get("drempel") or {}).get("twijfel_vanaf")
         # no band for an index built before it existed: then nothing under the threshold shows
         self.doubt_from = min(float(doubt), self.min_score) if doubt is not None else None
@@ -410,10 +411,12 @@ class Searcher:
         if gap:  # the same as a lower threshold and band of doubt for this question
             dense = dense + np.float32(gap)
         # What every parenting question shares ranks no place first: the places are ranked on
-        # the question minus that (the threshold and the band of doubt keep the plain score).
-        ranking = (
-            dense if self._shift is None else self.index.entry_scores(query - self._shift, hard)
-        )
+        # the question minus that, moved into Dutch when it is in another language (see
+        # language_shifts). The threshold and the band of doubt keep the plain score.
+        step = self._toward_dutch.get(taal or REFERENCE_LANGUAGE)
+        ranked = query if self._shift is None else query - self._shift
+        ranked = ranked if step is None else ranked + step
+        ranking = dense if ranked is query else self.index.entry_scores(ranked, hard)
 
         # Words match words only in the kennisbank's own language: for a question in another
         # language a shared token ("die", "is", "hat") is chance, and the meaning decides alone.
