@@ -268,7 +268,7 @@ def _compose(reply: Reply, as_html: bool, compact: bool = True) -> list[str]:
     parts: list[str] = []
     line_format = _line_html if as_html else _line_plain
     if reply.first_page and a.crisis and a.crisis.all_lines:
-        lines = _in_hulp_order(a.crisis_lines, a.crisis_lines[0])
+        lines = _in_hulp_order(a.crisis_lines, a.crisis_lines[0] if a.crisis_lines else None)
         return [_all_lines(lines, as_html, a.taal)]
     if reply.first_page and a.lines_first:
         parts.append(crisis_block(a, line_format, esc))

@@ -106,9 +106,8 @@ class SafetyChecker:
         short_call = len(words) <= SHORT_CALL_WORDS and not self.emergency_words.isdisjoint(words)
         if bare in self.help_words or short_call:
             # "113??" names its line: that one first, then the others
-            lead = next(
-                (self.emergency_numbers[w] for w in words if w in self.emergency_numbers), "112"
-            )
+            named = (self.emergency_numbers[w] for w in words if w in self.emergency_numbers)
+            lead = next(named, CATEGORIES[0])  # else the first in priority order: 112
             lines = (lead, *(c for c in CATEGORIES if c != lead))
             return SafetySignal(lead, lines, "acuut", "hulpwoord", all_lines=True)
         lowered = text.casefold()
