@@ -601,8 +601,22 @@ def test_the_fast_crisis_question_gives_scikit_learns_probabilities(
         rtol=0,
         atol=1e-6,
     )
-    with pytest.raises(ValueError):
-        FastViews(model.category)  # more than two classes: scikit-learn answers those
+    # the category of a message with a signal: four classes, one-vs-one SVM scores combined
+    positive = [m.tekst for m in corpus[::7] if m.categorie != "geen"]
+    categories = list(CATEGORIES)
+    fast_category = FastViews(model.category)
+    for some in (texts, positive):
+        ready = np.array([normalise(t) for t in some], dtype=object)
+        for with_vectors in (FakeEmbedder().embed_queries(some), None):
+            expected = model.category.probabilities(ready, with_vectors, categories)
+            got = fast_category.probabilities(ready, with_vectors, categories)
+            assert np.allclose(got, expected, rtol=0, atol=1e-6)
+    assert np.allclose(
+        model.category_probabilities(texts, vectors),
+        model.category.probabilities(prepared, vectors, categories),
+        rtol=0,
+        atol=1e-6,
+    )
 
 
 def test_a_new_model_removes_the_ones_it_replaces_for_its_embedder_only(tmp_path: Path) -> None:
