@@ -664,3 +664,40 @@ def test_training_for_one_embedder_does_not_wait_for_another(
         loaded = done.wait(timeout=30)
     worker.join(timeout=60)
     assert loaded
+
+
+class CountingEmbedder(FakeEmbedder):
+    """The fake embedder, counting the texts the check has embedded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return super().embed_queries(texts)
+
+
+def test_a_long_message_embeds_only_the_sentences_its_words_leave_open(
+    checker: SafetyChecker,
+) -> None:
+    """A sentence whose word view can't reach the band of doubt, whatever its meaning, is not
+    embedded; the verdict is the one with every sentence embedded, on every long message of the
+    corpus and of the crisis eval set, crises and not."""
+    from assistent.safety.lines import load_corpus
+    from assistent.safety.reading import chunks
+
+    texts = [m.tekst for m in load_corpus()] + [c.vraag for c in _cases()] + [LONG_STORY]
+    long = [t for t in texts if len(chunks(prepare(t))) > 1]
+    assert len(long) > 300
+    lean_embedder, full_embedder = CountingEmbedder(), CountingEmbedder()
+    lean, full = _with_embedder(checker, lean_embedder), _with_embedder(checker, full_embedder)
+    full.skip_settled = False
+    for text in long:
+        assert lean.check(text) == full.check(text), text
+    assert len(full_embedder.texts) == sum(len(chunks(prepare(t))) for t in long)
+    assert set(lean_embedder.texts) <= set(full_embedder.texts)
+    whole = {chunks(prepare(t))[0] for t in long}
+    assert whole <= set(lean_embedder.texts)  # the whole message: the search embeds it anyway
+    saved = 1 - len(lean_embedder.texts) / len(full_embedder.texts)
+    assert saved > 0.2, saved

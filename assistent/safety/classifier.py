@@ -217,6 +217,14 @@ class FastViews:
             out = (out + self._meaning(vectors)) / 2.0
         return out[:, [self.classes.index(c) for c in classes]]
 
+    def word_probabilities(self, texts: Sequence[str], classes: list[str]) -> np.ndarray:
+        """The word view alone (no vectors needed), columns in ``classes`` order."""
+        return self.text.probabilities(texts)[:, [self.classes.index(c) for c in classes]]
+
+    def meaning_probabilities(self, vectors: np.ndarray, classes: list[str]) -> np.ndarray:
+        """The meaning view alone, columns in ``classes`` order."""
+        return self._meaning(vectors)[:, [self.classes.index(c) for c in classes]]
+
 
 @dataclass
 class CrisisModel:
@@ -258,9 +266,24 @@ class CrisisModel:
     def crisis_probability(self, texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
         """Probability per message that it signals a crisis."""
         prepared = np.array([normalise(t) for t in texts], dtype=object)
+        return self._crisis_views().probabilities(prepared, vectors, ["crisis"])[:, 0]
+
+    def word_crisis_probability(self, texts: Sequence[str]) -> np.ndarray:
+        """The word view's crisis probability per message: no embedding needed. The crisis
+        probability is the mean of the two views, each below 1, so a message whose words give
+        ``p`` can reach at most ``(p + 1) / 2`` (:meth:`crisis_probability_given`)."""
+        prepared = np.array([normalise(t) for t in texts], dtype=object)
+        return self._crisis_views().word_probabilities(prepared, ["crisis"])[:, 0]
+
+    def crisis_probability_given(self, words: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+        """``crisis_probability`` from the word view's probabilities and the messages' vectors:
+        the same figures, with the words read once."""
+        return (words + self._crisis_views().meaning_probabilities(vectors, ["crisis"])[:, 0]) / 2
+
+    def _crisis_views(self) -> FastViews:
         if self._fast is None:
             self._fast = FastViews(self.crisis)  # twice in a race: the same result
-        return self._fast.probabilities(prepared, vectors, ["crisis"])[:, 0]
+        return self._fast
 
     def category_probabilities(
         self, texts: Sequence[str], vectors: np.ndarray | None

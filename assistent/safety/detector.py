@@ -14,8 +14,10 @@ Three layers, each able only to add a signal, never to cancel one:
   training); below it, in the band of doubt, it offers the line calmly.
 
 The message's query embedding is the one the search uses (a shared cache), so the check costs
-no extra model call for an ordinary message. If the embedder fails, the classifier's word view
-decides alone. Never raises; no I/O (the model, rules and levels are passed in).
+no extra model call for an ordinary message; of a long message's sentences, only those whose
+words leave them a chance are embedded (``SafetyChecker._crisis``). If the embedder fails, the
+classifier's word view decides alone. Never raises; no I/O (the model, rules and levels are
+passed in).
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ class SafetyChecker:
         )
         self.levels = levels
         self.embedder = embedder
+        # skip the embedding of sentences whose words settle them (``_crisis``); off only to
+        # compare against every sentence embedded
+        self.skip_settled = True
         self._retry_after = 0.0
 
     def check(self, text: str, rol: str | None = None) -> SafetySignal | None:
@@ -131,30 +136,56 @@ class SafetyChecker:
         """The categories the classifier finds, and whether only its band of doubt found them."""
         if self.model is None:
             return set(), False
-        read = chunks(text)
-        vectors = self._vectors(read)
-        try:
-            crisis = self.model.crisis_probability(read, vectors)
-        except Exception as exc:  # vectors the model can't read: the word view alone
-            self._note_failure(exc)
-            vectors = None
-            crisis = self.model.crisis_probability(read, None)
-        # the whole message against its thresholds, each sentence against the sentence ones
         model = self.model
+        read = chunks(text)
+        # the whole message against its thresholds, each sentence against the sentence ones
         sure = np.array([model.threshold] + [model.sentence_threshold] * (len(read) - 1))
         doubt = np.array([model.lowest] + [model.sentence_lowest] * (len(read) - 1))
+        words = model.word_crisis_probability(read)
+        crisis, vectors, rows = self._crisis(model, read, words, doubt)
         over = crisis >= sure
         if not over.any() and not (crisis >= doubt).any():
             return set(), False
         # the surest chunk over its threshold, else the surest in its band of doubt
         best = int(np.argmax(np.where(over, crisis, -1.0) if over.any() else crisis - doubt))
-        shares = model.category_probabilities([read[best]], _row(vectors, best))[0]
+        row = None if vectors is None else vectors[[rows.index(best)]]
+        shares = model.category_probabilities([read[best]], row)[0]
         top = int(np.argmax(shares))
         if not over.any():
             return {CATEGORIES[top]}, True
         return {CATEGORIES[top]} | {
             c for c, share in zip(CATEGORIES, shares, strict=True) if share >= SECONDARY_SHARE
         }, False
+
+    def _crisis(
+        self, model: CrisisModel, read: list[str], words: np.ndarray, doubt: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
+        """The crisis probability of every chunk, the vectors embedded and whose chunks they are.
+
+        The whole message is embedded anyway (the search shares its vector). A sentence is
+        embedded only while its words leave it a chance: the probability is the mean of the
+        word and the meaning view, and the meaning view stays below 1, so a sentence whose words
+        give ``p`` reaches at most ``(p + 1) / 2``. Below its band of doubt that settles it,
+        and it keeps that bound (still below the band). The verdict is the one with every
+        sentence embedded (a test holds them equal); most sentences of an ordinary story cost no
+        model call. Without vectors (the embedder failed) the word view decides alone.
+        """
+        rows = [0] + [
+            i
+            for i in range(1, len(read))
+            if not self.skip_settled or (words[i] + 1.0) / 2.0 >= doubt[i]
+        ]
+        vectors = self._vectors([read[i] for i in rows])
+        if vectors is None:
+            return words, None, rows
+        try:
+            read_rows = model.crisis_probability_given(words[rows], vectors)
+        except Exception as exc:  # vectors the model can't read: the word view alone
+            self._note_failure(exc)
+            return words, None, rows
+        crisis = (words + 1.0) / 2.0
+        crisis[rows] = read_rows
+        return crisis, vectors, rows
 
     def _vectors(self, chunks: list[str]) -> np.ndarray | None:
         if self.embedder is None or time.monotonic() < self._retry_after:
@@ -171,7 +202,3 @@ class SafetyChecker:
     def _note_failure(self, exc: Exception) -> None:
         self._retry_after = time.monotonic() + RETRY_SECONDS
         log.warning("Embedding voor de veiligheidscheck mislukt (%s)", type(exc).__name__)
-
-
-def _row(vectors: np.ndarray | None, index: int) -> np.ndarray | None:
-    return None if vectors is None else vectors[index : index + 1]
