@@ -29,7 +29,8 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 test: lint
-	$(BIN)/python -m pytest
+	# two workers; the tests with the real model stay on one (tests/conftest.py)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 eval: $(BIN)/.installed
 	$(BIN)/assistent eval tests/eval/voorbeeldstad.yaml
