@@ -292,7 +292,13 @@ def test_the_safety_check_and_the_search_share_one_embedding_per_message(
     story = ". ".join(f"Zin {i} van een lang verhaal over ons gezin en de school" for i in range(8))
     before = fake.calls
     assistant.answer(story)
-    # the whole message once plus each of at most six sentences, in one call; the search reuses it
-    assert fake.calls - before == 7
+    # the whole message once, and the search reuses it; its ordinary sentences are settled by
+    # their words alone, so the model never sees them (SafetyChecker._crisis)
+    assert fake.calls - before == 1
+    worried = "Hij zegt dat hij dood wil en niet meer wil leven. " + story
+    before = fake.calls
+    assistant.answer(worried)
+    # the whole again (another text) and the one sentence whose words leave a crisis open
+    assert fake.calls - before == 2
     assert isinstance(instance.embedder, CachedEmbedder)
     instance.embedder.inner.close()
