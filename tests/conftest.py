@@ -14,13 +14,14 @@ from rich.console import Console
 from assistent.cli import Environment, use_environment
 from assistent.config import Settings
 from tests.support import ROOT, FakeEmbedder
-from tests.support.groups import group_model_tests
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep the model tests on one xdist worker: they share the session's trained models."""
-    group_model_tests(config, items)
+    for item in items:
+        if item.get_closest_marker("model") is not None:
+            item.add_marker(pytest.mark.xdist_group(name="model"))
 
 
 @pytest.fixture(autouse=True)
