@@ -29,7 +29,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 test: lint
-	# two workers; the tests with the real model stay on one (tests/conftest.py)
+	# two workers; the crisis model trains once, under a lock (tests/conftest.py)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 eval: $(BIN)/.installed
