@@ -212,21 +212,18 @@ class FastViews:
         self, texts: Sequence[str], vectors: np.ndarray | None, classes: list[str]
     ) -> np.ndarray:
         """As ``Views.probabilities``."""
-        out = self.word_probabilities(texts, classes)
+        out = self.text.probabilities(texts)
         if vectors is not None:
-            out = (out + self.meaning_probabilities(vectors, classes)) / 2.0
-        return out
+            out = (out + self._meaning(vectors)) / 2.0
+        return out[:, [self.classes.index(c) for c in classes]]
 
     def word_probabilities(self, texts: Sequence[str], classes: list[str]) -> np.ndarray:
         """The word view alone (no vectors needed), columns in ``classes`` order."""
-        return self.text.probabilities(texts)[:, self._columns(classes)]
+        return self.text.probabilities(texts)[:, [self.classes.index(c) for c in classes]]
 
     def meaning_probabilities(self, vectors: np.ndarray, classes: list[str]) -> np.ndarray:
         """The meaning view alone, columns in ``classes`` order."""
-        return self._meaning(vectors)[:, self._columns(classes)]
-
-    def _columns(self, classes: list[str]) -> list[int]:
-        return [self.classes.index(c) for c in classes]
+        return self._meaning(vectors)[:, [self.classes.index(c) for c in classes]]
 
 
 @dataclass
