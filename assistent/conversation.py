@@ -193,10 +193,15 @@ class Conversation:
         if follow_up is not None and self._new_age_or_wijk(clean, session):
             follow_up = None  # "we verhuizen naar bosrand, wie is er daar voor ons": anew
         if not live or follow_up is None:
+            # small talk in parts only when no part is another kind of turn: "oke dankje. fijn
+            # dat dit kan" is; "en voor haar broertje van 4? die snapt het niet" (a refinement)
+            # and "mijn laptop start niet. weet jij wat ik moet doen" (off-topic) are not
             chat = (
                 intent
                 if intent.is_small_talk
                 else next((i for _, i in parts if i.is_small_talk), None)
+                if all(i.is_small_talk or i.kind == QUESTION for _, i in parts)
+                else None
             )
             if chat is not None and finds_nothing():
                 return self._small_talk(chat.kind, session)  # "oke dankje. fijn dat dit kan"
@@ -280,8 +285,11 @@ class Conversation:
         if target is None and self._about_another_place(text, session):
             return None  # "en wat kost het wijkteam?" when no wijkteam was shown: search anew
         field_name = intent.field
-        if field_name in (None, "info") and target is not None:  # "en dat jongerenwerk, waar zit"
-            field_name = self._field_apart_from_name(text, session.page[target].entry) or field_name
+        # "en dat jongerenwerk, waar zit", "en de tweede?" (a clause that is a follow-up of its
+        # own, "die cursus voor nieuwe ouders, hoe geef ik me op", already says its field)
+        if target is not None and (in_part is None or field_name in (None, "info")):
+            entry = session.page[target].entry
+            field_name = self._field_apart_from_name(text, entry, session.last_field) or field_name
         if field_name is None and target is not None:
             # "waar zit het jongerenwerk": a place just shown, asked about in a follow-up way
             if session.last_field and len(extra) <= MAX_EXTRA_WORDS + 1:  # "en de tweede?"
@@ -319,9 +327,7 @@ class Conversation:
         place = next((r.entry for r in reply.results if r.entry.id in named), None)
         if place is None:
             return None
-        field_name = intent.field
-        if field_name in (None, "info"):
-            field_name = self._field_apart_from_name(text, place) or field_name
+        field_name = self._field_apart_from_name(text, place, last_field) or intent.field
         if field_name is None and intent.follow_up_share >= NAMED_FOLLOW_UP_SHARE:
             field_name = (intent.follow_up or "").removeprefix(FOLLOW_UP_PREFIX)
         if not field_name and last_field and len(extra) <= MAX_EXTRA_WORDS + 1:  # "en bij VT?"
@@ -332,17 +338,25 @@ class Conversation:
         session.subject = next(i for i, r in enumerate(session.page) if r.entry.id == place.id)
         return FieldAnswer(field=field_name, taal=session.taal, entries=[place])
 
-    def _field_apart_from_name(self, text: str, place: Voorziening) -> str | None:
+    def _field_apart_from_name(
+        self, text: str, place: Voorziening, carried: str | None = None
+    ) -> str | None:
         """The field a message asks about a place it names or numbers, read without the name
         or number (a name such as "Jou Jongerenwerk", or "de tweede", hides "waar zit dat"
-        from the turn model). The message is known to be about that place, so the field is the
-        likeliest follow-up kind of the rest, when the rest reads as a follow-up at all."""
+        from the turn model). The message is known to be about that place, so the field is what
+        the rest clearly asks; when the rest says nothing of its own ("en de tweede?", "and the
+        second one?"), the field ``carried`` from the last follow-up; else the likeliest
+        follow-up kind of the rest, when the rest reads as a follow-up at all."""
         rest = without_name(text, place)
-        if rest == text or not words(rest):
+        if rest == text:
             return None
-        read = self.intents.classify(rest)
-        field_name = read.field
-        if field_name is None and read.follow_up_share >= NAMED_FOLLOW_UP_SHARE:
+        read = self.intents.classify(rest) if words(rest) else None
+        if read is not None and read.field not in (None, "info"):
+            return read.field
+        if carried and not self.intents.content_words(rest):
+            return carried
+        field_name = None
+        if read is not None and read.follow_up_share >= NAMED_FOLLOW_UP_SHARE:
             field_name = (read.follow_up or "").removeprefix(FOLLOW_UP_PREFIX) or None
         return None if field_name == "info" else field_name
 

@@ -513,7 +513,7 @@ class ByText:
 
     def __init__(self, table: dict[str, dict[str, float]]) -> None:
         self.classes_ = ["vraag", "vervolg_openingstijden", "vervolg_adres", "vervolg_info"]
-        self.classes_ += ["bedankt", "verfijning", "buiten"]
+        self.classes_ += ["bedankt", "verfijning", "buiten", "vervolg_kosten"]
         self.table = {" ".join(words(t)): shares for t, shares in table.items()}
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -525,6 +525,7 @@ class ByText:
 
 
 HOW = frozenset({"hoe", "laat", "die", "mijn", "wil", "ook", "mee", "oke", "dankje", "dat"})
+HOW |= {"wat", "en", "de", "voor", "zijn", "het", "niet", "and", "the", "one"}
 UNSURE = {"vraag": 0.45, "vervolg_openingstijden": 0.3, "bedankt": 0.25}
 
 
@@ -604,6 +605,46 @@ def test_the_field_asked_about_a_named_or_numbered_place_is_read_without_name_or
     assert isinstance(first, Reply) and first.results[0].entry.id == "peuterclub-oost"
     assert isinstance(follow, FieldAnswer) and follow.field == "adres"
     assert [e.id for e in follow.entries] == [first.results[place].entry.id]
+
+
+@pytest.mark.parametrize("number", ["en de tweede?", "and the second one?"])
+def test_a_number_alone_carries_the_field_of_the_last_follow_up(
+    instance: Instance, clock: Clock, number: str
+) -> None:
+    """'wat kost dat?' and then 'en de tweede?' got the second place's address, not its costs
+    (found on our own and sealed conversations): the turn model leans to 'where' for any short
+    'en ...?', and that lean won over the field the user carried. A number that says nothing
+    else asks the last follow-up's question about that place."""
+    table = {"wat kost dat?": {"vervolg_kosten": 0.9, "vraag": 0.1}}
+    table[number] = {"vraag": 0.45, "vervolg_adres": 0.55}
+    first, cost, second = play(
+        stand_in(instance, clock, table), "mijn peuter praat nog weinig", "wat kost dat?", number
+    )
+    assert isinstance(first, Reply) and len(first.results) > 1
+    assert isinstance(cost, FieldAnswer) and cost.field == "kosten"
+    assert isinstance(second, FieldAnswer) and second.field == "kosten"
+    assert [e.id for e in second.entries] == [first.results[1].entry.id]
+
+
+def test_small_talk_in_one_part_does_not_hide_another_kind_of_turn(
+    instance: Instance, clock: Clock, tmp_path: Path, crisis_model_dir: Path
+) -> None:
+    """'en haar broertje van 4, die snapt het nog niet echt. is er voor hem ook iets?' got the
+    warm 'weet het niet meer' reply and no help, because one clause read as small talk and the
+    search found nothing (found on sealed conversations); the other clause was a refinement.
+    Small talk from parts needs no part to be another kind of turn; then the honest no-match
+    with the CJG comes."""
+    table = {
+        "en voor zijn broertje van 4, die snapt het niet": UNSURE,
+        "en voor zijn broertje van 4": {"verfijning": 0.9, "vraag": 0.1},
+        "die snapt het niet": {"bedankt": 0.8, "vraag": 0.2},
+    }
+    strict = Settings(  # a threshold nothing reaches: the kennisbank has nothing for it
+        kennisbank=MINI, index_dir=tmp_path, min_score=0.99, crisis_model_dir=crisis_model_dir
+    )
+    finds_nothing = stand_in(Instance.open(strict, embedder=FakeEmbedder()), clock, table)
+    question = play(finds_nothing, "en voor zijn broertje van 4, die snapt het niet")[0]
+    assert isinstance(question, Reply) and question.answer.abstained
 
 
 def in_the_band_of_doubt(
