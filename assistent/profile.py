@@ -77,6 +77,55 @@ _CHILD_AGE = [
     # "mijn meisje van 8", "ons jongetje van 3"
     re.compile(rf"\b{_MY}\s+(?:meisje|jongen|jongetje|meid)\s+van\s+{_AGE_LIST}"),
 ]
+# The same in the other languages the assistant speaks (en, de, pl, tr, ar): the child's age
+# with words that make it one ("3 years old", "16 Jahre alt", "ma 13 lat", "14 yaşında",
+# "عمره 5"), or a child word right before it ("my son is 2", "meine Tochter ist 16").
+# A bare "3 years" or "seit 2 Jahren" is a duration, not an age.
+_OTHER_CHILD = (
+    r"(?:son|daughter|child|kid|boy|girl|baby|toddler|grandson|granddaughter|brother|sister|"
+    r"sohn|tochter|kind|junge|mädchen|enkel|enkelin|bruder|schwester|"
+    r"syn|córka|corka|dziecko|wnuk|wnuczka|brat|siostra|synek|córeczka|coreczka)"
+)
+_OTHER_NUM = r"(?P<num>\d{1,2}(?:[.,]5)?)"
+_OTHER_UNIT = (
+    r"(?P<unit>(?:years?|yrs?|months?|weeks?)[\s-]old|yo\b|y/o|"
+    r"(?:jahre?|monate?|wochen)\s+alt|jährig\w*|"
+    r"letni\w*|latek|latka|"
+    r"yaşında\w*|yasinda\w*|aylık|aylik|haftalık|haftalik)"
+)
+# Units that make a child younger than a year, also the Dutch ones ("baby is 5 weken").
+_YOUNG_UNIT = (
+    r"days?|weeks?|months?|tage?|wochen|monate?|tygodni\w*|miesi\w*|dagen|weken|maand\w*|mnd"
+)
+_NOT_AN_AGE = (
+    r"(?![\d:.,]\d|\s*(?:hours?|times|minutes|euro|€|%|uhr|mal|minuten|godzin|razy|saat|kez|"
+    r"o'clock|am\b|pm\b))"
+)
+_CHILD_AGE_OTHER = [
+    re.compile(rf"(?<![\d:.,]){_OTHER_NUM}[\s-]?{_OTHER_UNIT}"),
+    # Polish "ma 13 lat" (has 13 years), "ma 8 miesięcy"
+    re.compile(rf"\bma\s+{_OTHER_NUM}\s+(?P<unit>lat[a]?|rok|roczek|miesi\w*|tygodni\w*)\b"),
+    # "my son is 2", "my daughter, 13,", "meine Tochter ist 16", "mein Bruder, 3 Jahre"
+    re.compile(
+        rf"\b{_OTHER_CHILD}\s*(?:is|'s|ist|ma|,|\()\s*(?:now\s+|just\s+|almost\s+|only\s+|"
+        rf"jetzt\s+|erst\s+|fast\s+|już\s+|juz\s+|dopiero\s+|prawie\s+)?{_OTHER_NUM}"
+        rf"(?:\s*(?P<unit>{_YOUNG_UNIT}))?{_NOT_AN_AGE}"
+    ),
+    # "he's 9", "she is 13", "er ist 3"
+    re.compile(
+        rf"\b(?:he|she|er|sie)\s*(?:'s|is|ist)\s+(?:now\s+|just\s+|jetzt\s+)?{_OTHER_NUM}"
+        rf"(?:\s*(?P<unit>{_YOUNG_UNIT}))?{_NOT_AN_AGE}"
+    ),
+    # Arabic "عمره 5", "عمرهم ٤ و ٧" (its digits are read as 0-9 first)
+    re.compile(rf"عمر(?:ه|ها|هم|هما)?\s*{_OTHER_NUM}(?P<more>(?:\s*(?:و|،|,)\s*\d{{1,2}})*)"),
+]
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_YOUNGER_THAN_A_YEAR = (
+    *("day", "week", "month", "tag", "wochen", "monat", "tygodn", "miesi", "aylık", "aylik"),
+    *("haftal", "dagen", "weken", "maand", "mnd"),
+)
+
+
 _SELF_AGE = [
     # "ik ben 15", "ik ben nu 15 jaar oud"; never "ik ben 3 weken bevallen"
     re.compile(
@@ -219,6 +268,20 @@ def _child_ages(text: str) -> set[int]:
     return {a for a in ages if 0 <= a <= MAX_AGE}
 
 
+def _other_ages(text: str) -> set[int]:
+    """Child ages said in English, German, Polish, Turkish or Arabic."""
+    ages: set[int] = set()
+    text = text.translate(_ARABIC_DIGITS)
+    for pattern in _CHILD_AGE_OTHER:
+        for m in pattern.finditer(text):
+            groups = m.groupdict()
+            unit = groups.get("unit") or ""
+            young = unit.startswith(_YOUNGER_THAN_A_YEAR)
+            ages.add(0 if young else int(float(m.group("num").replace(",", "."))))
+            ages.update(int(n) for n in re.findall(r"\d{1,2}", groups.get("more") or ""))
+    return {a for a in ages if 0 <= a <= MAX_AGE}
+
+
 def _self_age(text: str) -> int | None:
     ages = {_years(m.group("num"), None) for p in _SELF_AGE for m in p.finditer(text)}
     ages = {a for a in ages if YOUTH_MIN_AGE <= a <= MAX_AGE}
@@ -243,7 +306,9 @@ def _wijk(text: str, wijken: Sequence[str]) -> str | None:
 
 
 def read_hints(text: str, wijken: Sequence[str] = ()) -> Hints:
-    """The age, role and wijk a Dutch message states; None for what it leaves unclear.
+    """The age, role and wijk a message states; None for what it leaves unclear. Roles, life
+    stages and wijken are read in Dutch; a child's age also in English, German, Polish,
+    Turkish and Arabic ("my son is 2", "ma 13 lat", "14 yaşında").
 
     The age is the child's ("mijn zoon van 14" → 14, "een baby van 6 weken" → 0, 0 for a
     pregnancy), or the writer's own when a young person writes about themselves ("ik ben 15"
@@ -253,7 +318,7 @@ def read_hints(text: str, wijken: Sequence[str] = ()) -> Hints:
     """
     lowered = re.sub(r"\s+", " ", text.lower().replace("’", "'").replace("`", "'")).strip()
     own = _self_age(lowered)
-    children = _child_ages(lowered)
+    children = _child_ages(lowered) or _other_ages(lowered)
     pregnant = bool(_PREGNANT.search(lowered))
     if pregnant:
         children.add(0)

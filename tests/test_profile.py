@@ -1,4 +1,4 @@
-"""read_hints: the age, role and wijk a Dutch message states, and nothing it does not."""
+"""read_hints: the age, role and wijk a message states, and nothing it does not."""
 
 from __future__ import annotations
 
@@ -64,6 +64,50 @@ def test_child_age(text: str, age: int) -> None:
     ],
 )
 def test_no_age(text: str) -> None:
+    assert read_hints(text).leeftijd is None
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("my son is 2 and he only says like 5 words", 2),
+        ("and for my son, he's 9? same fights about the tablet", 9),
+        ("my 15 yo started smoking weed", 15),
+        ("our baby is 6 weeks old and cries all evening", 0),
+        ("a 3-year-old boy in my class bites", 3),
+        ("hallo, meine Tochter ist 2 und hat jeden Tag Wutanfälle", 2),
+        ("und für seinen kleinen Bruder, 3 Jahre?", 3),
+        ("unser Sohn ist 8 Jahre alt", 8),
+        ("moj syn ma 3 lata i prawie nie mowi", 3),
+        ("a dla starszej córki, ma 13 lat?", 13),
+        ("oğlum 14 yaşında, her gece oyun oynuyor", 14),
+        ("peki 9 yaşındaki kızım için?", 9),
+        ("bebeğim 2 aylık", 0),
+        ("ابني عمره ٥ سنوات ولا يتكلم", 5),
+        ("borstvoeding doet zeer. baby is 5 weken", 0),  # not 5: a Dutch unit after the number
+    ],
+)
+def test_child_age_in_other_languages(text: str, age: int) -> None:
+    """An age in English, German, Polish, Turkish or Arabic was ignored, so a refinement such
+    as 'and for my son, he's 9?' was no refinement and the filters never saw the age (found on
+    sealed conversations)."""
+    assert read_hints(text).leeftijd == age
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we have lived here for 3 years",
+        "i work until 5, can i call after that?",
+        "seit 2 Jahren wohnen wir hier",
+        "ich arbeite bis 17 Uhr",
+        "od 2 lat mieszkamy w Holandii",
+        "my kids are 5 and 8",  # two ages: unclear
+        "أولادي عمرهم ٤ و ٧ سنوات",  # two ages: unclear
+        "he is 5 minutes late every day",
+    ],
+)
+def test_no_age_in_other_languages(text: str) -> None:
     assert read_hints(text).leeftijd is None
 
 
