@@ -212,18 +212,21 @@ class FastViews:
         self, texts: Sequence[str], vectors: np.ndarray | None, classes: list[str]
     ) -> np.ndarray:
         """As ``Views.probabilities``."""
-        out = self.text.probabilities(texts)
+        out = self.word_probabilities(texts, classes)
         if vectors is not None:
-            out = (out + self._meaning(vectors)) / 2.0
-        return out[:, [self.classes.index(c) for c in classes]]
+            out = (out + self.meaning_probabilities(vectors, classes)) / 2.0
+        return out
 
     def word_probabilities(self, texts: Sequence[str], classes: list[str]) -> np.ndarray:
         """The word view alone (no vectors needed), columns in ``classes`` order."""
-        return self.text.probabilities(texts)[:, [self.classes.index(c) for c in classes]]
+        return self.text.probabilities(texts)[:, self._columns(classes)]
 
     def meaning_probabilities(self, vectors: np.ndarray, classes: list[str]) -> np.ndarray:
         """The meaning view alone, columns in ``classes`` order."""
-        return self._meaning(vectors)[:, [self.classes.index(c) for c in classes]]
+        return self._meaning(vectors)[:, self._columns(classes)]
+
+    def _columns(self, classes: list[str]) -> list[int]:
+        return [self.classes.index(c) for c in classes]
 
 
 @dataclass
