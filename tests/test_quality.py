@@ -173,10 +173,11 @@ def test_eval_on_a_copy_with_one_entry_removed_still_runs(
 def test_conversation_floor_on_scripted_conversations(instance: Instance) -> None:
     """Multi-turn conversations through the dialogue core, as `assistent chat` plays them.
 
-    Measured 0.88 on this set (0.82 before a follow-up that names no place answered for every
+    Measured 0.91 on this set (0.88 before a number alone carried the last field and ages
+    were read in six languages; 0.82 before a follow-up that names no place answered for every
     place shown; the dialogue examples were tuned on it; see docs/metingen.md for the sealed
-    sets, 0.57 on the newest when scored once). The floor sits a little under it; the goal in
-    issue 11 is 0.95.
+    sets, 0.865 on the newest, set 9). The floor sits a little under it; the goal in issue 11
+    is 0.95.
     """
     from assistent.beheer.gesprekken import load_conversations, run_conversations
     from assistent.conversation import Conversation
@@ -184,6 +185,6 @@ def test_conversation_floor_on_scripted_conversations(instance: Instance) -> Non
     conversation = Conversation(instance.current, page_size=instance.settings.top_k)
     report = run_conversations(conversation, load_conversations(EVAL / "gesprekken.yaml"))
     kinds = report.per_kind()
-    assert report.share >= 0.85, report.to_dict()
+    assert report.share >= 0.88, report.to_dict()
     right, total = kinds["smalltalk"]
     assert right / total >= 0.85, kinds  # small talk never gets a list
