@@ -120,10 +120,9 @@ _CHILD_AGE_OTHER = [
     re.compile(rf"عمر(?:ه|ها|هم|هما)?\s*{_OTHER_NUM}(?P<more>(?:\s*(?:و|،|,)\s*\d{{1,2}})*)"),
 ]
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_YOUNGER_THAN_A_YEAR = (
-    *("day", "week", "month", "tag", "wochen", "monat", "tygodn", "miesi", "aylık", "aylik"),
-    *("haftal", "dagen", "weken", "maand", "mnd"),
-)
+# How a unit turns a number into years, in every language read here (``_years``).
+_MONTH_UNITS = ("maand", "mnd", "month", "monat", "miesi", "aylık", "aylik")
+_WEEK_UNITS = ("week", "wek", "wk", "dag", "day", "tag", "wochen", "tygodn", "haftal")
 
 
 _SELF_AGE = [
@@ -225,9 +224,9 @@ def _number(word: str) -> float:
 
 def _years(number: str, unit: str | None) -> int:
     value = _number(number)
-    if unit and unit.startswith(("maand", "mnd")):
+    if unit and unit.startswith(_MONTH_UNITS):
         value /= 12
-    elif unit and unit.startswith(("week", "wek", "wk", "dag")):
+    elif unit and unit.startswith(_WEEK_UNITS):
         value = 0
     return int(value)
 
@@ -275,9 +274,7 @@ def _other_ages(text: str) -> set[int]:
     for pattern in _CHILD_AGE_OTHER:
         for m in pattern.finditer(text):
             groups = m.groupdict()
-            unit = groups.get("unit") or ""
-            young = unit.startswith(_YOUNGER_THAN_A_YEAR)
-            ages.add(0 if young else int(float(m.group("num").replace(",", "."))))
+            ages.add(_years(m.group("num"), groups.get("unit")))
             ages.update(int(n) for n in re.findall(r"\d{1,2}", groups.get("more") or ""))
     return {a for a in ages if 0 <= a <= MAX_AGE}
 

@@ -83,6 +83,8 @@ def test_no_age(text: str) -> None:
         ("oğlum 14 yaşında, her gece oyun oynuyor", 14),
         ("peki 9 yaşındaki kızım için?", 9),
         ("bebeğim 2 aylık", 0),
+        ("my son is 18 months old", 1),  # months in years, as "18 maanden" in Dutch
+        ("ma 18 miesięcy i nie chodzi", 1),
         ("ابني عمره ٥ سنوات ولا يتكلم", 5),
         ("borstvoeding doet zeer. baby is 5 weken", 0),  # not 5: a Dutch unit after the number
     ],
