@@ -300,6 +300,29 @@ def test_corrupt_database_is_moved_aside_and_the_bot_starts_fresh(
         store.close()
 
 
+def test_an_answered_update_is_marked_without_waiting_for_the_disk(tmp_path: Path) -> None:
+    """The bot marks every answered update on its event loop. Each mark waited for an fsync
+    (SQLite's default for a new connection), and every other user's turn waited with it; the
+    mark now has the writer's durability: it survives a crash of the bot, as the SIGKILL test
+    shows, not of the machine."""
+    database = tmp_path / "data" / "assistent.db"
+    store = Store(database)
+    saved = threading.Event()
+    try:
+        store.save_answered(41, saved.set)
+        assert saved.wait(5)
+        marks = store._marks
+        assert marks is not None
+        assert marks.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL, not FULL (2)
+    finally:
+        store.close()
+    reopened = Store(database)  # a restart still knows it
+    try:
+        assert reopened.answered_updates() == {41}
+    finally:
+        reopened.close()
+
+
 def test_unusable_data_dir_warns_and_answers_without_storing(
     settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
