@@ -175,10 +175,7 @@ class Store:
         self._marks = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=0
         )
-        # The bot writes a mark on its event loop for every update. With SQLite's default
-        # (FULL) each mark waited for an fsync, and every other user's turn waited with it;
-        # NORMAL, as the writer uses, survives a crash of the bot (not of the machine).
-        self._marks.execute("PRAGMA synchronous=NORMAL")
+        self._marks.execute("PRAGMA synchronous=NORMAL")  # no fsync per update on the event loop
 
     def _connect_read(self, uri: str) -> sqlite3.Connection:
         return sqlite3.connect(
