@@ -46,6 +46,8 @@ MAX_QUESTIONS = 800
 # benchmarks/intent_cv.py: held out by language, the embedding view alone reads 0.49 of the turns
 # (n-grams mixed in at 0.3: 0.34), and it sends no real question from the eval sets elsewhere.
 NGRAM_WEIGHT = 0.0
+# A word in at least this share of the ordinary questions is an everyday word (everyday_words).
+EVERYDAY_SHARE = 0.02
 STOP_WORDS = frozenset(STOPWORDS_DUTCH) | frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_GERMAN)
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
@@ -317,6 +319,16 @@ def training_questions() -> list[str]:
     """The ordinary questions the model learns 'vraag' from: a fixed sample of the corpus."""
     corpus = [m.tekst for m in load_corpus() if m.bestand.startswith("geen")]
     return corpus[:: max(1, len(corpus) // MAX_QUESTIONS)][:MAX_QUESTIONS]
+
+
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """Words that at least ``EVERYDAY_SHARE`` of the corpus's ordinary questions have ("werk",
+    "thuis", "jaar", "school"): part of how people tell their story, so alone they do not name
+    a place whose name has them."""
+    corpus = [m.tekst for m in load_corpus() if m.bestand.startswith("geen")]
+    having = Counter(w for text in corpus for w in set(words(text)))
+    return frozenset(w for w, n in having.items() if n >= EVERYDAY_SHARE * len(corpus))
 
 
 def training_texts() -> tuple[dict[str, list[str]], list[str]]:

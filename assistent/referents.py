@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from assistent.intent import STOP_WORDS, words
+from assistent.intent import STOP_WORDS, everyday_words, words
 from assistent.kennisbank import Voorziening
 
 # A word of a place's name points at that place when at most this share of the names has it
@@ -31,6 +31,7 @@ ORDINALS: dict[int, tuple[str, ...]] = {
     ),
 }
 COMBINING_DOT = "\u0307"
+_ORDINAL_WORDS = frozenset(n for names in ORDINALS.values() for n in names if " " not in n)
 # Ordinals that take endings: German "zweiten", Turkish "ikincisine", Polish "drugiego".
 INFLECTED_ORDINALS = frozenset(
     {"erste", "zweite", "dritte", "pierwsz", "drugi", "trzeci", "birinci", "ikinci", "üçüncü"}
@@ -39,8 +40,9 @@ INFLECTED_ORDINALS = frozenset(
 
 def name_words(text: str) -> set[str]:
     """The words that can name a place ("home-start" is two). Small words never do: "geld
-    *voor* betalen" is not about "Adviespunt *voor* leerkrachten"."""
-    return set(words(text.replace("-", " "))) - STOP_WORDS
+    *voor* betalen" is not about "Adviespunt *voor* leerkrachten"; nor do numbers, which point
+    by position: "en de tweede?" is not about a place called "Tweede Blik"."""
+    return set(words(text.replace("-", " "))) - STOP_WORDS - _ORDINAL_WORDS
 
 
 def ordinal(text: str, count: int) -> int | None:
@@ -58,8 +60,8 @@ def pointed_at(text: str, page: Sequence[Voorziening]) -> int | None:
 
     A word that only one shown name has wins ("en die tweede, dat fonds?" means the fund,
     wherever it stands); then a number; then a word all shown names share ("die cursus"): the
-    first of them."""
-    said = name_words(text)
+    first of them. Everyday words point at nothing ("ik *werk* fulltime", see NameIndex)."""
+    said = name_words(text) - everyday_words()
     hits = [{w for w in said if any(same_word(w, n) for n in name_words(e.naam))} for e in page]
     shared = set.intersection(*hits) if hits else set()
     scores = [len(found - shared) for found in hits]
@@ -95,9 +97,14 @@ class NameIndex:
     """Per word of few names, the places whose name has it (for one kennisbank); and per word
     that names a kind of place, the places of that kind ("wijkteam": every wijkteam)."""
 
-    def __init__(self, entries: Iterable[Voorziening]) -> None:
+    def __init__(
+        self, entries: Iterable[Voorziening], everyday: frozenset[str] | None = None
+    ) -> None:
         entries = list(entries)
-        names = [(e.id, name_words(e.naam)) for e in entries]
+        # an everyday word names nothing alone: "ik *werk* fulltime" is not about
+        # Schoolmaatschappelijk Werk, "we wonen hier een *jaar*" not about a place called Jaar
+        common = everyday_words() if everyday is None else everyday
+        names = [(e.id, name_words(e.naam) - common) for e in entries]
         counts = Counter(w for _, ws in names for w in ws)
         limit = max(2, round(DISTINCT_NAME_SHARE * len(names)))
         self.index: dict[str, set[str]] = {}

@@ -98,3 +98,28 @@ def test_a_word_several_names_of_one_soort_share_names_that_kind() -> None:
     }
     assert index.kinds_named("wij wonen in voorbeeldstad") == set()  # every soort has it
     assert index.kinds_named("mijn wijk is leuk") == set()  # a part of a word is not the kind
+
+
+def test_an_everyday_word_in_a_name_points_at_nothing() -> None:
+    """'is dat doordeweeks? ik werk fulltime' about a fathers' group got the hours of
+    Schoolmaatschappelijk Werk, shown second: 'werk' is in its name (found on a conversation we
+    had seen). Words that many ordinary questions of the corpus have do not name a place alone;
+    the rest of a name still does."""
+    page = [place("vaders", "Gespreksgroep Vaderschap"), place("smw", "Schoolmaatschappelijk Werk")]
+    assert pointed_at("is dat doordeweeks? ik werk fulltime", page) is None
+    assert pointed_at("en dat schoolmaatschappelijk werk, waar zit dat", page) == 1
+    entries = [place(f"p{i}", f"Plek {i}") for i in range(30)]
+    index = NameIndex([*entries, *page])
+    assert index.places_named("ik werk tot zes, kan het ook savonds") == set()
+    assert index.places_named("en dat schoolmaatschappelijk werk?") == {"smw"}
+
+
+def test_a_number_points_by_position_even_when_a_name_has_it() -> None:
+    """Lindewaard has a place called 'Tweede Blik': 'en de tweede?' must mean the second place
+    shown, not that place (read in the kennisbank's overview, before any conversation)."""
+    page = [place("a", "Kleine Stormen"), place("b", "Groeiwijzer"), place("blik", "Tweede Blik")]
+    assert pointed_at("en de tweede?", page) == 1
+    assert pointed_at("en die tweede blik, wat kost dat?", page) == 2
+    index = NameIndex([*(place(f"p{i}", f"Plek {i}") for i in range(30)), page[2]])
+    assert index.places_named("en de tweede, waar zit die?") == set()
+    assert index.places_named("wat kost tweede blik?") == {"blik"}
