@@ -144,6 +144,23 @@ def test_small_talk_gets_a_warm_reply_without_a_list(
     assert "1." not in shown and "Deze plekken" not in shown
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("leest er iemand mee? ik ben 14", "wie_ben_jij"),
+        ("ich bin Lehrer, darf ich hier auch fragen?", "wat_kun_je"),
+    ],
+)
+def test_a_question_about_the_assistant_with_who_is_asking_is_small_talk(
+    conversation: Conversation, text: str, kind: str
+) -> None:
+    """Who asks ('ik ben 14', 'als leerkracht', 'my dutch is not good') does not make a question
+    about the assistant a parenting question: it got a list of places (found on conversations
+    we had seen; the examples in data/dialoog-context.yaml, none of these two)."""
+    (turn,) = play(conversation, text)
+    assert isinstance(turn, SmallTalk) and turn.kind == kind
+
+
 def test_not_knowing_any_more_offers_a_person_at_the_cjg(conversation: Conversation) -> None:
     (turn,) = play(conversation, "ik weet echt niet waar ik moet beginnen")
     assert isinstance(turn, SmallTalk) and turn.contact is not None
