@@ -161,6 +161,18 @@ def test_a_question_about_the_assistant_with_who_is_asking_is_small_talk(
     assert isinstance(turn, SmallTalk) and turn.kind == kind
 
 
+def test_thanks_that_says_what_the_writer_will_do_closes_the_conversation(
+    conversation: Conversation,
+) -> None:
+    """'oke ik ga ze bellen. dankje' after an answer got the contact lines again (found on
+    conversations we had seen; examples in data/dialoog-context.yaml, not this one). Asking how
+    to reach them is still a follow-up."""
+    _, thanks = play(conversation, "mijn puber luistert niet meer", "dank je, dan mail ik ze")
+    assert isinstance(thanks, SmallTalk) and thanks.kind == "bedankt"
+    _, asked = play(conversation, "mijn puber luistert niet meer", "kan ik ze ook mailen")
+    assert isinstance(asked, FieldAnswer) and asked.field == "contact"
+
+
 def test_not_knowing_any_more_offers_a_person_at_the_cjg(conversation: Conversation) -> None:
     (turn,) = play(conversation, "ik weet echt niet waar ik moet beginnen")
     assert isinstance(turn, SmallTalk) and turn.contact is not None
