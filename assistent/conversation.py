@@ -457,7 +457,11 @@ class Conversation:
         if offers_person:
             fallback = self.assistant.searcher.fallback(session.effective_profile)
             contact = fallback[0] if fallback else None
-        return SmallTalk(kind=kind, taal=session.taal, contact=contact)
+        # right after the lines came first ("oke ik ga ze bellen. dankje"), the line stays in
+        # view in its calm sentence
+        last = session.answer
+        care = last if last is not None and last.lines_first and last.crisis_lines else None
+        return SmallTalk(kind=kind, taal=session.taal, contact=contact, care=care)
 
     def _new_topic(self, extra: list[str], session: Session) -> bool:
         """Whether a word of the message is a topic of a place that was not just shown."""

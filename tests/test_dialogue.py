@@ -191,6 +191,18 @@ def test_danger_comes_before_small_talk_and_follow_ups(conversation: Conversatio
     assert "112" in render_turn(turn, as_html=False)
 
 
+def test_thanks_right_after_the_lines_keeps_the_line_in_view(conversation: Conversation) -> None:
+    """'oke ik ga ze bellen. dankje' after 113 or 112 got only 'Graag gedaan!': the number the
+    writer is about to call had scrolled away. After an ordinary answer, thanks stays short."""
+    crisis, thanks = play(conversation, "mijn baby ademt niet meer", "bedankt")
+    assert isinstance(crisis, Reply) and crisis.answer.lines_first
+    assert isinstance(thanks, SmallTalk) and thanks.care is crisis.answer
+    assert "112" in render_turn(thanks, as_html=False).split("\n\n")[-1]
+    _, plain = play(conversation, "mijn peuter praat nog weinig", "bedankt")
+    assert isinstance(plain, SmallTalk) and plain.care is None
+    assert "112" not in render_turn(plain, as_html=False)
+
+
 def test_refinement_repeats_the_last_question_for_another_age(
     conversation: Conversation,
 ) -> None:
