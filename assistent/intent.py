@@ -317,8 +317,13 @@ def how_words(examples: dict[str, list[str]], questions: Sequence[str]) -> froze
 
 def training_questions() -> list[str]:
     """The ordinary questions the model learns 'vraag' from: a fixed sample of the corpus."""
-    corpus = [m.tekst for m in load_corpus() if m.bestand.startswith("geen")]
+    corpus = ordinary_questions()
     return corpus[:: max(1, len(corpus) // MAX_QUESTIONS)][:MAX_QUESTIONS]
+
+
+def ordinary_questions() -> list[str]:
+    """Every ordinary (non-crisis) question of the crisis corpus."""
+    return [m.tekst for m in load_corpus() if m.bestand.startswith("geen")]
 
 
 @lru_cache(maxsize=1)
@@ -326,7 +331,7 @@ def everyday_words() -> frozenset[str]:
     """Words that at least ``EVERYDAY_SHARE`` of the corpus's ordinary questions have ("werk",
     "thuis", "jaar", "school"): part of how people tell their story, so alone they do not name
     a place whose name has them."""
-    corpus = [m.tekst for m in load_corpus() if m.bestand.startswith("geen")]
+    corpus = ordinary_questions()
     having = Counter(w for text in corpus for w in set(words(text)))
     return frozenset(w for w, n in having.items() if n >= EVERYDAY_SHARE * len(corpus))
 

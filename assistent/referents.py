@@ -97,13 +97,11 @@ class NameIndex:
     """Per word of few names, the places whose name has it (for one kennisbank); and per word
     that names a kind of place, the places of that kind ("wijkteam": every wijkteam)."""
 
-    def __init__(
-        self, entries: Iterable[Voorziening], everyday: frozenset[str] | None = None
-    ) -> None:
+    def __init__(self, entries: Iterable[Voorziening]) -> None:
         entries = list(entries)
         # an everyday word names nothing alone: "ik *werk* fulltime" is not about
         # Schoolmaatschappelijk Werk, "we wonen hier een *jaar*" not about a place called Jaar
-        common = everyday_words() if everyday is None else everyday
+        common = everyday_words()
         names = [(e.id, name_words(e.naam) - common) for e in entries]
         counts = Counter(w for _, ws in names for w in ws)
         limit = max(2, round(DISTINCT_NAME_SHARE * len(names)))
