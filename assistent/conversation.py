@@ -30,7 +30,7 @@ from assistent.intent import (
 from assistent.kennisbank import Voorziening
 from assistent.kennisbank.topics import TopicClassifier
 from assistent.language import DEFAULT as DEFAULT_LANGUAGE
-from assistent.language import guess
+from assistent.language import guess, guess_past_names
 from assistent.profile import ROLES, Profile, read_hints
 from assistent.referents import NameIndex, ordinal, pointed_at, without_name
 from assistent.store import Event, Store, age_band
@@ -172,10 +172,10 @@ class Conversation:
     def _read(self, user_id: int | str, session: Session, text: str, clean: str) -> Turn:
         """The dialogue: small talk, 'meer', a follow-up, a refinement or a new question."""
         intent = self.intents.classify(clean)
-        language = guess(clean, loose=intent.kind != QUESTION)
-        # a word or two read loosely ("cheers" looks Dutch to the detector) does not switch the
-        # language the conversation has; a clear one does
-        switch = len(words(clean)) > SWITCH_WORDS or guess(clean) is not None
+        bare = self._name_index().without_names(clean)
+        language = guess_past_names(clean, bare, session.taal, loose=intent.kind != QUESTION)
+        # a word or two read loosely ("cheers" looks Dutch) does not switch it; a clear one does
+        switch = len(words(clean)) > SWITCH_WORDS or guess(bare) is not None
         if language is not None and (switch or session.taal == DEFAULT_LANGUAGE):
             session.taal = language
         extra = self.intents.content_words(clean)

@@ -87,6 +87,24 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.casefold()) if len(w) > 1]
 
 
+@lru_cache(maxsize=1)
+def _chat_words() -> tuple[re.Pattern[str], dict[str, str]]:
+    data = read_yaml(
+        resources.files("assistent").joinpath("data", "chattaal.yaml").read_text(encoding="utf-8")
+    )
+    spelled = {str(k).casefold(): str(v) for k, v in (data or {}).items()}
+    keys = sorted(spelled, key=len, reverse=True)  # "kan k" before "k"
+    pattern = r"(?<![\w.])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w])"
+    return re.compile(pattern, re.IGNORECASE), spelled
+
+
+def spell_out(text: str) -> str:
+    """The message with chat spellings written out (``data/chattaal.yaml``): "wnr is dat" →
+    "wanneer is dat". For reading the kind of turn only; the message itself is kept as typed."""
+    pattern, spelled = _chat_words()
+    return pattern.sub(lambda m: spelled[m.group(0).casefold()], text)
+
+
 def _key(text: str) -> str:
     """A text as looked up among the examples: words only, case-folded ("Top!" = "top")."""
     return " ".join(_WORD.findall(text.casefold()))
@@ -232,6 +250,8 @@ class IntentModel:
     def classify(self, text: str) -> Intent:
         """The most likely kind of turn; a new question unless another kind is clearly meant."""
         known = self.exact.get(_key(text))
+        text = spell_out(text)
+        known = known or self.exact.get(_key(text))
         if known is not None:
             return Intent(known, 1.0, known if known.startswith(FOLLOW_UP_PREFIX) else None)
         vector = None
@@ -269,7 +289,7 @@ class IntentModel:
 
     def content_words(self, text: str) -> list[str]:
         """Words that say what a message is about (not how it asks): 'cursus', 'zwemles'."""
-        return [w for w in words(text) if w not in self.function_words and len(w) > 2]
+        return [w for w in words(spell_out(text)) if w not in self.function_words and len(w) > 2]
 
 
 class _Asked:

@@ -94,6 +94,21 @@ def guess(text: str, loose: bool = False) -> str | None:
     return code if loose and clear else None
 
 
+def guess_past_names(text: str, bare: str, current: str, loose: bool = False) -> str | None:
+    """The language of a message that may name places (``bare``: the message without those
+    names). A Dutch name makes a question look Dutch ("lichtpuntjes in adresi ne?"), but says
+    nothing about the writer. So when the whole message reads Dutch or unclear, the rest
+    decides: when it is clear on its own, or when it reads loosely as the conversation's
+    language (``current``); else the message says no language (None: the conversation keeps
+    its own)."""
+    language = guess(text, loose=loose)
+    if bare == text or language not in (DEFAULT, None):
+        return language
+    rest = guess(bare) or guess(bare, loose=True)
+    # "lichtpuntjes?" or "and wijkteam west?": the name says nothing, the rest too little
+    return rest if rest is not None and (rest == current or guess(bare)) else None
+
+
 @lru_cache(maxsize=256)
 def _confidences(text: str) -> tuple[tuple[Any, float], ...]:
     """The two likeliest languages of a text. One turn asks up to three times (the dialogue,

@@ -58,7 +58,7 @@ _CHILD = (
     r"(?:zoon|zoontje|dochter|dochtertje|kind|kindje|kinderen|kids|kleinkind|kleinkinderen|"
     r"kleinzoon|kleindochter|stiefzoon|stiefdochter|stiefkind|pleegkind|pleegzoon|"
     r"pleegdochter|baby|baby'tje|babytje|peuter|kleuter|puber|tiener|jongste|oudste|middelste|"
-    r"tweeling|broertje|zusje|leerling)"
+    r"tweeling|broertje|zusje|broer|zus|neefje|nichtje|leerling)"
 )
 _MY = r"(?:mijn|m'n|mn|onze|ons)"
 _CHILD_AGE = [

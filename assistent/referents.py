@@ -120,6 +120,7 @@ class NameIndex:
             for w, ids in having.items()
             if w not in self.index and len({soort[i] for i in ids}) == 1
         }
+        self.words = frozenset(having)  # every name word that is not an everyday word
         self.keys = sorted(self.index)
         self.tails = sorted(key[::-1] for key in self.index)  # to find a compound by its head
 
@@ -143,6 +144,12 @@ class NameIndex:
         for word in name_words(text):
             found |= self.kinds.get(word, set())
         return found
+
+    def without_names(self, text: str) -> str:
+        """The message without the words of any place's name: what says its language ("vv
+        brinkdorp" and "lichtpuntjes" are Dutch in a Polish or Turkish question)."""
+        kept = (w for w in re.split(r"(\W+)", text) if w.casefold() not in self.words)
+        return " ".join("".join(kept).split())
 
     def others(self, text: str, place_id: str) -> list[str]:
         """The words of a message that are not part of this place's name."""

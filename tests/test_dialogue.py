@@ -21,7 +21,7 @@ from assistent.conversation import (
     SmallTalk,
 )
 from assistent.instance import Instance
-from assistent.intent import default_model, words
+from assistent.intent import default_model, spell_out, words
 from assistent.profile import Profile
 from assistent.render import render_turn
 from assistent.store import Store
@@ -268,6 +268,38 @@ def test_a_follow_up_keeps_the_language_of_the_conversation(conversation: Conver
     assert "Costs" in render_turn(follow, as_html=False) or "does not say" in render_turn(
         follow, as_html=False
     )
+
+
+@pytest.mark.parametrize(
+    ("first", "follow", "language"),
+    [
+        (
+            "oğlum 15 yaşında ve hiç dinlemiyor, ne yapabilirim?",
+            "cursus pubers in huis ne kadar?",
+            "tr",
+        ),
+        ("oğlum 15 yaşında ve hiç dinlemiyor, ne yapabilirim?", "wijkteam west nerede?", "tr"),
+        ("mój syn ma 15 lat i w ogóle nie słucha", "gdzie jest ten cursus pubers in huis?", "pl"),
+        ("mój syn ma 15 lat i w ogóle nie słucha", "a wijkteam west?", "pl"),
+        ("my teenager does not listen any more", "and wijkteam west?", "en"),
+    ],
+)
+def test_a_dutch_place_name_does_not_make_a_follow_up_dutch(
+    conversation: Conversation, first: str, follow: str, language: str
+) -> None:
+    """'lichtpuntjes in adresi ne?' in a Turkish conversation was answered in Dutch (set 14):
+    the name reads Dutch to the detector. Names say nothing about the writer's language."""
+    session = Session()
+    conversation.handle("u", session, first)
+    turn = conversation.handle("u", session, follow)
+    assert (turn.answer.taal if isinstance(turn, Reply) else turn.taal) == language
+
+
+def test_a_message_without_names_still_switches_the_language(conversation: Conversation) -> None:
+    session = Session()
+    conversation.handle("u", session, "my teenager does not listen any more")
+    turn = conversation.handle("u", session, "mijn peuter praat nog weinig, wat kan ik doen?")
+    assert isinstance(turn, Reply) and turn.answer.taal == "nl"
 
 
 def _console(instance: Instance, lines: list[str]) -> tuple[list[str], list[str]]:
@@ -864,3 +896,25 @@ def test_a_short_word_read_loosely_keeps_the_language_of_the_conversation(
     # from Dutch, a short loose reading still switches ("danke schön" is German)
     german = play(conversation, "danke schön")[0]
     assert isinstance(german, SmallTalk) and german.taal == "de"
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("wnr is dat", "openingstijden"),
+        ("hvl kost t", "kosten"),
+        ("wnr zijn ze open", "openingstijden"),
+    ],
+)
+def test_a_follow_up_in_chat_spelling_asks_what_it_says(
+    conversation: Conversation, text: str, field: str
+) -> None:
+    """'wnr is dat' (wanneer) was read as a question about the address (set 14)."""
+    _, follow = play(conversation, "mijn peuter praat nog weinig", text)
+    assert isinstance(follow, FieldAnswer) and follow.field == field
+
+
+def test_chat_spelling_is_written_out_for_reading_only() -> None:
+    assert spell_out("Wnr is dat? kan k me aanmelden") == "wanneer is dat? kan ik me aanmelden"
+    assert spell_out("winnaar mnd tel.nr") == "winnaar mnd telefoonnummer"
+    assert spell_out("kan ik die gwn appen") == "kan ik die gwn appen"  # a filler stays

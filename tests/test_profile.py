@@ -31,6 +31,9 @@ WIJKEN = ("Centrum", "Noord", "Zuid", "Oud-West")
         ("ons kind van een jaar eet slecht", 1),
         ("onze baby is 6 weken oud", 0),
         ("mijn oudste van 17 drinkt", 17),
+        # a brother or sister is a child too (set 14: the refinement was read without its age)
+        ("en voor zijn broer van 7 in groep 4? die wordt ook snel boos", 7),
+        ("haar zus van 15 spijbelt al weken", 15),
     ],
 )
 def test_child_age(text: str, age: int) -> None:

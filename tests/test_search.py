@@ -407,3 +407,26 @@ def test_words_match_words_only_in_the_kennisbanks_language(searcher: Searcher) 
 
     assert score("nl") > score("de")  # "schulden" is a word of the wijkteam's text
     assert score(None) == score("nl")  # unknown language: the kennisbank's own
+
+
+def test_a_place_without_topics_is_known_by_the_rare_words_of_its_description(
+    tmp_path: Path,
+) -> None:
+    """A sociale kaart rarely has onderwerpen. 'is er ook een plek waar je speelgoed kan lenen?
+    alles is zo duur' after an answer without the speel-o-theek was read as a question about
+    the costs of the places shown (set 14). A word few descriptions have names that place."""
+    kennisbank = tmp_path / "kb"
+    shutil.copytree(MINI, kennisbank)
+    (kennisbank / "testdorp" / "speelotheek.md").write_text(
+        "---\nid: speelotheek\nnaam: De Knikker\nsoort: welzijn\ngemeente: Testdorp\n"
+        "contact:\n  telefoon: 012-345 6701\nlaatst_gecontroleerd: 2026-09-01\n---\n"
+        "Speelgoed lenen in plaats van kopen: kies uit spellen en puzzels.\n",
+        encoding="utf-8",
+    )
+    embedder = FakeEmbedder()
+    index = ensure_index(load_kennisbank(kennisbank), embedder, tmp_path / "index")
+    searcher = Searcher(index, embedder, min_score=0.2)
+    assert searcher.other_topics(["speelgoed", "duur"], ["cjg-testdorp"]) == ["speelgoed"]
+    assert searcher.other_topics(["speelgoed"], ["speelotheek"]) == []  # shown: not new
+    assert searcher.other_topics(["kopen"], []) == ["kopen"]
+    assert searcher.other_topics(["ouders"], []) == []  # in many descriptions

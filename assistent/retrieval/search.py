@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -284,6 +285,7 @@ class Searcher:
                 for stem in stems:
                     self._stem_owners.setdefault(stem, set()).add(e.id)
         self._place_index: dict[str, int] | None = None  # id -> position, on first use
+        self._description_stems: dict[str, set[str]] | None = None  # see _described
         self._topics_by_stem: dict[str, list[tuple[frozenset[str], set[str]]]] = {}
         for stems, ids in owners.items():
             for stem in stems:
@@ -291,8 +293,7 @@ class Searcher:
         # A word in the topics of many places ("ouders", "school") names no new subject: a
         # follow-up "moet dat via school?" still asks about the places just shown.
         self._distinct_owners = max(2, round(DISTINCT_TOPIC_SHARE * len(self.entries)))
-        # An entry's description sentences and their stems, on first use (only shown entries
-        # need them).
+        # An entry's description sentences and their stems, on first use (shown entries only)
         self._sentences: dict[int, list[tuple[str, set[str]]]] = {}
         # Whether an entry is expired depends on the day of the question, not of the load.
         self._today = today
@@ -468,11 +469,28 @@ class Searcher:
             )
 
         found: set[str] = set()
+        described = self._described()
         for stem in said:
             for stems, _ids in self._topics_by_stem.get(stem, []):
                 if stems <= said.keys() and new_subject(stems):
                     found.update(w for s in stems for w in said[s])
+            if stem in described and described[stem].isdisjoint(shown_ids):
+                found.update(said[stem])
         return [w for w in words if w in found]
+
+    def _described(self) -> dict[str, set[str]]:
+        """Per word of few descriptions ("speelgoed"), the places without onderwerpen (a sociale
+        kaart rarely has them) that it describes. Built on first use: only follow-ups ask."""
+        if self._description_stems is None:
+            stems = [set(self._content_stems(e.beschrijving)) for e in self.entries]
+            having = Counter(stem for found in stems for stem in found)
+            described: dict[str, set[str]] = {}
+            for e, found in zip(self.entries, stems, strict=True):
+                for stem in found if not e.onderwerpen else ():
+                    if having[stem] <= self._distinct_owners:
+                        described.setdefault(stem, set()).add(e.id)
+            self._description_stems = described
+        return self._description_stems
 
     def topics_in(self, place_id: str, words: Sequence[str]) -> list[str]:
         """The topics of one place that ``words`` name whole ("weinig geld voor sport" names
