@@ -98,10 +98,8 @@ def professionals_only(entry: Voorziening) -> bool:
 
 
 def passes_filters(entry: Voorziening, profile: Profile, gemeente: str | None) -> bool:
-    """True when the entry fits this profile (a missing field filters nothing).
-
-    The reference for one entry; ``FilterMasks`` answers the same for all entries at once.
-    """
+    """True when the entry fits this profile (a missing field filters nothing). The reference
+    for one entry; ``FilterMasks`` answers the same for all entries at once."""
     if entry.soort in HIDDEN_SOORTEN:
         return False
     if profile.rol != "professional" and professionals_only(entry):
@@ -126,10 +124,8 @@ def _key(name: str) -> str:
 
 
 class FilterMasks:
-    """Boolean masks per gemeente, wijk, age and role, computed once when the index loads.
-
-    A question combines a few of them with numpy; it never loops over the entries.
-    """
+    """Boolean masks per gemeente, wijk, age and role, computed once when the index loads. A
+    question combines a few of them with numpy; it never loops over the entries."""
 
     def __init__(self, entries: list[Voorziening]) -> None:
         n = len(entries)
@@ -259,8 +255,7 @@ class Searcher:
                 wijken.setdefault(_key(e.gemeente), set()).update(e.wijken)
         self._wijken = {g: sorted(found) for g, found in wijken.items()}
         self._wijken[""] = wijken_of(self.entries)
-        # A PyStemmer instance has internal state and must not be called concurrently; the
-        # bot answers from several threads at once.
+        # PyStemmer keeps state: never called concurrently (the bot answers from many threads)
         self._stemmer = Stemmer.Stemmer("dutch")
         self._stem_lock = threading.Lock()
         # saved with the index; built here only for an index from before that
@@ -479,14 +474,17 @@ class Searcher:
         return [w for w in words if w in found]
 
     def _described(self) -> dict[str, set[str]]:
-        """Per word of few descriptions ("speelgoed"), the places without onderwerpen (a sociale
-        kaart rarely has them) that it describes. Built on first use: only follow-ups ask."""
+        """Per rare description word ("speelgoed"), the places without onderwerpen it describes
+        (a sociale kaart rarely has onderwerpen). Built on first use: only follow-ups ask."""
         if self._description_stems is None:
-            stems = [set(self._content_stems(e.beschrijving)) for e in self.entries]
+            bare = not all(e.onderwerpen for e in self.entries)
+            texts = {e.beschrijving for e in self.entries} if bare else set()
+            of_text = {t: set(self._content_stems(t)) for t in texts}  # a national one repeats
+            stems = [of_text.get(e.beschrijving, set()) for e in self.entries]
             having = Counter(stem for found in stems for stem in found)
             described: dict[str, set[str]] = {}
             for e, found in zip(self.entries, stems, strict=True):
-                for stem in found if not e.onderwerpen else ():
+                for stem in [] if e.onderwerpen else found:
                     if having[stem] <= self._distinct_owners:
                         described.setdefault(stem, set()).add(e.id)
             self._description_stems = described
