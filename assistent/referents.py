@@ -152,8 +152,11 @@ class NameIndex:
         return " ".join("".join(kept).split())
 
     def others(self, text: str, place_id: str) -> list[str]:
-        """The words of a message that are not part of this place's name."""
-        return [w for w in words(text) if place_id not in self.index.get(w, set())]
+        """The words of a message that are not part of this place's name ("speel-o-theek" is
+        two name words, as in the name)."""
+        return [
+            w for w in words(text.replace("-", " ")) if place_id not in self.index.get(w, set())
+        ]
 
 
 def _starting(

@@ -123,3 +123,11 @@ def test_a_number_points_by_position_even_when_a_name_has_it() -> None:
     index = NameIndex([*(place(f"p{i}", f"Plek {i}") for i in range(30)), page[2]])
     assert index.places_named("en de tweede, waar zit die?") == set()
     assert index.places_named("wat kost tweede blik?") == {"blik"}
+
+
+def test_a_hyphenated_name_is_not_among_the_other_words() -> None:
+    """'wat kost die speel-o-theek' after a second page: the name's own word 'speel-o-theek'
+    was kept as a word of the question, its stem matched the topic 'spelen', and the user got a
+    list instead of the costs (found in a seen conversation set)."""
+    names = NameIndex([place("speel", "Speel-o-theek Noord"), *PAGE])
+    assert names.others("wat kost die speel-o-theek", "speel") == ["wat", "kost", "die"]
