@@ -270,17 +270,17 @@ def test_a_follow_up_keeps_the_language_of_the_conversation(conversation: Conver
     )
 
 
+TURKISH_FIRST = "oğlum 15 yaşında ve hiç dinlemiyor, ne yapabilirim?"
+POLISH_FIRST = "mój syn ma 15 lat i w ogóle nie słucha"
+
+
 @pytest.mark.parametrize(
     ("first", "follow", "language"),
     [
-        (
-            "oğlum 15 yaşında ve hiç dinlemiyor, ne yapabilirim?",
-            "cursus pubers in huis ne kadar?",
-            "tr",
-        ),
-        ("oğlum 15 yaşında ve hiç dinlemiyor, ne yapabilirim?", "wijkteam west nerede?", "tr"),
-        ("mój syn ma 15 lat i w ogóle nie słucha", "gdzie jest ten cursus pubers in huis?", "pl"),
-        ("mój syn ma 15 lat i w ogóle nie słucha", "a wijkteam west?", "pl"),
+        (TURKISH_FIRST, "cursus pubers in huis ne kadar?", "tr"),
+        (TURKISH_FIRST, "wijkteam west nerede?", "tr"),
+        (POLISH_FIRST, "gdzie jest ten cursus pubers in huis?", "pl"),
+        (POLISH_FIRST, "a wijkteam west?", "pl"),
         ("my teenager does not listen any more", "and wijkteam west?", "en"),
     ],
 )
