@@ -144,8 +144,7 @@ class Conversation:
                 return chat
             if not (doubtful and session.live):
                 return self.ask(user_id, session, text)
-            # a doubtful sign does not take the conversation away: "en in zuid?" or "is dat
-            # savonds? ik sta er alleen voor" is read as ever, with the calm line beside it
+            # a doubtful sign keeps the conversation: "en in zuid?" is read, with the calm line
             turn = self._read(user_id, session, text, clean)
             return self._with_care(user_id, session, turn, text, clean)
         return self._read(user_id, session, text, clean)
@@ -408,8 +407,10 @@ class Conversation:
         """Answer a free-text question and count it anonymously."""
         profile = session.effective_profile
         answer = self.assistant.answer(text, profile, off_topic=off_topic)
-        if guess(clean_text(text)) is None and answer.answered:
-            answer.taal = session.taal  # "ok", "thx": keep the language of the conversation
+        if answer.answered:  # "ok", "thx", a place's name alone: the conversation's language
+            clean = clean_text(text)
+            bare = self._name_index().without_names(clean)
+            answer.taal = session.taal = guess_past_names(clean, bare, session.taal) or session.taal
         session.question = text if answer.answered else None
         session.last_field = None
         self._remember(session, answer)
@@ -457,8 +458,7 @@ class Conversation:
         if offers_person:
             fallback = self.assistant.searcher.fallback(session.effective_profile)
             contact = fallback[0] if fallback else None
-        # right after the lines came first ("oke ik ga ze bellen. dankje"), the line stays in
-        # view in its calm sentence
+        # right after the lines came first ("oke ik ga ze bellen. dankje"): the line, calmly
         last = session.answer
         care = last if last is not None and last.lines_first and last.crisis_lines else None
         return SmallTalk(kind=kind, taal=session.taal, contact=contact, care=care)

@@ -918,3 +918,16 @@ def test_chat_spelling_is_written_out_for_reading_only() -> None:
     assert spell_out("Wnr is dat? kan k me aanmelden") == "wanneer is dat? kan ik me aanmelden"
     assert spell_out("winnaar mnd tel.nr") == "winnaar mnd telefoonnummer"
     assert spell_out("kan ik die gwn appen") == "kan ik die gwn appen"  # a filler stays
+
+
+def test_a_new_question_sets_the_conversation_language_without_the_names(
+    conversation: Conversation,
+) -> None:
+    """A first message answered straight away (as after a sign of danger) left the
+    conversation Dutch, and 'Wo ist die JGZ-locatie Oude Haven?' was answered in Dutch: the
+    new question's language came from the whole message, names and all (sealed set 15)."""
+    session = Session()
+    conversation.ask("u", session, "Mein Sohn ist 15 und hört überhaupt nicht mehr auf uns")
+    assert session.taal == "de"
+    reply = conversation.ask("u", session, "Wo ist der Peuterclub Oost?")
+    assert reply.answer.taal == "de" and session.taal == "de"
