@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from assistent.intent import STOP_WORDS, everyday_words, words
 from assistent.kennisbank import Voorziening
@@ -87,10 +87,14 @@ def without_name(text: str, entry: Voorziening) -> str:
     place ("en dat jongerenwerk, waar zit dat" → "en dat, waar zit dat"; "en die tweede, waar
     zit dat" → "en die, waar zit dat")."""
     name = name_words(entry.naam)
-    kept = [
-        w for w in re.split(r"(\W+)", text) if not any(same_word(w.casefold(), n) for n in name)
-    ]
-    return _ANY_ORDINAL.sub("", "".join(kept).replace(COMBINING_DOT, ""))
+    kept = _dropping(text, lambda w: any(same_word(w, n) for n in name))
+    return _ANY_ORDINAL.sub("", kept.replace(COMBINING_DOT, ""))
+
+
+def _dropping(text: str, is_name: Callable[[str], bool]) -> str:
+    """The text without the words ``is_name`` says are part of a name (given case-folded);
+    everything between the words stays."""
+    return "".join(w for w in re.split(r"(\W+)", text) if not is_name(w.casefold()))
 
 
 class NameIndex:
@@ -148,8 +152,7 @@ class NameIndex:
     def without_names(self, text: str) -> str:
         """The message without the words of any place's name: what says its language ("vv
         brinkdorp" and "lichtpuntjes" are Dutch in a Polish or Turkish question)."""
-        kept = (w for w in re.split(r"(\W+)", text) if w.casefold() not in self.words)
-        return " ".join("".join(kept).split())
+        return " ".join(_dropping(text, self.words.__contains__).split())
 
     def others(self, text: str, place_id: str) -> list[str]:
         """The words of a message that are not part of this place's name ("speel-o-theek" is
