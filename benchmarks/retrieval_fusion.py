@@ -1,15 +1,16 @@
-"""Retrieval on four kinds of kennisbank, side by side, with a one-vector baseline in the run.
+"""Retrieval on five kinds of kennisbank, side by side, with a one-vector baseline in the run.
 
     python benchmarks/retrieval_fusion.py            # own eval sets
     python benchmarks/retrieval_fusion.py --sealed   # also the sealed sets (score once, at the end)
 
 Kennisbanks: Voorbeeldstad as it is; Voorbeeldstad with every voorbeeldvraag stripped (as a
 municipality's own sociale kaart arrives); Rivierdal, written in another style without
-voorbeeldvragen; with --sealed also Heuvelland, a sociale-kaart export in a third style, and
-Lindewaard, written by the providers themselves in a fourth. Per kennisbank: the product's
-search (self-calibrated threshold, hybrid ranking on the question minus half the mean parenting
-question, asked in the language the question is written in), the same without that centring,
-and a 40-line baseline (one passage vector per entry, same filters, no abstain).
+voorbeeldvragen; with --sealed also Heuvelland, a sociale-kaart export in a third style,
+Lindewaard, written by the providers themselves in a fourth, and Polderveen, a municipality's
+spreadsheet in a fifth. Per kennisbank: the product's search (self-calibrated threshold,
+hybrid ranking on the question minus half the mean parenting question, asked in the language the
+question is written in), the same without that centring, and a 40-line baseline (one passage
+vector per entry, same filters, no abstain).
 Reports hit@1, hit@3, MRR on real questions, and the share of real and off-topic questions that
 get only the CJG. Prints one JSON object.
 """
@@ -170,6 +171,12 @@ def main() -> None:
         kennisbanken["lindewaard (verzegeld)"] = (
             ROOT / "tests" / "fixtures" / "kennisbank_lindewaard",
             load_cases(sealed / "lindewaard_sealed.yaml"),
+        )
+        # a fifth style (a municipality's spreadsheet: acronyms, jargon, copied website texts),
+        # imported with `assistent kennisbank importeer`
+        kennisbanken["polderveen (verzegeld)"] = (
+            ROOT / "tests" / "fixtures" / "kennisbank_polderveen",
+            load_cases(sealed / "polderveen_sealed.yaml"),
         )
     report = {}
     center = background_center(embedder, None)
