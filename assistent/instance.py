@@ -20,7 +20,13 @@ import numpy as np
 from assistent.answer import Assistant
 from assistent.config import Settings
 from assistent.embed import CachedEmbedder, Embedder, make_embedder
-from assistent.intent import IntentModel, default_model, training_questions, training_texts
+from assistent.intent import (
+    IntentModel,
+    default_model,
+    language_examples,
+    training_questions,
+    training_texts,
+)
 from assistent.kennisbank import Kennisbank, load_kennisbank
 from assistent.language import LANGUAGES
 from assistent.retrieval.index import (
@@ -38,6 +44,7 @@ from assistent.retrieval.search import Searcher
 from assistent.retrieval.stored import LoadedIndex
 from assistent.safety.detector import SafetyChecker
 from assistent.safety.lines import (
+    NONE,
     Crisislijnen,
     load_acute_rules,
     load_corpus,
@@ -112,7 +119,9 @@ def language_samples(embedder: CachedEmbedder, cache_dir: Path | None) -> dict[s
     Empty when they cannot be embedded (then every language meets the Dutch threshold)."""
     texts: dict[str, list[str]] = {}
     for message in load_corpus():
-        if message.bestand.startswith("geen"):
+        # the ordinary messages: the geen-* files, and those of a language's own file (talen-uk)
+        ordinary = message.bestand.startswith("talen") and message.categorie == NONE
+        if message.bestand.startswith("geen") or ordinary:
             taal = message.register if _LANGUAGE_REGISTER.match(message.register) else "nl"
             if taal in LANGUAGES:
                 texts.setdefault(taal, []).append(message.tekst)
@@ -171,11 +180,13 @@ def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
     """
     examples, questions = training_texts()
     texts = [t for items in examples.values() for t in items] + questions
+    words_only = language_examples()
 
     def embed_query(text: str) -> np.ndarray:
         return embedder.embed_queries([text])[0]
 
-    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()
+    marked = [f"{t}\1" if t in words_only else t for t in texts]  # where an example goes counts
+    digest = hashlib.sha256("\0".join(marked).encode()).hexdigest()
     key = (f"{embedder.backend}/{embedder.model}", digest)
     if key in _FITTED_INTENTS:
         return _FITTED_INTENTS[key].bound_to(embed_query)
@@ -192,7 +203,7 @@ def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
     except Exception as exc:  # the n-gram view alone still reads the turns
         log.warning("Dialoogmodel zonder embeddings (%s)", type(exc).__name__)
         return IntentModel.fit(examples, questions)
-    model = IntentModel.fit(examples, questions, vectors, embed_query)
+    model = IntentModel.fit(examples, questions, vectors, embed_query, words_only)
     _FITTED_INTENTS[key] = model
     try:
         model.save(stored)

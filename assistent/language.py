@@ -9,7 +9,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-LANGUAGES = ("nl", "en", "de", "pl", "tr", "ar")
+LANGUAGES = ("nl", "en", "de", "pl", "tr", "ar", "uk", "ru")
 DEFAULT = "nl"
 MIN_CONFIDENCE = 0.6
 MIN_LETTERS = 8  # "ok", "hoi", "help" say nothing about the language
@@ -30,6 +30,10 @@ SHORT_WORDS = {
     "help me": "en",
 }
 
+# Letters that only one of the two Cyrillic languages uses.
+_UKRAINIAN_ONLY = "іїєґ"
+_RUSSIAN_ONLY = "ыэъё"
+
 _lock = threading.Lock()
 _detector: Any = None
 _codes: dict[Any, str] = {}
@@ -48,6 +52,8 @@ def _load() -> Any:
                 Language.POLISH: "pl",
                 Language.TURKISH: "tr",
                 Language.ARABIC: "ar",
+                Language.UKRAINIAN: "uk",
+                Language.RUSSIAN: "ru",
             }
             _codes.update(languages)
             _detector = LanguageDetectorBuilder.from_languages(*languages).build()
@@ -77,6 +83,8 @@ def guess(text: str, loose: bool = False) -> str | None:
         return SHORT_WORDS[bare]
     if any("\u0600" <= c <= "\u06ff" for c in text) and letters >= 2:
         return "ar"
+    if sum("\u0400" <= c <= "\u04ff" for c in text) >= 2:
+        return _cyrillic(text)
     if letters < (LOOSE_MIN_LETTERS if loose else MIN_LETTERS):
         return None
     try:
@@ -94,6 +102,30 @@ def guess(text: str, loose: bool = False) -> str | None:
     return code if loose and clear else None
 
 
+def _cyrillic(text: str) -> str:
+    """Ukrainian or Russian, the two Cyrillic languages read here: letters only one of them has
+    decide ("дякую" with its і, "спасибо" with its ы), else the likelier of the two."""
+    ukrainian, russian = _cyrillic_letters(text)
+    if ukrainian != russian:
+        return "uk" if ukrainian > russian else "ru"
+    try:
+        for language, _ in _confidences(text):
+            if _codes.get(language) in ("uk", "ru"):
+                return _codes[language]
+    except Exception:  # language is a nicety: never let it cost an answer
+        pass
+    return "uk"
+
+
+def _cyrillic_letters(text: str) -> tuple[int, int]:
+    """How many letters of ``text`` only Ukrainian, and only Russian, uses."""
+    lowered = text.casefold()
+    return (
+        sum(lowered.count(c) for c in _UKRAINIAN_ONLY),
+        sum(lowered.count(c) for c in _RUSSIAN_ONLY),
+    )
+
+
 def guess_past_names(text: str, bare: str, current: str, loose: bool = False) -> str | None:
     """The language of a message that may name places (``bare``: the message without those
     names). A Dutch name makes a question look Dutch ("lichtpuntjes in adresi ne?"), but says
@@ -102,6 +134,12 @@ def guess_past_names(text: str, bare: str, current: str, loose: bool = False) ->
     language (``current``); else the message says no language (None: the conversation keeps
     its own)."""
     language = guess(text, loose=loose)
+    if (
+        language in ("uk", "ru")
+        and current in ("uk", "ru")
+        and len(set(_cyrillic_letters(text))) == 1
+    ):
+        return current  # "де це?" has no letter of its own: the conversation's Cyrillic language
     if bare == text or language not in (DEFAULT, None):
         return language
     rest = guess(bare) or guess(bare, loose=True)

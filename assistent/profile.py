@@ -77,7 +77,7 @@ _CHILD_AGE = [
     # "mijn meisje van 8", "ons jongetje van 3"
     re.compile(rf"\b{_MY}\s+(?:meisje|jongen|jongetje|meid)\s+van\s+{_AGE_LIST}"),
 ]
-# The same in the other languages the assistant speaks (en, de, pl, tr, ar): the child's age
+# The same in the other languages the assistant speaks (en, de, pl, tr, ar, uk, ru): the child's age
 # with words that make it one ("3 years old", "16 Jahre alt", "ma 13 lat", "14 yaşında",
 # "عمره 5"), or a child word right before it ("my son is 2", "meine Tochter ist 16").
 # A bare "3 years" or "seit 2 Jahren" is a duration, not an age.
@@ -87,6 +87,12 @@ _OTHER_CHILD = (
     r"syn|córka|corka|dziecko|wnuk|wnuczka|brat|siostra|synek|córeczka|coreczka)"
 )
 _OTHER_NUM = r"(?P<num>\d{1,2}(?:[.,]5)?)"
+# Ukrainian and Russian child words by their stem (the case endings vary: син, сину, синові).
+_CYRILLIC_CHILD = (
+    r"\b(?:син|сина|сину|синові|синочк\w*|донь\w*|доч\w*|дитин\w*|дитя\w*|мал(?:ий|ому|а|ій|ая|ой|ыш\w*|юк\w*)|"
+    r"онук\w*|онуч\w*|брат\w*|сестр\w*|сын\w*|ребен\w*|ребён\w*|внук\w*|внучк\w*)"
+)
+_CYRILLIC_UNIT = r"рок\w*|рік|лет|год(?:а|ик\w*)?|місяц\w*|месяц\w*|тижн\w*|недел\w*|днів|дней"
 _OTHER_UNIT = (
     r"(?P<unit>(?:years?|yrs?|months?|weeks?)[\s-]old|yo\b|y/o|"
     r"(?:jahre?|monate?|wochen)\s+alt|jährig\w*|"
@@ -118,11 +124,22 @@ _CHILD_AGE_OTHER = [
     ),
     # Arabic "عمره 5", "عمرهم ٤ و ٧" (its digits are read as 0-9 first)
     re.compile(rf"عمر(?:ه|ها|هم|هما)?\s*{_OTHER_NUM}(?P<more>(?:\s*(?:و|،|,)\s*\d{{1,2}})*)"),
+    # Ukrainian and Russian: a child word (any case ending), then the age with its unit
+    # ("сину 8 років", "моей дочке 14 лет", "донька (5 місяців)"), or "йому 8 років" / "ей 3
+    # года". "вже 2 роки в Нідерландах" has no child word: a duration.
+    re.compile(
+        rf"(?:{_CYRILLIC_CHILD}|\b(?:йому|їй|ему|ей))[\s,(:—-]+(?:\w+\s+)?"
+        rf"(?:вже\s+|уже\s+|лише\s+|тільки\s+|только\s+|всего\s+|майже\s+|почти\s+)?"
+        rf"{_OTHER_NUM}\s*(?P<unit>{_CYRILLIC_UNIT})"
+    ),
 ]
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # How a unit turns a number into years, in every language read here (``_years``).
-_MONTH_UNITS = ("maand", "mnd", "month", "monat", "miesi", "aylık", "aylik")
-_WEEK_UNITS = ("week", "wek", "wk", "dag", "day", "tag", "wochen", "tygodn", "haftal")
+_MONTH_UNITS = ("maand", "mnd", "month", "monat", "miesi", "aylık", "aylik", "місяц", "месяц")
+_WEEK_UNITS = (
+    "week", "wek", "wk", "dag", "day", "tag", "wochen", "tygodn", "haftal", "тижн", "недел",
+    "днів", "дней",
+)  # fmt: skip
 
 
 _SELF_AGE = [
@@ -268,7 +285,7 @@ def _child_ages(text: str) -> set[int]:
 
 
 def _other_ages(text: str) -> set[int]:
-    """Child ages said in English, German, Polish, Turkish or Arabic."""
+    """Child ages said in English, German, Polish, Turkish, Arabic, Ukrainian or Russian."""
     ages: set[int] = set()
     text = text.translate(_ARABIC_DIGITS)
     for pattern in _CHILD_AGE_OTHER:
@@ -305,7 +322,7 @@ def _wijk(text: str, wijken: Sequence[str]) -> str | None:
 def read_hints(text: str, wijken: Sequence[str] = ()) -> Hints:
     """The age, role and wijk a message states; None for what it leaves unclear. Roles, life
     stages and wijken are read in Dutch; a child's age also in English, German, Polish,
-    Turkish and Arabic ("my son is 2", "ma 13 lat", "14 yaşında").
+    Turkish, Arabic, Ukrainian and Russian ("my son is 2", "ma 13 lat", "сину 8 років").
 
     The age is the child's ("mijn zoon van 14" → 14, "een baby van 6 weken" → 0, 0 for a
     pregnancy), or the writer's own when a young person writes about themselves ("ik ben 15"

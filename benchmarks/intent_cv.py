@@ -25,7 +25,7 @@ from sklearn.model_selection import StratifiedKFold
 import assistent.intent as intent
 from assistent.config import Settings
 from assistent.embed import make_embedder
-from assistent.intent import MORE, OFF_TOPIC, IntentModel, training_texts
+from assistent.intent import MORE, OFF_TOPIC, IntentModel, language_examples, training_texts
 from assistent.language import guess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +89,11 @@ def _fit(
     intent.NGRAM_WEIGHT = weight
     texts = [t for items in examples.values() for t in items] + questions
     return IntentModel.fit(
-        examples, questions, np.array([vectors[t] for t in texts]), vectors.__getitem__
+        examples,
+        questions,
+        np.array([vectors[t] for t in texts]),
+        vectors.__getitem__,
+        language_examples(),  # as the product: a language's own file teaches the words only
     )
 
 

@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "retrieval": {"embed", "kennisbank", "profile", "errors", "files"},
     "answer": {"safety", "retrieval", "kennisbank", "profile", "texts", "language"},
     "store": {"profile"},
-    "intent": {"safety", "files", "linear"},
+    "intent": {"safety", "files", "language", "linear"},
     "referents": {"intent", "kennisbank"},
     "turns": {"answer", "kennisbank", "profile", "safety"},
     "conversation": {

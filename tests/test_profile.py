@@ -90,6 +90,12 @@ def test_no_age(text: str) -> None:
         ("ma 18 miesięcy i nie chodzi", 1),
         ("ابني عمره ٥ سنوات ولا يتكلم", 5),
         ("borstvoeding doet zeer. baby is 5 weken", 0),  # not 5: a Dutch unit after the number
+        ("мій син 8 років не хоче спати", 8),
+        ("а для синові, йому 12 років?", 12),
+        ("донька (5 місяців) погано їсть", 0),
+        ("моей дочке 14 лет, она всё время в телефоне", 14),
+        ("у меня сын, ему 9 лет", 9),
+        ("малому 4 года", 4),
     ],
 )
 def test_child_age_in_other_languages(text: str, age: int) -> None:
@@ -110,6 +116,8 @@ def test_child_age_in_other_languages(text: str, age: int) -> None:
         "my kids are 5 and 8",  # two ages: unclear
         "أولادي عمرهم ٤ و ٧ سنوات",  # two ages: unclear
         "he is 5 minutes late every day",
+        "ми вже 2 роки в Нідерландах",  # a duration: no child word
+        "мы живём здесь 3 года",
     ],
 )
 def test_no_age_in_other_languages(text: str) -> None:
