@@ -3,11 +3,11 @@
     python benchmarks/conversations.py [--sets GLOB ...] [--fouten]
 
 Each file in `tests/eval/gesprekken*.yaml` and `tests/eval/sealed/gesprekken*.yaml` is played on
-the kennisbank its name says (rivierdal, heuvelland, else Voorbeeldstad), from a fresh session per
-conversation, and scored per turn exactly as `assistent eval --gesprekken` does. `--fouten` also
-prints each wrong turn with what the user typed, what was expected and what came back: these are
-our own test texts, never a user's message. Set `ASSISTENT_CRISIS_MODEL_DIR` to a trained crisis
-model to skip training it.
+the kennisbank its name says (rivierdal, heuvelland, lindewaard, polderveen, else Voorbeeldstad),
+from a fresh session per conversation, and scored per turn exactly as `assistent eval
+--gesprekken` does. `--fouten` also prints each wrong turn with what the user typed, what was
+expected and what came back: these are our own test texts, never a user's message. Set
+`ASSISTENT_CRISIS_MODEL_DIR` to a trained crisis model to skip training it.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ KENNISBANKEN = {
     "voorbeeldstad": ROOT / "kennisbank",
     "rivierdal": ROOT / "tests" / "fixtures" / "kennisbank_rivierdal",
     "heuvelland": ROOT / "tests" / "fixtures" / "kennisbank_heuvelland",
+    "lindewaard": ROOT / "tests" / "fixtures" / "kennisbank_lindewaard",
+    "polderveen": ROOT / "tests" / "fixtures" / "kennisbank_polderveen",
 }
 
 

@@ -541,3 +541,27 @@ def test_an_abbreviation_ends_no_sentence_of_a_description() -> None:
     assert "Vrijwilligers (o.a. oud-docenten) helpen. Laptops aanwezig.\n" in details_text(
         [entry], as_html=False
     )
+
+
+def test_every_conversation_set_is_played_on_the_kennisbank_it_was_written_for() -> None:
+    """benchmarks/conversations.py knew three kennisbanks: the Lindewaard sets (14a, 14b) were
+    played on Voorbeeldstad, where none of their places exist. Every id a set expects must be
+    in the kennisbank the benchmark picks for it."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from conversations import KENNISBANKEN, kennisbank_of
+
+    from assistent.beheer.gesprekken import load_conversations
+
+    ids = {name: {e.id for e in load_kennisbank(p).entries} for name, p in KENNISBANKEN.items()}
+    files = [*(ROOT / "tests" / "eval").glob("gesprekken*.yaml")]
+    files += [*(ROOT / "tests" / "eval" / "sealed").glob("gesprekken*.yaml")]
+    assert len(files) > 30
+    for path in files:
+        known = ids[kennisbank_of(path)]
+        for gesprek in load_conversations(path):
+            for beurt in gesprek.beurten:
+                expected = beurt.verwacht
+                named = {*expected.ids, *expected.niet, *([expected.id] if expected.id else [])}
+                assert named <= known, (path.name, gesprek.naam, named - known)
