@@ -119,9 +119,8 @@ def load_examples(data_dir: Traversable | None = None) -> dict[str, list[str]]:
     names = ["dialoog.yaml", *sorted(n for n in extra if n.endswith(".yaml"))]
     examples: dict[str, list[str]] = {}
     for name in names:
-        data = read_yaml(data_dir.joinpath(name).read_text(encoding="utf-8")) or {}
-        for kind, texts in data.items():
-            examples.setdefault(str(kind), []).extend(str(x) for x in texts)
+        for kind, texts in _examples_in(data_dir.joinpath(name)).items():
+            examples.setdefault(kind, []).extend(texts)
     probes = read_yaml(data_dir.joinpath("buiten_bereik.yaml").read_text(encoding="utf-8"))
     # a probe that is also a turn of another kind ("hallo?" probes the search; "hallo" greets)
     # is that turn: the exact-match table would otherwise let the probe win
@@ -129,6 +128,12 @@ def load_examples(data_dir: Traversable | None = None) -> dict[str, list[str]]:
     kept = [str(x) for x in probes if _key(str(x)) not in turns]
     examples[OFF_TOPIC] = examples.get(OFF_TOPIC, []) + kept
     return examples
+
+
+def _examples_in(path: Traversable) -> dict[str, list[str]]:
+    """The example turns of one ``dialoog*.yaml`` file, per kind."""
+    data = read_yaml(path.read_text(encoding="utf-8")) or {}
+    return {str(kind): [str(x) for x in texts] for kind, texts in data.items()}
 
 
 EmbedQuery = Callable[[str], np.ndarray]
@@ -239,7 +244,7 @@ class IntentModel:
         # bent een schat" stopped being how-words once 400 Cyrillic examples came in).
         shared = {k: [t for t in items if t not in skip] for k, items in examples.items()}
         own = {k: [t for t in items if t in skip] for k, items in examples.items()}
-        function_words = how_words(shared, questions) | (how_words(own, ()) if skip else set())
+        function_words = how_words(shared, questions) | how_words(own, ())
         model = cls(pipeline, frozenset(function_words), dense, embed_query)
         model.exact = {
             _key(t): kind for kind, items in examples.items() if kind != QUESTION for t in items
@@ -379,8 +384,7 @@ def language_examples(data_dir: Traversable | None = None) -> set[str]:
     for code in LANGUAGES:
         path = data_dir.joinpath(f"dialoog-{code}.yaml")
         if path.is_file():
-            data = read_yaml(path.read_text(encoding="utf-8")) or {}
-            found |= {str(x) for texts in data.values() for x in texts}
+            found |= {t for texts in _examples_in(path).values() for t in texts}
     return found
 
 
