@@ -38,16 +38,8 @@ from assistent.turns import FieldAnswer, NothingMore, Reply, Session, SmallTalk,
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "ROLES",
-    "Conversation",
-    "FieldAnswer",
-    "NothingMore",
-    "Reply",
-    "Session",
-    "SmallTalk",
-    "Turn",
-]
+__all__ = ["ROLES", "Conversation", "FieldAnswer", "NothingMore", "Reply", "Session", "SmallTalk"]
+__all__ += ["Turn"]
 
 # The last question and answer are forgotten after this long without a message.
 MEMORY_SECONDS = 30 * 60
@@ -185,9 +177,9 @@ class Conversation:
         live = session.live
         if intent.is_off_topic and not (live and self._points_at_page(clean, session)):
             return self.ask(user_id, session, text, off_topic=True)
-        finds_nothing = cache(lambda: self._finds_nothing(clean, session))  # once per turn
+        nothing = cache(lambda: self._finds_nothing(clean, session.effective_profile))  # once
         # without a last answer only small talk counts, and only when the search finds nothing
-        parts = self._read_parts(clean, intent, lambda: live or finds_nothing())
+        parts = self._read_parts(clean, intent, lambda: live or nothing())
         follow_up = next((i for p, i in parts if self._plain_follow_up(p, i)), None)
         if follow_up is not None and self._new_age_or_wijk(clean, session):
             follow_up = None  # "we verhuizen naar bosrand, wie is er daar voor ons": anew
@@ -202,7 +194,7 @@ class Conversation:
                 if all(i.is_small_talk or i.kind == QUESTION for _, i in parts)
                 else None
             )
-            if chat is not None and finds_nothing():
+            if chat is not None and nothing():
                 return self._small_talk(chat.kind, session)  # "oke dankje. fijn dat dit kan"
         if not live:
             return self.ask(user_id, session, text)
@@ -257,10 +249,10 @@ class Conversation:
             for k in ("leeftijd", "wijk")
         )
 
-    def _finds_nothing(self, text: str, session: Session) -> bool:
+    def _finds_nothing(self, text: str, profile: Profile) -> bool:
         """Whether the kennisbank has nothing for a message (then small talk with a clause,
         "dank u wel, dan bespreek ik het eerst met mijn dochter", is small talk)."""
-        answer = self.assistant.answer(text, session.effective_profile)
+        answer = self.assistant.answer(text, profile)
         return answer.abstained and answer.crisis is None
 
     def _about_last_answer(
@@ -498,7 +490,9 @@ class Conversation:
     def _refine(
         self, user_id: int | str, session: Session, text: str, meant: bool, extra: list[str]
     ) -> Reply | None:
-        """The last question again with the age or wijk this message gives, if it does."""
+        """The last question again with the age or wijk this message gives, if it does. With
+        words of its own it is a new question, unless alone it finds nothing: "en voor zn zus
+        van 7? die zit ook al de hele dag op tiktok" leans on the last question."""
         if session.question is None:
             return None
         current = session.effective_profile
@@ -511,10 +505,12 @@ class Conversation:
         if not (said.keys() & {"leeftijd", "wijk"}) and not (meant and said):
             return None  # "mijn puber blowt": a role alone is a new question, not a refinement
         hint_words = set(words(" ".join(str(v) for v in said.values())))
-        if not (meant or len([w for w in extra if w not in hint_words]) <= MAX_EXTRA_WORDS):
-            return None
-        session.refined = replace(session.refined, **said)
+        own = len([w for w in extra if w not in hint_words]) > MAX_EXTRA_WORDS
+        before, session.refined = session.refined, replace(session.refined, **said)
         profile = session.effective_profile
+        if own and not meant and not self._finds_nothing(text, profile):
+            session.refined = before
+            return None
         # The change joins the question: an age in the first message ("peuter van 2") then no
         # longer outweighs the new one, and the search still sees what it was about.
         session.question = f"{session.question} {text}"

@@ -741,6 +741,33 @@ def test_small_talk_in_one_part_does_not_hide_another_kind_of_turn(
     assert isinstance(question, Reply) and question.answer.abstained
 
 
+@pytest.mark.parametrize(
+    ("message", "place"),
+    [
+        # on its own it finds nothing: 'ook' leans on the last question
+        ("en voor zijn zusje van 3? die doet dat ook steeds", "peuterclub-oost"),
+        # a need of its own that the kennisbank answers: a new question
+        ("en mijn zoon van 14? die wil een cursus voor pubers", "pubercursus"),
+    ],
+)
+def test_another_child_with_a_clause_that_finds_nothing_alone_refines_the_last_question(
+    clock: Clock, tmp_path: Path, crisis_model_dir: Path, message: str, place: str
+) -> None:
+    """'en voor zn zus van 7? die zit ook al de hele dag op tiktok' got the honest 'nothing
+    found' (found on sealed conversations): with words of its own it was read as a new
+    question, which alone finds nothing. When the message alone finds nothing, it is the last
+    question again for the child it names."""
+    table = {message: {"vraag": 0.9, "verfijning": 0.1}}
+    strict = Settings(  # the message alone stays below it; with the last question it does not
+        kennisbank=MINI, index_dir=tmp_path, min_score=0.5, crisis_model_dir=crisis_model_dir
+    )
+    chat = stand_in(Instance.open(strict, embedder=FakeEmbedder()), clock, table)
+    first, turn = play(chat, "mijn peuter praat nog weinig", message)
+    assert isinstance(first, Reply) and first.results[0].entry.id == "peuterclub-oost"
+    assert isinstance(turn, Reply) and not turn.answer.abstained
+    assert turn.results[0].entry.id == place
+
+
 def in_the_band_of_doubt(
     instance: Instance, clock: Clock, readings: dict[str, dict[str, float]]
 ) -> Conversation:
