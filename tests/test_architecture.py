@@ -15,13 +15,14 @@ PACKAGE = ROOT / "assistent"
 # a subpackage (``safety``); imports inside a subpackage are always allowed. `instance`, the
 # channels and the CLI wire everything together, so they sit at the top.
 LEAVES = {"config", "errors", "profile", "texts", "files", "logs", "language", "linear"}
+LEAVES |= {"translit"}
 ALLOWED: dict[str, set[str]] = {
     **{leaf: set() for leaf in LEAVES},
     "texts": {"files"},  # files imports nothing of the package: still a one-way graph
     "__main__": {"cli"},
     "embed": {"config", "errors"},
     "kennisbank": {"errors", "files"},
-    "safety": {"embed", "files", "linear"},
+    "safety": {"embed", "files", "linear", "translit"},
     "retrieval": {"embed", "kennisbank", "profile", "errors", "files"},
     "answer": {"safety", "retrieval", "kennisbank", "profile", "texts", "language"},
     "store": {"profile"},

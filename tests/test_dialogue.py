@@ -277,6 +277,9 @@ def test_a_follow_up_keeps_the_language_of_the_conversation(conversation: Conver
     [
         ("мій син-підліток зовсім не слухається", "скільки це коштує?", "uk"),
         ("мой сын-подросток совсем не слушается", "а сколько это стоит?", "ru"),
+        # typed in Latin letters on a Dutch keyboard: every text came in Dutch or English
+        ("mij syn-pidlitok zovsim ne sluhaietsia", "a skilky tse koshtuie?", "uk"),
+        ("moj syn-podrostok sovsem ne slushaetsya", "a skolko eto stoit?", "ru"),
     ],
 )
 def test_a_ukrainian_or_russian_conversation_stays_in_its_language(

@@ -170,6 +170,10 @@ def test_an_emergency_word_alone_does_not_make_an_ordinary_question_a_crisis(
         ("дитина не дихає, губи сині", "112"),
         ("я більше не хочу жити, вибачте", "113"),
         ("мой сын без сознания", "112"),
+        # the same typed in Latin letters on a Dutch keyboard got no line at all
+        ("moj syn ne dyshit, pomogite", "112"),
+        ("dytyna ne dykhaie, guby syni", "112"),
+        ("ya bilshe ne khochu zhyty, vybachte", "113"),
     ],
 )
 def test_acute_phrases_are_never_cancelled(
@@ -196,7 +200,9 @@ def test_ukrainian_and_russian_acute_phrases_stay_precise(text: str) -> None:
     assert [r.categorie for r in rules if re.search(r.patroon, text.casefold())] == [], text
 
 
-@pytest.mark.parametrize("text", ["допоможіть", "рятуйте!!", "помогите", "спасите"])
+@pytest.mark.parametrize(
+    "text", ["допоможіть", "рятуйте!!", "помогите", "спасите", "dopomozhit'!!", "pomogite!!"]
+)
 def test_a_call_for_help_in_ukrainian_or_russian_gets_every_line(
     checker: SafetyChecker, text: str
 ) -> None:

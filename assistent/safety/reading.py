@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistent.translit import reading
+
 # Per chunk the search and the check embed the same cut of the message (one embedding).
 EMBED_MAX_CHARS = 1000
 MAX_SENTENCES = 6
@@ -35,11 +37,13 @@ def _joined(match: re.Match[str]) -> str:
 
 def prepare(text: str) -> str:
     """The text the check reads: no control or zero-width characters, letters typed apart read
-    as words, a letter typed four times or more read twice, single spaces."""
+    as words, a letter typed four times or more read twice, single spaces, and Ukrainian or
+    Russian typed in Latin letters read in Cyrillic (:mod:`assistent.translit`)."""
     text = _CONTROL.sub(" ", _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text or "")))
     if _SPACED_RUN.search(text):
         text = _SPACED_PAIR.sub(_joined, text)
-    return " ".join(_STRETCHED.sub(r"\1\1", text).split())
+    text = " ".join(_STRETCHED.sub(r"\1\1", text).split())
+    return reading(text) or text
 
 
 def sentences(text: str) -> list[str]:
