@@ -4,9 +4,11 @@ Many Ukrainian and Russian parents in the Netherlands type on a Dutch keyboard. 
 the search and the turn model know those languages in Cyrillic, not in the many Latin spellings
 people use. A Latin-script message counts as transliterated when most of its words are, spelled
 loosely, words of the package's own Ukrainian and Russian texts (the fixed texts, the turn
-examples and the crisis corpus): the vocabulary comes from that data, not from a list here.
-Such a message is then spelled in Cyrillic with cyrtranslit, in the language more of its words
-belong to. Any other message is left as it is. Never raises.
+examples, the crisis corpus and the acute phrases), and more of its words are only theirs than
+only the Latin-script texts' ("ile to kosztuje" is Polish): both vocabularies come from that
+data, not from a list here. Such a message is then spelled in Cyrillic, in the language that
+the words only one of the two has point to. Any other message is left as it is. Never raises;
+the last readings are kept in memory only, like the embedding cache.
 """
 
 from __future__ import annotations
