@@ -129,12 +129,13 @@ def _reading(text: str) -> str | None:
         return None  # Cyrillic already
     known, latin = vocabulary(), latin_words()
     words = [w for w in _LATIN_WORD.findall(text.casefold()) if len(w) >= 2]
+    keys = [loose(w) for w in words]
     # words only the Cyrillic texts know, against words only the Latin-script ones know
-    ours = sum(loose(w) in known and w not in latin for w in words)
-    theirs = sum(w in latin and loose(w) not in known for w in words)
+    ours = sum(k in known and w not in latin for w, k in zip(words, keys, strict=True))
+    theirs = sum(w in latin and k not in known for w, k in zip(words, keys, strict=True))
     if len(words) == 1:  # "pomogite!!": one long word of ours alone
-        return _spelled(text, known) if ours and len(loose(words[0])) >= MIN_ALONE else None
-    found = sum(loose(w) in known for w in words)
+        return _spelled(text, known) if ours and len(keys[0]) >= MIN_ALONE else None
+    found = sum(k in known for k in keys)
     if found < MIN_WORDS or found < MIN_SHARE * len(words) or ours < MIN_WORDS or ours <= theirs:
         return None
     return _spelled(text, known)
