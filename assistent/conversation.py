@@ -267,7 +267,8 @@ class Conversation:
         """A follow-up or a refinement of the last answer, or None for a new question.
         ``in_part``: a part of the message that is a follow-up ("is die training savonds? mn
         vriendin wil ook mee"), for a message that as a whole is not one."""
-        target = pointed_at(text, [r.entry for r in session.page])  # by number or by name
+        page = [r.entry for r in session.page]
+        target = pointed_at(text, page, self._name_index().soort_words)  # by number or name
         if not intent.is_follow_up:
             refined = self._refine(user_id, session, text, intent.kind == REFINE, extra)
             if refined is not None:

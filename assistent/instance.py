@@ -23,9 +23,9 @@ from assistent.embed import CachedEmbedder, Embedder, make_embedder
 from assistent.intent import (
     IntentModel,
     default_model,
-    language_examples,
     training_questions,
     training_texts,
+    words_only_examples,
 )
 from assistent.kennisbank import Kennisbank, load_kennisbank
 from assistent.language import LANGUAGES
@@ -180,7 +180,7 @@ def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
     """
     examples, questions = training_texts()
     texts = [t for items in examples.values() for t in items] + questions
-    words_only = language_examples()
+    words_only = words_only_examples()
 
     def embed_query(text: str) -> np.ndarray:
         return embedder.embed_queries([text])[0]

@@ -202,7 +202,7 @@ class IntentModel:
 
         ``vectors``: the embeddings of the examples then the questions, in that order, for the
         embedding view; ``embed_query`` embeds one message at answer time. ``words_only``:
-        examples the embedding view does not learn from (see ``language_examples``).
+        examples the embedding view does not learn from (see ``words_only_examples``).
         """
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import SGDClassifier
@@ -386,6 +386,26 @@ def language_examples(data_dir: Traversable | None = None) -> set[str]:
         if path.is_file():
             found |= {t for texts in _examples_in(path).values() for t in texts}
     return found
+
+
+# Turns of a word or two ("en waar?", "tel?"), known as typed (data/dialoog-kort.yaml).
+SHORT_FILE = "dialoog-kort.yaml"
+
+
+def short_examples(data_dir: Traversable | None = None) -> set[str]:
+    """The turns of a word or two (``data/dialoog-kort.yaml``). Like a language's own file they
+    teach the word view and the exact table only: the meaning of a text this short says little,
+    and learning from it moved the boundaries of other short texts ("en de tweede?" read as a
+    question about the address; docs/metingen.md)."""
+    data_dir = data_dir or resources.files("assistent").joinpath("data")
+    path = data_dir.joinpath(SHORT_FILE)
+    return {t for texts in _examples_in(path).values() for t in texts} if path.is_file() else set()
+
+
+def words_only_examples(data_dir: Traversable | None = None) -> set[str]:
+    """Every example the embedding view does not learn from: a language's own file and the
+    short turns (``language_examples``, ``short_examples``)."""
+    return language_examples(data_dir) | short_examples(data_dir)
 
 
 def training_texts() -> tuple[dict[str, list[str]], list[str]]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from assistent.intent import STOP_WORDS, everyday_words, words
 from assistent.kennisbank import Voorziening
+from assistent.kennisbank.vocabulary import SOORT_WORDS
 
 # A word of a place's name points at that place when at most this share of the names has it
 # (and at least 2): "schuldhulp" or "pubers" do, "voorbeeldstad" or "steunpunt" do not.
@@ -55,13 +56,18 @@ def ordinal(text: str, count: int) -> int | None:
     return None
 
 
-def pointed_at(text: str, page: Sequence[Voorziening]) -> int | None:
+def pointed_at(
+    text: str, page: Sequence[Voorziening], soort_words: Mapping[str, str] = SOORT_WORDS
+) -> int | None:
     """The position on the page a message points at, or None when it names none.
 
     A word that only one shown name has wins ("en die tweede, dat fonds?" means the fund,
-    wherever it stands); then a number; then a word all shown names share ("die cursus"): the
-    first of them. Everyday words point at nothing ("ik *werk* fulltime", see NameIndex)."""
-    said = name_words(text) - everyday_words()
+    wherever it stands); then a number; then a word that names a kind of place ("dat
+    consultatiebureau" for "JGZ Oude Haven", ``soort_words``): the first shown place of that kind;
+    then a word all shown names share ("die cursus"): the first of them. Everyday words point
+    at nothing ("ik *werk* fulltime", see NameIndex)."""
+    whole = name_words(text)
+    said = whole - everyday_words()
     hits = [{w for w in said if any(same_word(w, n) for n in name_words(e.naam))} for e in page]
     shared = set.intersection(*hits) if hits else set()
     scores = [len(found - shared) for found in hits]
@@ -71,6 +77,10 @@ def pointed_at(text: str, page: Sequence[Voorziening]) -> int | None:
     number = ordinal(text, len(page))
     if number is not None:
         return number
+    kinds = {soort_words[w] for w in whole if w in soort_words}
+    of_kind = [i for i, e in enumerate(page) if e.soort in kinds]
+    if of_kind:
+        return of_kind[0]
     scores = [len(found) for found in hits]
     best = max(scores, default=0)
     return scores.index(best) if best else None
@@ -99,7 +109,8 @@ def _dropping(text: str, is_name: Callable[[str], bool]) -> str:
 
 class NameIndex:
     """Per word of few names, the places whose name has it (for one kennisbank); and per word
-    that names a kind of place, the places of that kind ("wijkteam": every wijkteam)."""
+    that names a kind of place, the places of that kind ("wijkteam": every wijkteam;
+    "consultatiebureau": every place of soort jeugdgezondheidszorg)."""
 
     def __init__(self, entries: Iterable[Voorziening]) -> None:
         entries = list(entries)
@@ -124,6 +135,18 @@ class NameIndex:
             for w, ids in having.items()
             if w not in self.index and len({soort[i] for i in ids}) == 1
         }
+        # A word that names a kind of place (soorten.yaml, soortwoorden) that no name here has
+        # ("consultatiebureau" where the places are called "JGZ Noord"): every place of that
+        # soort. Where a name has the word, the name decides, as for any other word.
+        of_soort: dict[str, set[str]] = {}
+        for e in entries:
+            of_soort.setdefault(e.soort, set()).add(e.id)
+        named = {w for e in entries for w in name_words(e.naam)}  # everyday words too
+        self.soort_words = {
+            w: kind for w, kind in SOORT_WORDS.items() if w not in named and kind in of_soort
+        }
+        for w, kind in self.soort_words.items():
+            self.kinds[w] = of_soort[kind]
         self.words = frozenset(having)  # every name word that is not an everyday word
         self.keys = sorted(self.index)
         self.tails = sorted(key[::-1] for key in self.index)  # to find a compound by its head

@@ -25,7 +25,7 @@ from sklearn.model_selection import StratifiedKFold
 import assistent.intent as intent
 from assistent.config import Settings
 from assistent.embed import make_embedder
-from assistent.intent import MORE, OFF_TOPIC, IntentModel, language_examples, training_texts
+from assistent.intent import MORE, OFF_TOPIC, IntentModel, training_texts, words_only_examples
 from assistent.language import guess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +93,7 @@ def _fit(
         questions,
         np.array([vectors[t] for t in texts]),
         vectors.__getitem__,
-        language_examples(),  # as the product: a language's own file teaches the words only
+        words_only_examples(),  # as the product: these teach the words only
     )
 
 

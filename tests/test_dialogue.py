@@ -1029,3 +1029,66 @@ def test_a_languages_own_examples_leave_the_other_languages_reading_alone(
     for text in ("dank je wel hoor, je bent een schat", "wat kost die cursus", *questions):
         assert after.classify(text) == before.classify(text), text
     assert after.classify("дякую").kind == "bedankt"  # the exact table knows them
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("en waar", "adres"),
+        ("waar?", "adres"),
+        ("ok en waar", "adres"),
+        ("hoe laat?", "openingstijden"),
+        ("tel?", "contact"),
+        ("gdzie?", "adres"),
+        ("und wann", "openingstijden"),
+    ],
+)
+def test_a_follow_up_of_a_word_or_two_asks_about_the_places_just_shown(
+    conversation: Conversation, text: str, field: str
+) -> None:
+    """'en waar' after an answer got a goodbye, 'waar' a greeting: the embedding of a text this
+    short says little (found on conversations we had seen). Short follow-ups are examples of
+    their own (data/dialoog-kort.yaml), and an example is known as it is typed."""
+    first, follow = play(conversation, "mijn puber luistert niet meer", text)
+    assert isinstance(first, Reply) and first.results
+    assert isinstance(follow, FieldAnswer) and follow.field == field
+
+
+def test_short_turns_are_known_as_typed_and_move_no_other_reading(tmp_path: Path) -> None:
+    """Short follow-ups as examples the embedding view learned from made "en de tweede?" a
+    question about the address (the rest "en de", read apart from the number, came out as
+    one; 5 turns of the seen conversation sets). data/dialoog-kort.yaml teaches the word view
+    and the exact table only: those turns are known as typed, every other reading stays."""
+    from assistent.intent import IntentModel, load_examples, words_only_examples
+
+    (tmp_path / "dialoog.yaml").write_text(
+        'bedankt:\n  - "dank je wel"\n  - "dankjewel hoor"\n'
+        'doei:\n  - "doei"\n  - "ok doei"\n'
+        'vervolg_kosten:\n  - "wat kost dat"\n  - "is het gratis"\n'
+        'vervolg_adres:\n  - "waar zit dat eigenlijk"\n  - "wat is het adres"\n',
+        "utf-8",
+    )
+    (tmp_path / "buiten_bereik.yaml").write_text('- "regent het morgen"\n', "utf-8")
+    questions = ["mijn peuter slaapt slecht", "mijn zoon van 8 wordt gepest op school"]
+    embedder = FakeEmbedder()
+
+    def fit(folder: Path) -> IntentModel:
+        examples = load_examples(folder)
+        texts = [t for items in examples.values() for t in items] + questions
+        return IntentModel.fit(
+            examples,
+            questions,
+            embedder.embed_queries(texts),
+            lambda text: embedder.embed_queries([text])[0],
+            words_only_examples(folder),
+        )
+
+    before = fit(tmp_path)
+    (tmp_path / "dialoog-kort.yaml").write_text(
+        'vervolg_adres:\n  - "en waar?"\n  - "waar?"\n  - "en waar dan"\n', "utf-8"
+    )
+    after = fit(tmp_path)
+    assert words_only_examples(tmp_path) == {"en waar?", "waar?", "en waar dan"}
+    assert after.classify("En waar").kind == "vervolg_adres"  # as typed, without the "?"
+    for text in ("en de", "en de tweede?", "wat kost die cursus", *questions):
+        assert after.classify(text) == before.classify(text), text

@@ -131,3 +131,55 @@ def test_a_hyphenated_name_is_not_among_the_other_words() -> None:
     list instead of the costs (found in a seen conversation set)."""
     names = NameIndex([place("speel", "Speel-o-theek Noord"), *PAGE])
     assert names.others("wat kost die speel-o-theek", "speel") == ["wat", "kost", "die"]
+
+
+def kind(place_id: str, naam: str, soort: str) -> Voorziening:
+    return Voorziening(**{**place(place_id, naam).model_dump(), "soort": soort})
+
+
+def test_a_word_that_names_a_kind_of_place_points_at_the_place_of_that_kind() -> None:
+    """'en dat consultatiebureau, wanneer kan ik die bellen' about 'JGZ locatie Oude Haven',
+    shown second, got the hours of the place shown first: no name has the word. People name a
+    place by its kind (soorten.yaml, soortwoorden); the first shown place of that kind is meant
+    (found on conversations we had seen, four kennisbanks)."""
+    page = [
+        kind("huil", "Spreekuur Huilen en Slapen", "welzijn"),
+        kind("jgz", "JGZ locatie Oude Haven", "jeugdgezondheidszorg"),
+        kind("team", "Sociaal Team Hoogveld", "wijkteam"),
+    ]
+    assert pointed_at("en dat consultatiebureau, wanneer kan ik die bellen", page) == 1
+    assert pointed_at("а где это consultatiebureau находится?", page) == 1
+    assert pointed_at("ok en het wijkteam, waar zitten die", page) == 2
+    assert pointed_at("de eerste, het consultatiebureau", page) == 0  # the number still counts
+    assert pointed_at("wanneer is de cursus", page) is None  # no cursus shown: nothing
+    assert pointed_at("wat kost dat?", page) is None
+
+
+def test_a_kind_word_names_every_place_of_that_kind_in_the_kennisbank() -> None:
+    """'en het consultatiebureau, waar zit dat?' when none was shown: the JGZ places, though
+    their names say 'JGZ', not 'consultatiebureau'."""
+    entries = [kind(f"p{i}", f"Plek {i}", "welzijn") for i in range(20)]
+    entries += [
+        kind("jgz-n", "JGZ Noord", "jeugdgezondheidszorg"),
+        kind("jgz-z", "JGZ Zuid", "jeugdgezondheidszorg"),
+    ]
+    index = NameIndex(entries)
+    assert index.kinds_named("en het consultatiebureau, waar zit dat?") == {"jgz-n", "jgz-z"}
+    assert index.kinds_named("mijn peuter gaat naar de opvang") == set()
+
+
+def test_where_a_name_has_the_kind_word_the_name_decides() -> None:
+    """'en waar zit het consultatiebureau precies' with a Borstvoedingscafé of soort JGZ on the
+    page, and Consultatiebureau Noord in the kennisbank but not shown: the consultatiebureau is
+    meant, not the café (a first version of the kind words answered about the café)."""
+    cafe = kind("cafe", "Borstvoedingscafé", "jeugdgezondheidszorg")
+    entries = [
+        *(kind(f"p{i}", f"Plek {i}", "welzijn") for i in range(20)),
+        cafe,
+        kind("cb-noord", "Consultatiebureau Noord", "jeugdgezondheidszorg"),
+    ]
+    index = NameIndex(entries)
+    assert "consultatiebureau" not in index.soort_words
+    text = "en waar zit het consultatiebureau precies"
+    assert pointed_at(text, [entries[0], cafe], index.soort_words) is None
+    assert index.places_named(text) == {"cb-noord"}

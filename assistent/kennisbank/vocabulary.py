@@ -1,4 +1,5 @@
-"""The soort vocabulary (known, fallback, hidden, after-crisis, HSDS keywords) as data."""
+"""The soort vocabulary (known, fallback, hidden, after-crisis, HSDS keywords, the words that
+name a kind of place) as data."""
 
 from __future__ import annotations
 
@@ -20,3 +21,7 @@ HSDS_DEFAULT_SOORT: str = _DATA["hsds_onbekend"]
 HSDS_SOORT_KEYWORDS: tuple[tuple[str, str], ...] = tuple(
     (str(word), str(soort)) for word, soort in _DATA["hsds_trefwoorden"]
 )
+# A whole word that names a kind of place in a message ("dat consultatiebureau") → its soort.
+SOORT_WORDS: dict[str, str] = {
+    str(word).casefold(): str(soort) for word, soort in (_DATA.get("soortwoorden") or {}).items()
+}
