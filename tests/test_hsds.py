@@ -512,3 +512,60 @@ def test_json_problems_name_the_service_and_field(kennisbank_copy: Path, tmp_pat
     with pytest.raises(InputFileError) as caught:
         plan_hsds_import(folder, kennisbank_copy)
     assert "geen geldige JSON" in caught.value.problems[0].message
+
+
+def _edited_copy(tmp_path: Path, filename: str, row: int, **values: str) -> Path:
+    """The sample package with one cell or more of one row changed (row 2 is the first)."""
+    folder = tmp_path / "pakket"
+    if not folder.exists():
+        shutil.copytree(SAMPLE, folder)
+    path = folder / filename
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+        fields = list(rows[0].keys())
+    rows[row - 2].update(values)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return folder
+
+
+def test_a_schedule_keeps_its_days_and_hours_beside_a_short_description(tmp_path: Path) -> None:
+    """A schedule with description 'inloop' and days and hours in their own columns became
+    'openingstijden: inloop': the days and hours were lost (found importing a regional sociale
+    kaart). A description that gives times itself stays as it is."""
+    folder = _edited_copy(tmp_path, "schedules.csv", 3, description="inloop")
+    apply_plan(plan_hsds_import(folder, tmp_path / "kb")[0])
+    entries = load_kennisbank(tmp_path / "kb").by_id()
+    assert entries["gezinsmaatjes-proefstad"].openingstijden == (
+        "inloop: maandag, woensdag 09:00-12:00 uur"
+    )
+    assert entries["cjg-proefstad"].openingstijden == (
+        "maandag tot en met vrijdag 9.00-17.00 uur; inloop op woensdagmiddag"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "soort"),
+    [
+        ("CJG Proefstad – Triple P groepscursus", "cursus"),  # the CJG runs it; it is a course
+        ("GGD Proefstad – JGZ 0-4 Oost", "jeugdgezondheidszorg"),
+        ("Sociaal Team Proefstad-Oost", "wijkteam"),
+        ("CJG Proefstad – Consultatiepunt meldcode", "professionals"),
+        ("Stichting Leergeld Proefstad", "fonds"),
+    ],
+)
+def test_the_soort_comes_from_what_the_service_is_not_who_runs_it(
+    tmp_path: Path, name: str, soort: str
+) -> None:
+    """A regional sociale kaart names a service after its organisation: 'CJG Kranenveld – Cursus
+    Puberbrein'. The first keyword made it soort cjg, and the 'no match' answer then showed six
+    'CJGs', courses among them. The keyword that stands last in the name says what the service
+    is; the organisation's name counts only when the service's own has none."""
+    folder = _edited_copy(tmp_path, "services.csv", 4, name=name)
+    plan, _ = plan_hsds_import(folder, tmp_path / "kb")
+    [entry] = [c.entry for c in plan.changes if c.entry.naam == name]
+    assert entry.soort == soort
+    if soort == "professionals":  # a service for professionals is not shown to parents
+        assert entry.doelgroep == ["professionals"]

@@ -67,15 +67,26 @@ class Source:
 
 
 def guess_soort(*texts: str) -> str | None:
-    """A soort from keywords in name or description, or None."""
-    text = " ".join(texts).casefold()
-    for keyword, soort in HSDS_SOORT_KEYWORDS:
-        if keyword in text:
-            return soort
+    """A soort from keywords (soorten.yaml, hsds_trefwoorden), or None.
+
+    The first text with a keyword decides: the service's name before its organisation's. Within
+    it, the keyword that stands last: a regional sociale kaart names a service after who runs it
+    ("CJG Kranenveld – Triple P groepscursus" is a course, not the CJG), and a Dutch compound
+    ends in what it is ("groepscursus"). On the same place, the first keyword of the table."""
+    for text in texts:
+        lowered = (text or "").casefold()
+        found = [
+            (lowered.rfind(keyword), -order, soort)
+            for order, (keyword, soort) in enumerate(HSDS_SOORT_KEYWORDS)
+            if keyword in lowered
+        ]
+        if found:
+            return max(found)[2]
     return None
 
 
 MAX_AGE = 30  # the kennisbank's highest age (Leeftijd.tot)
+PROFESSIONALS = "professionals"  # the soort, and the doelgroep, of a service for professionals
 _SENTENCE = re.compile(r"[.,;:!?]")
 
 
@@ -96,11 +107,15 @@ def _age(value: str) -> int | None:
 
 
 def _schedule_text(record: Record) -> str:
-    if record.get("description"):
-        return record.get("description")
+    """A schedule as one line: its description as typed; the days and hours of their own
+    columns after a description that gives no times itself ("inloop: maandag 09:00-11:00 uur")."""
     days = [DAYS.get(d.strip()[-2:], d.strip()) for d in record.get("byday").split(",") if d]
     hours = "-".join(t[:5] for t in (record.get("opens_at"), record.get("closes_at")) if t)
-    return " ".join(part for part in (", ".join(days), hours and f"{hours} uur") if part)
+    when = " ".join(part for part in (", ".join(days), hours and f"{hours} uur") if part)
+    described = record.get("description")
+    if described and when and not any(c.isdigit() for c in described):
+        return f"{described}: {when}"
+    return described or when
 
 
 @dataclass
@@ -276,6 +291,8 @@ def convert_service(
             guess_soort(service.get("name"), org.get("name") if org else "") or HSDS_DEFAULT_SOORT
         )
         guessed = True
+        if data["soort"] == PROFESSIONALS and "doelgroep" not in data:
+            data["doelgroep"] = [PROFESSIONALS]  # "consultatiepunt meldcode": not for parents
     base = slugify(service.get("name")) or slugify(sid)
     place = slugify(str(data.get("gemeente") or ""))
     data["id"] = base if (not place or place in base) else f"{base}-{place}"
