@@ -21,7 +21,7 @@ from assistent.conversation import (
     SmallTalk,
 )
 from assistent.instance import Instance
-from assistent.intent import default_model, spell_out, words
+from assistent.intent import IntentModel, default_model, spell_out, words
 from assistent.profile import Profile
 from assistent.render import render_turn
 from assistent.store import Store
@@ -984,6 +984,22 @@ def test_a_new_question_sets_the_conversation_language_without_the_names(
     assert reply.answer.taal == "de" and session.taal == "de"
 
 
+def _fit_in(folder: Path, questions: list[str], words_only: set[str]) -> IntentModel:
+    """The turn model trained on the example files of ``folder``, with the fake embedder."""
+    from assistent.intent import IntentModel, load_examples
+
+    embedder = FakeEmbedder()
+    examples = load_examples(folder)
+    texts = [t for items in examples.values() for t in items] + questions
+    return IntentModel.fit(
+        examples,
+        questions,
+        embedder.embed_queries(texts),
+        lambda text: embedder.embed_queries([text])[0],
+        words_only,
+    )
+
+
 def test_a_languages_own_examples_leave_the_other_languages_reading_alone(
     tmp_path: Path,
 ) -> None:
@@ -992,7 +1008,7 @@ def test_a_languages_own_examples_leave_the_other_languages_reading_alone(
     Cyrillic words lowered the share of every Dutch how-word ("dank je wel hoor, je bent een
     schat" became a question). A language's own file (dialoog-uk.yaml) now teaches the word view
     and the exact table only, and counts its how-words among itself."""
-    from assistent.intent import IntentModel, language_examples, load_examples
+    from assistent.intent import language_examples
 
     (tmp_path / "dialoog.yaml").write_text(
         'bedankt:\n  - "dank je wel"\n  - "je bent top"\n  - "dankjewel hoor"\n'
@@ -1001,18 +1017,9 @@ def test_a_languages_own_examples_leave_the_other_languages_reading_alone(
     )
     (tmp_path / "buiten_bereik.yaml").write_text('- "regent het morgen"\n', "utf-8")
     questions = ["mijn peuter slaapt slecht", "mijn zoon van 8 wordt gepest op school"]
-    embedder = FakeEmbedder()
 
     def fit(folder: Path) -> IntentModel:
-        examples = load_examples(folder)
-        texts = [t for items in examples.values() for t in items] + questions
-        return IntentModel.fit(
-            examples,
-            questions,
-            embedder.embed_queries(texts),
-            lambda text: embedder.embed_queries([text])[0],
-            language_examples(folder),
-        )
+        return _fit_in(folder, questions, language_examples(folder))
 
     before = fit(tmp_path)
     (tmp_path / "dialoog-uk.yaml").write_text(
@@ -1059,7 +1066,7 @@ def test_short_turns_are_known_as_typed_and_move_no_other_reading(tmp_path: Path
     question about the address (the rest "en de", read apart from the number, came out as
     one; 5 turns of the seen conversation sets). data/dialoog-kort.yaml teaches the word view
     and the exact table only: those turns are known as typed, every other reading stays."""
-    from assistent.intent import IntentModel, load_examples, words_only_examples
+    from assistent.intent import words_only_examples
 
     (tmp_path / "dialoog.yaml").write_text(
         'bedankt:\n  - "dank je wel"\n  - "dankjewel hoor"\n'
@@ -1070,18 +1077,9 @@ def test_short_turns_are_known_as_typed_and_move_no_other_reading(tmp_path: Path
     )
     (tmp_path / "buiten_bereik.yaml").write_text('- "regent het morgen"\n', "utf-8")
     questions = ["mijn peuter slaapt slecht", "mijn zoon van 8 wordt gepest op school"]
-    embedder = FakeEmbedder()
 
     def fit(folder: Path) -> IntentModel:
-        examples = load_examples(folder)
-        texts = [t for items in examples.values() for t in items] + questions
-        return IntentModel.fit(
-            examples,
-            questions,
-            embedder.embed_queries(texts),
-            lambda text: embedder.embed_queries([text])[0],
-            words_only_examples(folder),
-        )
+        return _fit_in(folder, questions, words_only_examples(folder))
 
     before = fit(tmp_path)
     (tmp_path / "dialoog-kort.yaml").write_text(

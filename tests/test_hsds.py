@@ -199,25 +199,26 @@ def test_gemeente_option_overrides_the_service_area(tmp_path: Path) -> None:
     assert {c.path.parent.name for c in plan.changes} == {"testdorp"}
 
 
+def _edit(folder: Path, filename: str, row: int, **values: str) -> None:
+    """Change cells of one row of a package's CSV file (row 2 is the first)."""
+    path = folder / filename
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+        fields = list(rows[0].keys())
+    rows[row - 2].update(values)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def _broken_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "kapot"
     shutil.copytree(SAMPLE, folder)
-
-    def edit(filename: str, row: int, **values: str) -> None:
-        path = folder / filename
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-            fields = list(rows[0].keys())
-        rows[row - 2].update(values)
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
-
-    edit("services.csv", 2, email="info(at)cjg")
-    edit("services.csv", 3, status="open")
-    edit("services.csv", 4, organization_id="00000000-0000-0000-0000-000000000000")
-    edit("services.csv", 5, name="")
+    _edit(folder, "services.csv", 2, email="info(at)cjg")
+    _edit(folder, "services.csv", 3, status="open")
+    _edit(folder, "services.csv", 4, organization_id="00000000-0000-0000-0000-000000000000")
+    _edit(folder, "services.csv", 5, name="")
     # a required column removed from phones.csv
     phones = folder / "phones.csv"
     with phones.open(encoding="utf-8", newline="") as handle:
@@ -515,19 +516,10 @@ def test_json_problems_name_the_service_and_field(kennisbank_copy: Path, tmp_pat
 
 
 def _edited_copy(tmp_path: Path, filename: str, row: int, **values: str) -> Path:
-    """The sample package with one cell or more of one row changed (row 2 is the first)."""
+    """The sample package with cells of one row changed (row 2 is the first)."""
     folder = tmp_path / "pakket"
-    if not folder.exists():
-        shutil.copytree(SAMPLE, folder)
-    path = folder / filename
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-        fields = list(rows[0].keys())
-    rows[row - 2].update(values)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
+    shutil.copytree(SAMPLE, folder)
+    _edit(folder, filename, row, **values)
     return folder
 
 
