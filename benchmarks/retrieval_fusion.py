@@ -1,11 +1,12 @@
-"""Retrieval on five kinds of kennisbank, side by side, with a one-vector baseline in the run.
+"""Retrieval on six kinds of kennisbank, side by side, with a one-vector baseline in the run.
 
     python benchmarks/retrieval_fusion.py            # own eval sets
     python benchmarks/retrieval_fusion.py --sealed   # also the sealed sets (score once, at the end)
 
 Kennisbanks: Voorbeeldstad as it is; Voorbeeldstad with every voorbeeldvraag stripped (as a
 municipality's own sociale kaart arrives); Rivierdal, written in another style without
-voorbeeldvragen; with --sealed also Heuvelland, a sociale-kaart export in a third style,
+voorbeeldvragen; Kranenveld, a regional sociale kaart imported from HSDS (with services that
+are not about parenting); with --sealed also Heuvelland, a sociale-kaart export in a third style,
 Lindewaard, written by the providers themselves in a fourth, and Polderveen, a municipality's
 spreadsheet in a fifth. Per kennisbank: the product's search (self-calibrated threshold,
 hybrid ranking on the question minus half the mean parenting question, asked in the language the
@@ -147,6 +148,12 @@ def main() -> None:
             ROOT / "tests" / "fixtures" / "kennisbank_rivierdal",
             load_cases(EVAL / "rivierdal.yaml"),
         ),
+        # a sixth style: a regional sociale kaart imported from HSDS (`importeer-hsds`), with
+        # services that are not about parenting at all
+        "kranenveld": (
+            ROOT / "tests" / "fixtures" / "kennisbank_kranenveld",
+            load_cases(EVAL / "kranenveld.yaml"),
+        ),
     }
     if args.sealed:
         sealed = EVAL / "sealed"
@@ -177,6 +184,10 @@ def main() -> None:
         kennisbanken["polderveen (verzegeld)"] = (
             ROOT / "tests" / "fixtures" / "kennisbank_polderveen",
             load_cases(sealed / "polderveen_sealed.yaml"),
+        )
+        kennisbanken["kranenveld (verzegeld)"] = (
+            ROOT / "tests" / "fixtures" / "kennisbank_kranenveld",
+            load_cases(sealed / "kranenveld_sealed.yaml"),
         )
     report = {}
     center = background_center(embedder, None)
