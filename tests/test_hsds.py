@@ -546,6 +546,10 @@ def test_a_schedule_keeps_its_days_and_hours_beside_a_short_description(tmp_path
         ("Sociaal Team Proefstad-Oost", "wijkteam"),
         ("CJG Proefstad – Consultatiepunt meldcode", "professionals"),
         ("Stichting Leergeld Proefstad", "fonds"),
+        # the national lines are in every sociale kaart: hidden, never a place in the list
+        ("De Kindertelefoon", "hulplijn"),
+        ("Veilig Thuis Noord- en Oost-Gelderland", "hulplijn"),
+        ("113 Zelfmoordpreventie – hulplijn en chat", "hulplijn"),
     ],
 )
 def test_the_soort_comes_from_what_the_service_is_not_who_runs_it(
