@@ -145,14 +145,22 @@ def _spelled(text: str, known: dict[str, dict[str, str]]) -> str:
     """Every word in Cyrillic, in the language more of the words only one language has say."""
     import cyrtranslit
 
-    keys = [loose(w) for w in _LATIN_WORD.findall(text.casefold())]
+    key_of: dict[str, str] = {}
+
+    def key(word: str) -> str:  # each word's loose key once ("ne ... ne": one)
+        if word not in key_of:
+            key_of[word] = loose(word)
+        return key_of[word]
+
+    keys = [key(w) for w in _LATIN_WORD.findall(text.casefold())]
     votes = [next(iter(known[k])) for k in keys if k in known and len(known[k]) == 1]
     language = "uk" if votes.count("uk") > votes.count("ru") else "ru"
 
     def spell(match: re.Match[str]) -> str:
-        word, key = match.group(0), loose(match.group(0))
-        if len(word) >= 2 and key in known:
-            return known[key].get(language) or next(iter(known[key].values()))
+        word = match.group(0)
+        spelled = key(word.casefold())  # loose() casefolds anyway: the same key
+        if len(word) >= 2 and spelled in known:
+            return known[spelled].get(language) or next(iter(known[spelled].values()))
         # the Russian scheme reads both languages' Latin spellings best ("zh", "sh", "ch")
         return cyrtranslit.to_cyrillic(word.casefold(), "ru")
 
