@@ -7,6 +7,7 @@ copied from the kennisbank or the reviewed crisis-line file, never made up.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 
 from assistent.answer import Answer, Result
@@ -148,6 +149,8 @@ def _all_lines(
 # --- results --------------------------------------------------------------------------------
 WHY_CHARS = 110  # one line on a phone: what the place does and why it fits
 CONTACT_FIELDS = ("telefoon", "whatsapp", "email", "website", "chat", "adres")
+# A way to reach a place written inside a text: a mail address, a web address or a phone number.
+_REACHES = re.compile(r"@|https?://|www\.|\d[\d\s()-]{6,}\d")
 
 
 def _short(text: str, limit: int = WHY_CHARS) -> str:
@@ -353,6 +356,8 @@ def _one_field(
     else:
         value = getattr(entry, field_name, None)
         values = [(field_name, value)] if value else []
+        if field_name == "aanmelden" and value and main and not _REACHES.search(value):
+            values.append(main)  # "bel of mail ons" is no help without the number or address
     if not values:
         contact = (_value_html(*main) if as_html else main[1]) if main else ""
         unknown = esc(translated("veld_onbekend", language, naam="\0")).replace("\0", name)

@@ -1090,3 +1090,28 @@ def test_short_turns_are_known_as_typed_and_move_no_other_reading(tmp_path: Path
     assert after.classify("En waar").kind == "vervolg_adres"  # as typed, without the "?"
     for text in ("en de", "en de tweede?", "wat kost die cursus", *questions):
         assert after.classify(text) == before.classify(text), text
+
+
+def test_a_sign_up_answer_says_how_to_reach_the_place_when_its_text_does_not() -> None:
+    """'hoe meld ik me aan?' answered "Aanmelden: bij de coördinator" and no way to reach the
+    coördinator (found on conversations we had seen). The main contact comes with it, as typed;
+    a sign-up text that has a number or address of its own is enough."""
+    from assistent.kennisbank import Voorziening
+
+    def place(aanmelden: str) -> Voorziening:
+        return Voorziening(
+            id="groep",
+            naam="Oudergroep Test",
+            soort="lotgenoten",
+            landelijk=True,
+            onderwerpen=["opvoeden"],
+            contact={"telefoon": "0575-41 44 10", "email": "groep@test.example"},
+            beschrijving="Tekst.",
+            aanmelden=aanmelden,
+        )
+
+    bare = render_turn(FieldAnswer("aanmelden", "nl", [place("Vooraf aanmelden.")]), False)
+    assert "Vooraf aanmelden." in bare and "0575-41 44 10" in bare
+    own = "Bel eerst 0575 41 44 11 voor een intake."
+    text = render_turn(FieldAnswer("aanmelden", "nl", [place(own)]), False)
+    assert own in text and "0575-41 44 10" not in text
