@@ -117,7 +117,8 @@ class NameIndex:
         # an everyday word names nothing alone: "ik *werk* fulltime" is not about
         # Schoolmaatschappelijk Werk, "we wonen hier een *jaar*" not about a place called Jaar
         common = everyday_words()
-        names = [(e.id, name_words(e.naam) - common) for e in entries]
+        whole = [(e.id, name_words(e.naam)) for e in entries]  # everyday words too
+        names = [(place_id, ws - common) for place_id, ws in whole]
         counts = Counter(w for _, ws in names for w in ws)
         limit = max(2, round(DISTINCT_NAME_SHARE * len(names)))
         self.index: dict[str, set[str]] = {}
@@ -141,7 +142,7 @@ class NameIndex:
         of_soort: dict[str, set[str]] = {}
         for e in entries:
             of_soort.setdefault(e.soort, set()).add(e.id)
-        named = {w for e in entries for w in name_words(e.naam)}  # everyday words too
+        named = set().union(*(ws for _, ws in whole))
         self.soort_words = {
             w: kind for w, kind in SOORT_WORDS.items() if w not in named and kind in of_soort
         }
