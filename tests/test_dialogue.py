@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -890,7 +891,7 @@ def test_turn_examples_in_a_file_of_their_own_are_merged_per_kind(tmp_path: Path
 def test_a_search_probe_that_is_also_a_greeting_stays_a_greeting(tmp_path: Path) -> None:
     """'hallo' got 'niets gevonden' with the CJG instead of a greeting: 'hallo?' is one of the
     off-topic probes that calibrate the search, and as an exact example it won over 'hallo'."""
-    from assistent.intent import IntentModel, load_examples
+    from assistent.intent import load_examples
 
     (tmp_path / "dialoog.yaml").write_text('groet:\n  - "hallo"\n  - "hoi"\n', "utf-8")
     (tmp_path / "buiten_bereik.yaml").write_text('- "hallo?"\n- "regent het morgen"\n', "utf-8")
@@ -984,20 +985,39 @@ def test_a_new_question_sets_the_conversation_language_without_the_names(
     assert reply.answer.taal == "de" and session.taal == "de"
 
 
-def _fit_in(folder: Path, questions: list[str], words_only: set[str]) -> IntentModel:
-    """The turn model trained on the example files of ``folder``, with the fake embedder."""
-    from assistent.intent import IntentModel, load_examples
+QUESTIONS = ["mijn peuter slaapt slecht", "mijn zoon van 8 wordt gepest op school"]
 
+
+def _fit_before_and_after(
+    folder: Path,
+    dialoog: str,
+    added: tuple[str, str],
+    words_only: Callable[[Path], set[str]],
+) -> tuple[IntentModel, IntentModel]:
+    """The turn model (fake embedder) on ``dialoog`` alone, and again once the example file
+    ``added`` (name, text) lies beside it; ``words_only`` reads the examples that teach the word
+    view only from the folder."""
+    from assistent.intent import load_examples
+
+    (folder / "dialoog.yaml").write_text(dialoog, "utf-8")
+    (folder / "buiten_bereik.yaml").write_text('- "regent het morgen"\n', "utf-8")
     embedder = FakeEmbedder()
-    examples = load_examples(folder)
-    texts = [t for items in examples.values() for t in items] + questions
-    return IntentModel.fit(
-        examples,
-        questions,
-        embedder.embed_queries(texts),
-        lambda text: embedder.embed_queries([text])[0],
-        words_only,
-    )
+
+    def fit() -> IntentModel:
+        examples = load_examples(folder)
+        texts = [t for items in examples.values() for t in items] + QUESTIONS
+        return IntentModel.fit(
+            examples,
+            QUESTIONS,
+            embedder.embed_queries(texts),
+            lambda text: embedder.embed_queries([text])[0],
+            words_only(folder),
+        )
+
+    before = fit()
+    name, text = added
+    (folder / name).write_text(text, "utf-8")
+    return before, fit()
 
 
 def test_a_languages_own_examples_leave_the_other_languages_reading_alone(
@@ -1010,30 +1030,23 @@ def test_a_languages_own_examples_leave_the_other_languages_reading_alone(
     and the exact table only, and counts its how-words among itself."""
     from assistent.intent import language_examples
 
-    (tmp_path / "dialoog.yaml").write_text(
+    before, after = _fit_before_and_after(
+        tmp_path,
         'bedankt:\n  - "dank je wel"\n  - "je bent top"\n  - "dankjewel hoor"\n'
         'vervolg_kosten:\n  - "wat kost dat"\n  - "is het gratis"\n',
-        "utf-8",
+        (
+            "dialoog-uk.yaml",
+            'bedankt:\n  - "дякую"\n  - "дуже дякую вам"\n'
+            'vervolg_kosten:\n  - "скільки це коштує"\n  - "це безкоштовно"\n'
+            'vraag:\n  - "мій син погано спить"\n',
+        ),
+        language_examples,
     )
-    (tmp_path / "buiten_bereik.yaml").write_text('- "regent het morgen"\n', "utf-8")
-    questions = ["mijn peuter slaapt slecht", "mijn zoon van 8 wordt gepest op school"]
-
-    def fit(folder: Path) -> IntentModel:
-        return _fit_in(folder, questions, language_examples(folder))
-
-    before = fit(tmp_path)
-    (tmp_path / "dialoog-uk.yaml").write_text(
-        'bedankt:\n  - "дякую"\n  - "дуже дякую вам"\n'
-        'vervolg_kosten:\n  - "скільки це коштує"\n  - "це безкоштовно"\n'
-        'vraag:\n  - "мій син погано спить"\n',
-        "utf-8",
-    )
-    after = fit(tmp_path)
     assert language_examples(tmp_path) == {
         "дякую", "дуже дякую вам", "скільки це коштує", "це безкоштовно", "мій син погано спить"
     }  # fmt: skip
     assert before.function_words <= after.function_words  # no Dutch how-word lost
-    for text in ("dank je wel hoor, je bent een schat", "wat kost die cursus", *questions):
+    for text in ("dank je wel hoor, je bent een schat", "wat kost die cursus", *QUESTIONS):
         assert after.classify(text) == before.classify(text), text
     assert after.classify("дякую").kind == "bedankt"  # the exact table knows them
 
@@ -1068,27 +1081,18 @@ def test_short_turns_are_known_as_typed_and_move_no_other_reading(tmp_path: Path
     and the exact table only: those turns are known as typed, every other reading stays."""
     from assistent.intent import words_only_examples
 
-    (tmp_path / "dialoog.yaml").write_text(
+    before, after = _fit_before_and_after(
+        tmp_path,
         'bedankt:\n  - "dank je wel"\n  - "dankjewel hoor"\n'
         'doei:\n  - "doei"\n  - "ok doei"\n'
         'vervolg_kosten:\n  - "wat kost dat"\n  - "is het gratis"\n'
         'vervolg_adres:\n  - "waar zit dat eigenlijk"\n  - "wat is het adres"\n',
-        "utf-8",
+        ("dialoog-kort.yaml", 'vervolg_adres:\n  - "en waar?"\n  - "waar?"\n  - "en waar dan"\n'),
+        words_only_examples,
     )
-    (tmp_path / "buiten_bereik.yaml").write_text('- "regent het morgen"\n', "utf-8")
-    questions = ["mijn peuter slaapt slecht", "mijn zoon van 8 wordt gepest op school"]
-
-    def fit(folder: Path) -> IntentModel:
-        return _fit_in(folder, questions, words_only_examples(folder))
-
-    before = fit(tmp_path)
-    (tmp_path / "dialoog-kort.yaml").write_text(
-        'vervolg_adres:\n  - "en waar?"\n  - "waar?"\n  - "en waar dan"\n', "utf-8"
-    )
-    after = fit(tmp_path)
     assert words_only_examples(tmp_path) == {"en waar?", "waar?", "en waar dan"}
     assert after.classify("En waar").kind == "vervolg_adres"  # as typed, without the "?"
-    for text in ("en de", "en de tweede?", "wat kost die cursus", *questions):
+    for text in ("en de", "en de tweede?", "wat kost die cursus", *QUESTIONS):
         assert after.classify(text) == before.classify(text), text
 
 
