@@ -201,9 +201,13 @@ class Conversation:
         turn = self._about_last_answer(user_id, session, clean, intent, extra, follow_up)
         if turn is not None:
             return turn
-        last_field = session.last_field
+        last_field, question = session.last_field, session.question
         reply = self.ask(user_id, session, text)
-        return self._about_named_place(reply, session, clean, intent, extra, last_field) or reply
+        named = self._about_named_place(reply, session, clean, intent, extra, last_field)
+        if named is None:
+            return reply
+        session.question = question  # "en voor zijn broertje?" next refines what was asked
+        return named
 
     def _small_talk_with_care(
         self, user_id: int | str, session: Session, text: str

@@ -512,6 +512,22 @@ def test_a_follow_up_naming_a_place_not_shown_answers_about_that_place(
     assert isinstance(after, FieldAnswer) and [e.id for e in after.entries] == ["wijkteam-west"]
 
 
+def test_a_refinement_after_a_named_place_refines_the_question_not_the_follow_up(
+    conversation: Conversation,
+) -> None:
+    """After "die training tienerkoers, hoe kom ik daar binnen" (a place not shown, named in a
+    follow-up), "en voor zijn broertje van 9?" repeated the follow-up, not the question: the
+    answer was about the training again (found on seen conversations, Heuvelland)."""
+    session = Session()
+    conversation.handle("u", session, "mijn peuter praat nog weinig")
+    follow = conversation.handle("u", session, "en wat kost het wijkteam west?")
+    assert isinstance(follow, FieldAnswer) and [e.id for e in follow.entries] == ["wijkteam-west"]
+    assert session.question == "mijn peuter praat nog weinig"
+    turn = conversation.handle("u", session, "en voor een kind van 14?")
+    assert isinstance(turn, Reply) and turn.refined
+    assert "wijkteam west" not in (session.question or "")
+
+
 @pytest.mark.parametrize(
     "text",
     ["İkincisine nasıl kayıt olunuyor?", "والثاني، متى يفتحون؟", "a ta druga, ile kosztuje?"],
