@@ -203,11 +203,9 @@ class Conversation:
             return turn
         last_field, question = session.last_field, session.question
         reply = self.ask(user_id, session, text)
-        named = self._about_named_place(reply, session, clean, intent, extra, last_field)
-        if named is None:
-            return reply
-        session.question = question  # "en voor zijn broertje?" next refines what was asked
-        return named
+        if named := self._about_named_place(reply, session, clean, intent, extra, last_field):
+            session.question = question  # "en voor zijn broertje?" next refines what was asked
+        return named or reply
 
     def _small_talk_with_care(
         self, user_id: int | str, session: Session, text: str
