@@ -315,7 +315,8 @@ class Conversation:
         schoolmaatschappelijk werker, hoe bereik ik die?"): once the new search shows that place,
         the user gets what they asked about it, not a list. None when it is a new question."""
         answer = reply.answer
-        if answer.crisis is not None or not answer.answered or answer.abstained:
+        # the place may be a "misschien" under the CJG: a follow-up says little to search on
+        if answer.crisis is not None or not answer.answered:
             return None
         named = self._places_named(text) or self._name_index().kinds_named(text)
         place = next((r.entry for r in reply.results if r.entry.id in named), None)

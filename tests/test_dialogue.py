@@ -592,6 +592,26 @@ def test_part_of_a_name_that_is_a_topic_asks_for_help(tmp_path: Path) -> None:
     assert isinstance(named, FieldAnswer) and named.field == "openingstijden"
 
 
+def test_a_follow_up_naming_a_place_the_search_only_doubts_answers_about_it(
+    tmp_path: Path, clock: Clock
+) -> None:
+    """'en het consultatiebureau waar zit dat eigenlijk' got the honest 'nothing specific' with
+    the consultatiebureau as a 'misschien' under the CJG, instead of its address: a follow-up
+    says too little for the search to be sure (found on seen conversations, Polderveen)."""
+    settings = Settings(kennisbank=MINI, index_dir=tmp_path / "index", min_score=0.45)
+    instance = Instance.open(settings, embedder=FakeEmbedder())
+    conversation = Conversation(instance.current, intents=default_model(), clock=clock)
+    session = Session()
+    first = conversation.handle("u", session, "mijn peuter praat nog weinig")
+    assert isinstance(first, Reply)
+    assert "wijkteam-west" not in [r.entry.id for r in first.results[:3]]
+    alone = instance.current().answer("en het wijkteam, waar zit dat?")
+    assert alone.abstained and "wijkteam-west" in [r.entry.id for r in alone.results]
+    follow = conversation.handle("u", session, "en het wijkteam, waar zit dat?")
+    assert isinstance(follow, FieldAnswer) and follow.field == "adres"
+    assert [e.id for e in follow.entries] == ["wijkteam-west"]
+
+
 class CountingChecker:
     """The real safety check, counting how often a turn asks it."""
 
