@@ -116,7 +116,8 @@ class NameIndex:
         entries = list(entries)
         # an everyday word names nothing alone: "ik *werk* fulltime" is not about
         # Schoolmaatschappelijk Werk, "we wonen hier een *jaar*" not about a place called Jaar
-        common = everyday_words()
+        # nor does a wijk's name: "mijn zus in *oude haven*" says where, not "JGZ Oude Haven"
+        common = everyday_words() | name_words(" ".join(w for e in entries for w in e.wijken))
         whole = [(e.id, name_words(e.naam)) for e in entries]  # everyday words too
         names = [(place_id, ws - common) for place_id, ws in whole]
         counts = Counter(w for _, ws in names for w in ws)

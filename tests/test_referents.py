@@ -183,3 +183,21 @@ def test_where_a_name_has_the_kind_word_the_name_decides() -> None:
     text = "en waar zit het consultatiebureau precies"
     assert pointed_at(text, [entries[0], cafe], index.soort_words) is None
     assert index.places_named(text) == {"cb-noord"}
+
+
+def test_a_wijk_in_a_name_says_where_not_which_place() -> None:
+    """'mijn zus in oude haven zit in precies hetzelfde schuitje, waar kan zij heen?' got the
+    address of Team Jeugd en Gezin Oude Haven, a place not shown: the wijk in its name was read
+    as naming it (found on seen conversations, Rivierdal). A wijk's name says where; the rest of
+    the name still names the place."""
+    team = Voorziening(
+        **{
+            **place("tjg-oude-haven", "Team Jeugd en Gezin Oude Haven").model_dump(),
+            "landelijk": False,
+            "gemeente": "Rivierdal",
+            "wijken": ["Oude Haven"],
+        }
+    )
+    index = NameIndex([*(place(f"p{i}", f"Plek {i}") for i in range(30)), team])
+    assert index.places_named("mijn zus in oude haven, waar kan zij heen?") == set()
+    assert index.places_named("en dat team jeugd en gezin, waar zit dat?") == {"tjg-oude-haven"}
