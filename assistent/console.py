@@ -10,8 +10,6 @@ from assistent.kennisbank import same_name
 from assistent.render import hulp_text, profile_summary, render_turn
 from assistent.texts import (
     CHAT_HELP,
-    CHAT_VERDER,
-    CHAT_VERDER_INFO,
     NIETS_MEER,
     ONBEKEND_COMMANDO,
     PRIVACY,
@@ -21,6 +19,7 @@ from assistent.texts import (
     VRAAG_LEEFTIJD_ZELF,
     VRAAG_WIJK,
     WELKOM,
+    translated,
 )
 
 USER = "console"
@@ -155,4 +154,5 @@ def run_chat(
             turn = conversation.handle(USER, session, text)
             say(render_turn(turn, as_html=False))
             if isinstance(turn, Reply) and turn.results:
-                say(CHAT_VERDER if turn.has_more else CHAT_VERDER_INFO)
+                hint = "chat_verder" if turn.has_more else "chat_verder_info"
+                say(translated(hint, session.taal))

@@ -118,10 +118,7 @@ PROFIEL_LEEG = "nog niets ingevuld"
 ROL_LABELS = {"ouder": "Ouder of verzorger", "professional": "Professional", "jongere": "Jongere"}
 
 # --- console ------------------------------------------------------------------------------
-CHAT_VERDER = "Typ ‘meer info’ voor alle gegevens, of ‘meer’ voor meer plekken."
-CHAT_VERDER_INFO = (
-    "Typ ‘meer info’ voor alle gegevens, of vraag wat het kost of hoe je je aanmeldt."
-)
+# the line under an answer is data (chat_verder, chat_verder_info in data/teksten)
 CHAT_HELP = HELP + "\n• /meer: meer plekken bij je laatste vraag.\n• /stop: stoppen (of Ctrl-D)."
 
 # --- Telegram -----------------------------------------------------------------------------

@@ -365,6 +365,18 @@ def test_console_takes_a_question_typed_at_the_wijk_prompt(instance: Instance) -
     assert any(s.startswith("Peuterclub Oost\nKosten: gratis\n\n") for s in said), said
 
 
+def test_the_console_line_under_an_answer_is_in_the_writers_language(instance: Instance) -> None:
+    """An English conversation in `assistent chat` ended every answer with the Dutch line 'Typ
+    ‘meer info’ voor alle gegevens…' (found trying the console as a new user). It comes from the
+    language's text file now; the words to type stay 'meer info' and 'meer', which every
+    language's turns read."""
+    said, _ = _console(instance, ["my toddler hardly talks yet, who can help?", "/stop"])
+    hint = said[said.index(next(s for s in said if "1. " in s)) + 1]
+    assert hint.startswith("Type ‘meer info’ for all details")
+    said, _ = _console(instance, ["mijn peuter praat nog weinig", "/stop"])
+    assert any(s.startswith("Typ ‘meer info’ voor alle gegevens") for s in said)
+
+
 def test_a_refinement_outweighs_an_age_in_the_first_question(conversation: Conversation) -> None:
     session = Session()
     conversation.handle("u", session, "mijn kind van 3 luistert niet en maakt ruzie")
