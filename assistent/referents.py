@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from assistent.intent import STOP_WORDS, everyday_words, words
-from assistent.kennisbank import Voorziening
+from assistent.kennisbank import Voorziening, wijken_of
 from assistent.kennisbank.vocabulary import SOORT_WORDS
 
 # A word of a place's name points at that place when at most this share of the names has it
@@ -117,7 +117,7 @@ class NameIndex:
         # an everyday word names nothing alone: "ik *werk* fulltime" is not about
         # Schoolmaatschappelijk Werk, "we wonen hier een *jaar*" not about a place called Jaar
         # nor does a wijk's name: "mijn zus in *oude haven*" says where, not "JGZ Oude Haven"
-        common = everyday_words() | name_words(" ".join(w for e in entries for w in e.wijken))
+        common = everyday_words() | name_words(" ".join(wijken_of(entries)))
         whole = [(e.id, name_words(e.naam)) for e in entries]  # everyday words too
         names = [(place_id, ws - common) for place_id, ws in whole]
         counts = Counter(w for _, ws in names for w in ws)
