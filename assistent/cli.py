@@ -166,8 +166,11 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
             progress.stop()
 
 
-def load_instance(settings: Settings) -> Instance:
-    """Load kennisbank and index (building it when missing or stale) with a progress bar."""
+def load_instance(settings: Settings, serve_last_build: bool = False) -> Instance:
+    """Load kennisbank and index (building it when missing or stale) with a progress bar.
+
+    ``serve_last_build``: to answer people (vraag, chat, bot), a kennisbank with errors still
+    serves its last good index, and staff read the errors; measuring and building refuse."""
     from assistent.instance import Instance
 
     with progress_bar("Index bouwen") as update:
@@ -175,7 +178,18 @@ def load_instance(settings: Settings) -> Instance:
             settings,
             progress=update,
             on_rebuild=lambda why: env().stderr.print(f"Index wordt (opnieuw) gebouwd: {why}."),
+            on_broken=_serving_last_build if serve_last_build else None,
         )
+
+
+def _serving_last_build(error: KennisbankError) -> None:
+    print_problems(error.problems)
+    env().stderr.print(
+        "[yellow]let op[/yellow] De kennisbank heeft fouten. Ik antwoord met de laatste goede "
+        "index, zonder de wijzigingen van daarna. Los de fouten op ([bold]assistent check[/bold]) "
+        "en bouw de index opnieuw: [bold]assistent index[/bold]",
+        highlight=False,
+    )
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -313,7 +327,7 @@ def vraag(
     settings = make_settings(kennisbank, index)
     profile = _profile(gemeente, wijk, leeftijd, _check_rol(rol))
     with reported_errors():
-        instance = load_instance(settings)
+        instance = load_instance(settings, serve_last_build=True)
         if postcode and not profile.wijk:
             place = instance.current().gemeente_for(profile)
             found = instance.kennisbank.wijk_for_postcode(place, postcode) if place else None
@@ -353,7 +367,7 @@ def chat(
 
     settings = make_settings(kennisbank, index)
     with reported_errors():
-        instance = load_instance(settings)
+        instance = load_instance(settings, serve_last_build=True)
     try:
         store = open_counting_store(settings) if tel else None
     except ValueError as exc:  # the hash key is missing or unreadable
@@ -474,7 +488,7 @@ def bot(kennisbank: KennisbankOpt = None, index: IndexOpt = None) -> None:
     from assistent.telegram.resilience import BotSettingError, TelegramRefusedError
 
     with reported_errors():
-        instance = load_instance(settings)
+        instance = load_instance(settings, serve_last_build=True)
     token = settings.telegram_token.get_secret_value()
     try:
         run_bot(instance)

@@ -20,6 +20,7 @@ import numpy as np
 from assistent.answer import Assistant
 from assistent.config import Settings
 from assistent.embed import CachedEmbedder, Embedder, make_embedder
+from assistent.errors import IndexUnavailableError, KennisbankError
 from assistent.intent import (
     IntentModel,
     default_model,
@@ -222,6 +223,14 @@ def _intents_file(settings: Settings, key: tuple[str, str]) -> Path:
     return settings.safety_dir / "dialoog" / name
 
 
+def _last_good_index(index_dir: Path, error: KennisbankError) -> LoadedIndex:
+    """The index of the last kennisbank without errors; the kennisbank's error when none."""
+    try:
+        return load_index(index_dir)
+    except IndexUnavailableError:
+        raise error from None
+
+
 class Instance:
     """One running assistant: its settings, embedder, current assistant and reload lock."""
 
@@ -268,12 +277,26 @@ class Instance:
         embedder: Embedder | None = None,
         progress: Progress | None = None,
         on_rebuild: Callable[[str], None] | None = None,
+        on_broken: Callable[[KennisbankError], None] | None = None,
     ) -> Instance:
-        """Load the kennisbank and the index (rebuilding a missing or stale one), wire it up."""
+        """Load the kennisbank and the index (rebuilding a missing or stale one), wire it up.
+
+        With ``on_broken``, a kennisbank with errors does not stop the assistant: the last good
+        index serves, with its places as they were built, and ``on_broken`` hears why. A typo
+        typed by staff must not take the crisis lines away from everyone at the next restart.
+        Without it, or without a good index, the error is raised."""
         cached = CachedEmbedder(embedder or make_embedder(settings))
         lines = load_crisislijnen()
-        kennisbank = load_kennisbank(settings.kennisbank)
-        index = ensure_index(kennisbank, cached, settings.index_dir, progress, on_rebuild)
+        try:
+            kennisbank = load_kennisbank(settings.kennisbank)
+        except KennisbankError as exc:
+            if on_broken is None:
+                raise
+            index = _last_good_index(settings.index_dir, exc)
+            kennisbank = Kennisbank(root=settings.kennisbank, entries=list(index.entries))
+            on_broken(exc)
+        else:
+            index = ensure_index(kennisbank, cached, settings.index_dir, progress, on_rebuild)
         safety = ensure_safety(settings, cached)
         center = background_center(cached, settings.safety_dir / "cache")
         samples = language_samples(cached, settings.safety_dir / "cache")

@@ -97,6 +97,29 @@ def test_vraag_json_answers_from_any_kennisbank(tmp_path: Path) -> None:
 
 
 @pytest.mark.model
+def test_a_kennisbank_broken_after_the_last_build_still_answers_from_that_build(
+    tmp_path: Path,
+) -> None:
+    """One typo in one file, then a restart: `vraag` (and `chat` and the bot, which open the
+    same way) answered nothing at all, not even the crisis lines (found by a tester playing CJG
+    staff). The last good index serves and staff read the errors; `index` still refuses, and
+    without any good index the error stays an error."""
+    kb, index = tmp_path / "kb", tmp_path / "i"
+    shutil.copytree(MINI, kb)
+    assert run("index", "--kennisbank", str(kb), "--index", str(index)).exit_code == 0
+    broken = kb / "testdorp" / "pubercursus.md"
+    broken.write_text(broken.read_text().replace("onderwerpen:", "onderwerp:"))
+    ask = ("vraag", "mijn puber luistert niet", "--json", "--kennisbank", str(kb))
+    result = run(*ask, "--index", str(index), "--leeftijd", "14")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["resultaten"][0]["id"] == "pubercursus"
+    assert "pubercursus.md › onderwerp" in result.stderr
+    assert "laatste goede index" in result.stderr and "assistent check" in result.stderr
+    assert run("index", "--kennisbank", str(kb), "--index", str(index)).exit_code == 1
+    assert run(*ask, "--index", str(tmp_path / "leeg")).exit_code == 1
+
+
+@pytest.mark.model
 def test_vraag_reads_an_off_topic_question_as_the_chat_does(tmp_path: Path) -> None:
     """In the chat the turn model sends a question that is not about parenting at all to the
     honest 'no match' with the CJG; `assistent vraag` (and `eval`) asked only the search, which
