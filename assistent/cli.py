@@ -541,6 +541,16 @@ def _print_plan(plan: Any, dry_run: bool) -> None:
         env().stdout.print("Dit was een proefrun (--dry-run): er is niets opgeslagen.")
 
 
+def _refuse_a_broken_result(plan: Any) -> None:
+    """Errors the import would bring into the kennisbank: nothing is saved (also in a dry run)."""
+    from assistent.beheer.plan import InputFileError, problems_after
+
+    with input_errors():
+        problems = problems_after(plan)
+        if problems:
+            raise InputFileError(problems)
+
+
 def _apply_and_check(plan: Any, root: Path) -> None:
     from assistent.beheer.plan import apply_plan
     from assistent.kennisbank import load_kennisbank
@@ -601,6 +611,7 @@ def kennisbank_importeer(
     with input_errors():
         plan = plan_import(settings.kennisbank, bestand, overwrite=overschrijf)
     _print_plan(plan, dry_run)
+    _refuse_a_broken_result(plan)
     if not dry_run:
         _apply_and_check(plan, settings.kennisbank)
     if plan.refused:
@@ -659,6 +670,7 @@ def kennisbank_importeer_hsds(
         plan, notes = plan_hsds_import(map_, root, gemeente)
     print_problems(notes)
     _print_plan(plan, dry_run)
+    _refuse_a_broken_result(plan)
     if not dry_run:
         _apply_and_check(plan, root)
 

@@ -432,6 +432,33 @@ def test_cli_reports_errors_with_exit_code(kennisbank_copy: Path, exported: Path
     assert "niets opgeslagen" in flat(result.output)
 
 
+@pytest.mark.parametrize("edit", ["wijk typo", "every row deleted"])
+def test_an_import_that_would_break_the_kennisbank_saves_nothing(
+    kennisbank_copy: Path, exported: Path, edit: str
+) -> None:
+    """A wijk typed wrong ('Noordd') passed --dry-run with exit code 0; the real import saved
+    the file and only then said the kennisbank had an error, and from then on the assistent
+    refused to start with it. An emptied sheet deleted all 44 places (found by a tester playing
+    CJG staff). The whole kennisbank is checked as it would be, before anything is saved."""
+    sheet = Xlsx(exported)
+    if edit == "wijk typo":
+        sheet.set(HOME_START, "wijken", "Noordd")
+    else:
+        sheet.ws.delete_rows(2, sheet.ws.max_row)
+    sheet.save()
+    before = snapshot(kennisbank_copy)
+    args = ["kennisbank", "importeer", str(exported), "--kennisbank", str(kennisbank_copy)]
+    for extra in (["--dry-run"], []):
+        result = CliRunner().invoke(app, [*args, *extra])
+        assert result.exit_code == 5, result.output
+        assert "niets opgeslagen" in flat(result.output)
+        assert snapshot(kennisbank_copy) == before
+    expected = "'Noordd'" if edit == "wijk typo" else "geen voorzieningen"
+    assert expected in flat(result.output)
+    if edit == "wijk typo":
+        assert str(kennisbank_copy / "voorbeeldstad") in flat(result.output)  # the real file
+
+
 # --- issue 13: Excel must not change what was typed ----------------------------------------------
 def test_export_formats_phone_and_text_columns_as_text(exported: Path) -> None:
     # the phone column was "General", so a typed 0612345678 became the number 612345678

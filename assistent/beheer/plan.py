@@ -9,15 +9,17 @@ employee sees every row to fix at once.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from assistent.beheer.spreadsheet import DATA_COLUMNS, canonical, entry_cells
-from assistent.errors import AssistentError, Problem
+from assistent.errors import AssistentError, KennisbankError, Problem
 from assistent.files import write_atomic
-from assistent.kennisbank import Voorziening, parse_file
+from assistent.kennisbank import Voorziening, load_kennisbank, parse_file
 from assistent.kennisbank.write import file_fingerprint, render_entry
 
 
@@ -127,6 +129,60 @@ class ImportPlan:
     def of_kind(self, kind: str) -> list[Change]:
         """Changes of one kind, in row order."""
         return [c for c in self.changes if c.kind == kind]
+
+
+def problems_after(plan: ImportPlan) -> list[Problem]:
+    """The kennisbank errors the plan would bring in, found by carrying it out on a copy first
+    (a wijk that gemeente.yaml does not know, an emptied kennisbank). Errors the kennisbank
+    already had are not the import's. Nothing is written to the kennisbank itself."""
+    if plan.nothing_to_do:
+        return []
+    root = plan.root
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "kennisbank"
+        if root.is_dir():
+            shutil.copytree(root, copy)
+        else:
+            copy.mkdir()
+        before = {_where(p, copy) for p in _errors(copy)}
+        changes = [
+            replace(
+                c,
+                path=_rebase(c.path, root, copy),
+                old_path=c.old_path and _rebase(c.old_path, root, copy),
+            )
+            for c in plan.changes
+        ]
+        apply_plan(replace(plan, root=copy, changes=changes))
+        return [
+            replace(
+                p,
+                path=p.path and _rebase(p.path, copy, root),
+                message=p.message.replace(str(copy), str(root)),
+            )
+            for p in _errors(copy)
+            if _where(p, copy) not in before
+        ]
+
+
+def _errors(root: Path) -> list[Problem]:
+    try:
+        load_kennisbank(root)
+    except KennisbankError as exc:
+        return [p for p in exc.problems if not p.warning]
+    return []
+
+
+def _rebase(path: Path, old: Path, new: Path) -> Path:
+    try:
+        return new / path.relative_to(old)
+    except ValueError:  # not inside the kennisbank
+        return path
+
+
+def _where(problem: Problem, root: Path) -> tuple[str, str | None, str]:
+    path = str(_rebase(problem.path, root, Path())) if problem.path else ""
+    return path, problem.field, problem.message.replace(str(root), "")
 
 
 def apply_plan(plan: ImportPlan) -> list[Path]:
