@@ -291,6 +291,44 @@ def test_yaml_errors_are_dutch_and_only_hint_colons_when_relevant(tmp_path: Path
         assert not re.search(r"\b(mapping|found|expected|scanning|while)\b", message)
 
 
+@pytest.mark.parametrize(
+    ("extra", "field", "lines"),
+    [
+        ("kosten: gratis\nkosten: 2 euro\n", "kosten", "regel 8 en 9"),
+        ("leeftijd: {van: 0, tot: 18, tot: 12}\n", "leeftijd.tot", "regel 8"),
+    ],
+)
+def test_a_field_written_twice_is_an_error_not_a_lost_value(
+    tmp_path: Path, extra: str, field: str, lines: str
+) -> None:
+    """A second 'kosten:' (or 'voorbeeldvragen:', or 'tot' in the leeftijd) silently replaced
+    the first, and check said the kennisbank was fine (found by a tester playing CJG staff)."""
+    write(tmp_path / "testdorp", "twee", VALID.format(id="twee", extra=extra))
+    [message] = problems_of(tmp_path)
+    assert f"twee.md › {field}: staat twee keer in het bestand ({lines})" in message
+    assert "voeg" in message
+
+
+def test_text_after_a_hash_that_yaml_drops_is_a_warning(tmp_path: Path) -> None:
+    """'aanmelden: Bel en kies optie #2' reached parents as 'Bel en kies optie': YAML reads
+    ' #' as the start of a comment, and check said nothing (found by a tester playing CJG
+    staff). A comment on a line of its own is the staff's own note and stays quiet."""
+    extra = (
+        "# een opmerking van het CJG: nummer gecheckt\n"
+        "aanmelden: Bel en kies optie #2 voor een afspraak\n"
+        'kosten: "gratis # echt waar"\n'
+        "onderwerpen:\n  - slapen # en eten\n"
+    )
+    write(tmp_path / "testdorp", "hekje", VALID.format(id="hekje", extra=extra))
+    kb = load_kennisbank(tmp_path)
+    warnings = [str(p) for p in kb.warnings if "' #'" in p.message]
+    assert len(warnings) == 2, warnings
+    assert "hekje.md › aanmelden: " in warnings[0] and "'#2 voor een afspraak'" in warnings[0]
+    assert "hekje.md › onderwerpen: " in warnings[1] and "'# en eten'" in warnings[1]
+    assert all("aanhalingstekens" in w for w in warnings)
+    assert kb.entries[0].kosten == "gratis # echt waar"
+
+
 # --- issue 13: gemeenten and wijken as data -----------------------------------------------------
 def test_demo_gemeente_file_lists_the_wijken() -> None:
     kb = load_kennisbank(ROOT / "kennisbank")

@@ -14,80 +14,14 @@ from assistent.errors import KennisbankError, Problem
 from assistent.kennisbank.messages import translate
 from assistent.kennisbank.model import Gemeente, Kennisbank, Voorziening, same_name, slugify
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT, KNOWN_SOORTEN
-
-GEMEENTE_FILE = "gemeente.yaml"
-
-
-class TextLoader(yaml.SafeLoader):
-    """YAML that keeps every scalar as text, except an empty value (null).
-
-    Plain YAML 1.1 reads ``0201234567`` as an octal number, ``9:30`` as 570 (base 60), ``nee``
-    as false and ``2026-02-30`` as a date that crashes. Here they all stay the text the person
-    typed; the pydantic model turns ``leeftijd``, ``landelijk`` and dates into types, with a
-    Dutch message when that fails.
-    """
-
-
-TextLoader.yaml_implicit_resolvers = {
-    first: [(tag, regex) for tag, regex in resolvers if tag == "tag:yaml.org,2002:null"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-# PyYAML's English problem → what to do, in Dutch. The first matching part wins.
-_YAML_PROBLEMS = (
-    (
-        "mapping values are not allowed",
-        "er staat een ':' midden in een waarde. Zet tekst met een dubbele punt tussen "
-        'aanhalingstekens, bijvoorbeeld kosten: "let op: gratis".',
-    ),
-    ("'\\t'", "er staat een tab. Spring in met spaties, niet met tabs."),
-    ("could not find expected ':'", "een regel mist 'veld: waarde'. Kijk of er een ':' ontbreekt."),
-    (
-        "found character '@'",
-        "een waarde begint met '@' of '`'. Zet die waarde tussen aanhalingstekens.",
-    ),
-    (
-        "found character '`'",
-        "een waarde begint met '@' of '`'. Zet die waarde tussen aanhalingstekens.",
-    ),
-    ("found undefined alias", "een waarde begint met '*'. Zet die waarde tussen aanhalingstekens."),
-    ("expected ',' or ']'", "een lijst [a, b] is niet goed afgesloten. Controleer de ']'."),
-    ("expected ',' or '}'", "een groep {a: 1} is niet goed afgesloten. Controleer de '}'."),
-    (
-        "expected <block end>",
-        "de inspringing klopt niet. Velden onder elkaar beginnen op dezelfde positie.",
-    ),
-    (
-        "found unexpected end of stream",
-        "er ontbreekt een afsluitend aanhalingsteken (\" of ').",
-    ),
-    (
-        "while scanning a quoted scalar",
-        "er ontbreekt een afsluitend aanhalingsteken (\" of ').",
-    ),
+from assistent.kennisbank.yamltext import (
+    DuplicateFieldError,
+    dropped_comments,
+    read_yaml_text,
+    yaml_problem,
 )
 
-
-def read_yaml_text(text: str) -> object:
-    """Parse YAML with :class:`TextLoader`; raises ``yaml.YAMLError`` on bad YAML."""
-    try:
-        return yaml.load(text, Loader=TextLoader)  # a SafeLoader subclass: no objects
-    except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!timestamp 2026-02-30`
-        raise yaml.YAMLError(f"a tagged value can't be built: {exc}") from exc
-
-
-def yaml_problem(exc: yaml.YAMLError, first_line: int = 1) -> str:
-    """A Dutch description of a YAML error, with the line number in the file."""
-    mark = getattr(exc, "problem_mark", None)
-    where = f" (regel {mark.line + first_line})" if mark else ""
-    english = f"{getattr(exc, 'problem', '')} {getattr(exc, 'context', '')} {exc}"
-    for part, dutch in _YAML_PROBLEMS:
-        if part in english:
-            return f"de front matter is geen geldige YAML{where}: {dutch}"
-    return (
-        f"de front matter is geen geldige YAML{where}. Vergelijk de regel met een ander bestand "
-        "of met docs/kennisbank.md."
-    )
+GEMEENTE_FILE = "gemeente.yaml"
 
 
 def split_front_matter(text: str) -> tuple[str, str] | None:
@@ -123,10 +57,23 @@ def parse_file(path: Path) -> tuple[Voorziening | None, list[Problem]]:
     front, body = parts
     try:
         data = read_yaml_text(front) or {}
+    except DuplicateFieldError as exc:
+        return None, [Problem(path, exc.field, exc.dutch(first_line=2))]
     except yaml.YAMLError as exc:
         return None, [Problem(path, None, yaml_problem(exc, first_line=2))]
     if not isinstance(data, dict):
         return None, [Problem(path, None, "de front matter moet velden bevatten, zoals 'id: ...'.")]
+    notes = [
+        Problem(
+            path,
+            name,
+            f"alles na ' #' leest de assistent als opmerking en toont hij niet: '{dropped}'. "
+            "Hoort het bij de tekst, zet de hele waarde dan tussen aanhalingstekens, "
+            'bijvoorbeeld aanmelden: "bel en kies optie #2".',
+            warning=True,
+        )
+        for name, dropped in dropped_comments(front)
+    ]
     problems: list[Problem] = []
     if "beschrijving" in data:
         problems.append(
@@ -146,10 +93,10 @@ def parse_file(path: Path) -> tuple[Voorziening | None, list[Problem]]:
             if name == "beschrijving":
                 message = "ontbreekt: schrijf onder de front matter wat de voorziening doet."
             problems.append(Problem(path, name or None, message))
-        return None, problems
+        return None, problems + notes
     if entry.id != path.stem:
         problems.append(Problem(path, "id", _rename_advice(entry.id, path)))
-    return (None if problems else entry), problems
+    return (None if problems else entry), problems + notes
 
 
 def _rename_advice(entry_id: str, path: Path) -> str:
