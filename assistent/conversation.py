@@ -340,20 +340,23 @@ class Conversation:
         or number (a name such as "Jou Jongerenwerk", or "de tweede", hides "waar zit dat"
         from the turn model). The message is known to be about that place, so the field is what
         the rest clearly asks; when the rest says nothing of its own ("en de tweede?", "and the
-        second one?"), the field ``carried`` from the last follow-up; else the likeliest
-        follow-up kind of the rest, when the rest reads as a follow-up at all."""
+        second one?"), the field ``carried`` from the last follow-up, or every detail when there
+        is none; else the likeliest follow-up kind of the rest, when it reads as one at all."""
         rest = without_name(text, place)
         if rest == text:
             return None
         read = self.intents.classify(rest) if words(rest) else None
         if read is not None and read.field not in (None, "info"):
             return read.field
-        if carried and not self.intents.content_words(rest):
+        pointer_only = not self.intents.content_words(rest)
+        if carried and pointer_only:
             return carried
         field_name = None
         if read is not None and read.follow_up_share >= NAMED_FOLLOW_UP_SHARE:
             field_name = (read.follow_up or "").removeprefix(FOLLOW_UP_PREFIX) or None
-        return None if field_name == "info" else field_name
+        if field_name in (None, "info"):
+            return "info" if pointer_only else None  # "the second one": all of it
+        return field_name
 
     def _asks_what_it_offers(self, text: str, place_id: str) -> bool:
         """Whether the message, apart from the place's name, says one of its topics whole: then

@@ -21,14 +21,20 @@ DISTINCT_NAME_SHARE = 0.05
 MIN_NAME_PART = 8  # letters a part of a name word needs to point at it ("schuldhulp")
 MIN_COMPOUND_PART = 5  # the same among the few names on one page ("groep" in "Oudergroep")
 ORDINALS: dict[int, tuple[str, ...]] = {
-    0: ("eerste", "1e", "1ste", "nummer 1", "first", "erste", "pierwsz", "birinci", "الأول"),
+    0: (
+        *("eerste", "1e", "1ste", "nummer 1", "first", "erste", "pierwsz", "birinci", "الأول"),
+        *("первый", "первая", "первое", "первого", "перший", "перша", "перше", "першого"),
+    ),
     1: (
         *("tweede", "2e", "2de", "nummer 2", "second", "zweite"),
         *("drugi", "druga", "drugą", "ikinci", "الثاني"),
+        # not Ukrainian "друга", "другого": Russian for "a friend's", "another"
+        *("второй", "вторая", "второе", "второго", "вторую", "другий", "друге"),
     ),
     2: (
         *("derde", "3e", "3de", "nummer 3", "third", "dritte"),
         *("trzeci", "trzecia", "trzecią", "üçüncü", "الثالث"),
+        *("третий", "третья", "третье", "третьего", "третій", "третя", "третє"),
     ),
 }
 COMBINING_DOT = "\u0307"

@@ -772,6 +772,22 @@ def test_a_number_alone_carries_the_field_of_the_last_follow_up(
     assert [e.id for e in second.entries] == [first.results[1].entry.id]
 
 
+@pytest.mark.parametrize("number", ["de tweede", "the second one", "а второй?", "другий"])
+def test_a_number_alone_as_the_first_follow_up_shows_that_place_whole(
+    instance: Instance, clock: Clock, number: str
+) -> None:
+    """'the second one' right after an answer got 'My information about Kindpakket does not
+    say' (found by a tester playing new users): the turn model leans to 'where' for any short
+    message, and Kindpakket has no address. A number that says nothing else, with no question
+    to carry, asks about that place: all its details. Russian and Ukrainian numbers started a
+    new search."""
+    table = {number: {"vraag": 0.45, "vervolg_adres": 0.55}}
+    first, second = play(stand_in(instance, clock, table), "mijn peuter praat nog weinig", number)
+    assert isinstance(first, Reply) and len(first.results) > 1
+    assert isinstance(second, FieldAnswer) and second.field == "info"
+    assert [e.id for e in second.entries] == [first.results[1].entry.id]
+
+
 def test_small_talk_in_one_part_does_not_hide_another_kind_of_turn(
     instance: Instance, clock: Clock, tmp_path: Path, crisis_model_dir: Path
 ) -> None:
