@@ -34,8 +34,8 @@ ALLOWED: dict[str, set[str]] = {
         *("store", "turns"),
     },
     "instance": {
-        *("answer", "config", "embed", "intent", "kennisbank", "language", "retrieval"),
-        "safety",
+        *("answer", "config", "embed", "errors", "intent", "kennisbank", "language"),
+        *("retrieval", "safety"),
     },
     "render": {"answer", "conversation", "kennisbank", "profile", "safety", "texts"},
     "console": {"conversation", "instance", "kennisbank", "render", "texts"},
