@@ -145,8 +145,7 @@ def why(match: Match, profile: Profile) -> str:
     elif match.sentence:
         reason = match.sentence.strip()
     else:
-        first = next(iter(sentences(" ".join(e.beschrijving.split()))), "")
-        reason = first if len(first) <= 140 else first[:137].rstrip() + "…"
+        reason = what_it_does(e)
     extra = []
     if match.note is not None:  # outside the asker's wijk/age/doelgroep: say so, never "jouw"
         extra.append(filter_note(**asdict(match.note)))
@@ -155,6 +154,21 @@ def why(match: Match, profile: Profile) -> str:
     if match.note is None and profile.leeftijd is not None and e.leeftijd:
         extra.append(f"voor kinderen van {e.leeftijd.van} tot {e.leeftijd.tot} jaar")
     return reason + (f" ({', '.join(extra)})" if extra else "")
+
+
+def what_it_does(entry: Voorziening) -> str:
+    """The first sentence of the place's own description, cut to one line."""
+    first = next(iter(sentences(" ".join(entry.beschrijving.split()))), "")
+    return first if len(first) <= 140 else first[:137].rstrip() + "…"
+
+
+def fallback_reasons(entries: list[Voorziening]) -> list[str]:
+    """Why each CJG place is offered when nothing specific fits: the warm general line when
+    there is one, else each in its own words (an imported sociale kaart may hold a CJG's host
+    family service as a second place of soort cjg, which is not 'for every question')."""
+    if len(entries) == 1:
+        return [FALLBACK_REASON]
+    return [what_it_does(e) or FALLBACK_REASON for e in entries]
 
 
 def _join(items: list[str]) -> str:
@@ -265,12 +279,14 @@ class Assistant:
             log.warning("Zoeken mislukt (%s); terugval naar het CJG", type(exc).__name__)
             outcome = self.searcher.abstain(profile)
         answer.abstained = outcome.abstained
+        fallback = [m.entry for m in outcome.matches if outcome.abstained and not m.maybe]
+        general = dict(zip(map(id, fallback), fallback_reasons(fallback), strict=True))
         answer.results = [
             Result(
                 entry=m.entry,
                 waarom=maybe_reason(why(m, profile))
                 if m.maybe
-                else FALLBACK_REASON
+                else general[id(m.entry)]
                 if outcome.abstained
                 else why(m, profile),
                 score=m.score,
@@ -311,7 +327,8 @@ class Assistant:
         )
         if follow_up:
             return follow_up
+        fallback = self.searcher.fallback(profile)
         return [
-            Result(entry=e, waarom=FALLBACK_REASON, score=0.0)
-            for e in self.searcher.fallback(profile)
+            Result(entry=e, waarom=reason, score=0.0)
+            for e, reason in zip(fallback, fallback_reasons(fallback), strict=True)
         ]

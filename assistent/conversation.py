@@ -415,7 +415,8 @@ class Conversation:
         self._remember(session, answer)
         if answer.answered:
             self._count(user_id, session, answer, text)
-        return self._first_page(session, answer, profile)
+        # the opening sentence fits who writes: "ik ben 14", "als leerkracht" say it too
+        return self._first_page(session, answer, profile.rol or read_hints(text).rol)
 
     def more(self, session: Session) -> Reply | None:
         """The next page of the last answer, or None when there is nothing more."""
@@ -442,14 +443,9 @@ class Conversation:
         session.page = answer.results[: session.shown]
         session.at = self.clock()
 
-    def _first_page(self, session: Session, answer: Answer, profile: Profile) -> Reply:
-        return Reply(
-            answer=answer,
-            results=session.page,
-            first_page=True,
-            has_more=len(answer.results) > session.shown and not answer.abstained,
-            rol=profile.rol,
-        )
+    def _first_page(self, session: Session, answer: Answer, rol: str | None) -> Reply:
+        has_more = len(answer.results) > session.shown and not answer.abstained
+        return Reply(answer, session.page, first_page=True, has_more=has_more, rol=rol)
 
     def _small_talk(self, kind: str, session: Session) -> SmallTalk:
         offers_person = kind in ("weet_het_niet_meer", "wie_ben_jij")
@@ -527,7 +523,7 @@ class Conversation:
         session.last_field = None
         if answer.answered:
             self._count(user_id, session, answer, session.question)
-        reply = self._first_page(session, answer, profile)
+        reply = self._first_page(session, answer, profile.rol)
         reply.refined = True
         return reply
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,58 @@ def test_abstain_says_so_and_offers_the_cjg(tmp_path: Path) -> None:
     text = render_console(r)
     assert "geen plek die precies" in text and "012-345 6799" in text
     assert not r.has_more
+
+
+def test_a_second_cjg_place_in_the_fallback_says_what_it_does(tmp_path: Path) -> None:
+    """An imported sociale kaart had 'CJG Kranenveld – Steunouders' (a host family where a child
+    stays) as a second place of soort cjg; the fallback showed it as 'Hier kun je met elke vraag
+    over opvoeden en opgroeien terecht' (found by a tester playing a 13-year-old). That line is
+    true of one CJG; with more than one, each says what it does, in its own words."""
+    kb = tmp_path / "kb"
+    shutil.copytree(MINI, kb)
+    (kb / "testdorp" / "cjg-steunouders.md").write_text(
+        "---\nid: cjg-steunouders\nnaam: CJG Testdorp – Steunouders\nsoort: cjg\n"
+        "gemeente: Testdorp\ncontact:\n  telefoon: 012-345 6788\n---\n"
+        "Vrijwillig gastgezin waar een kind regelmatig logeert. Zo komen ouders even op adem.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(kennisbank=kb, index_dir=tmp_path / "index", min_score=0.99)
+    r = reply(Instance.open(settings, embedder=FakeEmbedder()), "hoe laat vertrekt de bus")
+    assert r.answer.abstained
+    reasons = {x.entry.id: x.waarom for x in r.results}
+    assert reasons == {
+        "cjg-testdorp": "Het CJG Testdorp helpt met alle vragen over opvoeden en opgroeien.",
+        "cjg-steunouders": "Vrijwillig gastgezin waar een kind regelmatig logeert.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "rol"),
+    [
+        ("ik ben 14 en mijn puber broer luistert niet, we hebben ruzie", "jongere"),
+        ("ik ben leerkracht en een puber in mijn klas luistert niet", "professional"),
+        ("mijn puber luistert niet", "ouder"),
+    ],
+)
+def test_the_opening_sentence_fits_who_the_message_says_is_writing(
+    instance: Instance, text: str, rol: str
+) -> None:
+    """'Veel ouders herkennen dit.' opened the answer to 'ik ben 14 …' and to 'Ik ben
+    leerkracht …' (found by a tester playing new users): without a stored role every writer
+    got a parent's opening. The role the message states chooses it, as it does the filters."""
+    from assistent.texts import variants
+
+    r = reply(instance, text)
+    assert (r.rol or "ouder") == rol
+    shown = render_console(r)
+    assert any(opening in shown for opening in variants(f"opening.{rol}", "nl"))
+    others = {
+        o
+        for other in ("ouder", "jongere", "professional")
+        if other != rol
+        for o in variants(f"opening.{other}", "nl")
+    } - set(variants(f"opening.{rol}", "nl"))
+    assert not any(opening in shown for opening in others)
 
 
 def test_contacts_shown_are_exactly_those_in_the_kennisbank(instance: Instance) -> None:
