@@ -94,7 +94,7 @@ def make_instance(settings: Settings, fake: FakeTelegram | None = None, **change
     return with_settings(Settings(**values))
 
 
-def with_settings(settings: Settings) -> Instance:
+def with_settings(settings: Settings, serve_last_build: bool = False) -> Instance:
     opened = _OPENED[0]
     return Instance(settings, opened.embedder, opened.kennisbank, opened.assistant)
 
