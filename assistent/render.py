@@ -149,6 +149,7 @@ def _all_lines(
 # --- results --------------------------------------------------------------------------------
 WHY_CHARS = 110  # one line on a phone: what the place does and why it fits
 CONTACT_FIELDS = ("telefoon", "whatsapp", "email", "website", "chat", "adres")
+WRITE_TO = ("whatsapp", "chat")  # "kan ik ook appen?": shown even in a short contact answer
 # A way to reach a place written inside a text: a mail address, a web address or a phone number.
 _REACHES = re.compile(r"@|https?://|www\.|\d[\d\s()-]{6,}\d")
 
@@ -348,9 +349,10 @@ def _one_field(
     esc = html.escape if as_html else str
     name = f"<b>{esc(entry.naam)}</b>" if as_html else entry.naam
     main = main_contact(entry)
-    if field_name == "contact":
-        values = [main] if brief and main else []
-        values = values or [(n, v) for n, v in _details(entry) if n in CONTACT_FIELDS]
+    if field_name == "contact":  # of several places: the main contact and how to write
+        every = [(n, v) for n, v in _details(entry) if n in CONTACT_FIELDS]
+        short = [main, *((n, v) for n, v in every if n in WRITE_TO and (n, v) != main)]
+        values = short if brief and main else every
     elif field_name == "adres":
         values = [("adres", entry.contact.adres)] if entry.contact.adres else []
     else:

@@ -11,7 +11,7 @@ import pytest
 from assistent.config import Settings
 from assistent.conversation import Conversation, Reply
 from assistent.instance import Instance
-from assistent.render import render_console, render_telegram, split_message
+from assistent.render import render_console, render_telegram, render_turn, split_message
 from assistent.retrieval.search import Profile
 from assistent.safety.categories import LINE_IDS
 from assistent.texts import FALLBACK_REASON
@@ -175,6 +175,22 @@ def test_the_opening_sentence_fits_who_the_message_says_is_writing(
         for o in variants(f"opening.{other}", "nl")
     } - set(variants(f"opening.{rol}", "nl"))
     assert not any(opening in shown for opening in others)
+
+
+def test_how_to_reach_several_places_names_their_app_and_chat_too(instance: Instance) -> None:
+    """'kan ik ook appen?' after three places got only their phone numbers, though the
+    kennisbank gave one a WhatsApp number (found by a tester playing a teenager). Asked how to
+    reach several places at once, each gives its main contact and any way to write to it."""
+    from assistent.kennisbank import parse_file
+    from assistent.turns import FieldAnswer
+
+    west, _ = parse_file(MINI / "testdorp" / "wijkteam-west.md")
+    cjg, _ = parse_file(MINI / "testdorp" / "cjg-testdorp.md")
+    assert west is not None and cjg is not None
+    shown = render_turn(FieldAnswer(field="contact", taal="nl", entries=[west, cjg]), False)
+    assert shown.count("012-345 6797") == 2  # the phone, and the same number on WhatsApp
+    assert "WhatsApp" in shown and "012-345 6799" in shown
+    assert "cjg.testdorp.example" not in shown  # a website is not a way to write
 
 
 def test_contacts_shown_are_exactly_those_in_the_kennisbank(instance: Instance) -> None:
