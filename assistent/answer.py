@@ -19,6 +19,7 @@ from assistent.kennisbank.sentences import sentences
 from assistent.kennisbank.topics import words
 from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN, FALLBACK_SOORT
 from assistent.language import detect
+from assistent.profile import read_hints
 from assistent.retrieval.search import Match, Profile, Searcher, SearchOutcome
 from assistent.safety.detector import SafetyChecker, SafetySignal
 from assistent.safety.lines import CrisisLijn, Crisislijnen
@@ -217,7 +218,9 @@ class Assistant:
             found = self._checked.get(key)
             if found is not None and now - found[0] <= CHECK_MEMO_SECONDS:
                 return found[1]
-        signal = self.safety.check(question, rol)
+        # who writes, as the profile or else the message says ("ik ben leerkracht", "ik ben
+        # 14"): the lines are chosen for them
+        signal = self.safety.check(question, rol or read_hints(question).rol)
         with self._checked_lock:
             self._checked[key] = (now, signal)
             self._checked.move_to_end(key)

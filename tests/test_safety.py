@@ -494,6 +494,39 @@ def test_in_the_band_of_doubt_one_line_is_offered_calmly(checker: SafetyChecker)
     assert _banded(checker, threshold=1.01, doubt=None).check(text) is None  # no band: nothing
 
 
+@pytest.mark.parametrize(
+    ("rol", "line"),
+    [
+        (None, "kindertelefoon"),
+        ("jongere", "kindertelefoon"),
+        ("ouder", None),
+        ("professional", None),
+    ],
+)
+def test_an_adult_in_the_band_of_doubt_is_not_offered_the_kindertelefoon(
+    checker: SafetyChecker, rol: str | None, line: str | None
+) -> None:
+    """A mother fighting with her daughter of 15, a new father and a lonely mother got 'Bij De
+    Kindertelefoon…' (found by testers playing new users). The Kindertelefoon is for children:
+    a writer the profile or the message makes an adult keeps the local help without it. (Their
+    likeliest other line instead was tried: it put a calm 112 or 113 sentence first for a
+    teacher asking about bullying and for a tired mother.)"""
+    banded = _banded(checker, threshold=1.01, doubt=0.0)
+    model = banded.model
+    assert model is not None
+
+    class Shares(type(model)):  # type: ignore[misc]
+        def category_probabilities(self, texts, vectors=None):
+            return np.array([[0.05, 0.3, 0.15, 0.5]] * len(texts))
+
+    fields = (f.name for f in dataclasses.fields(model) if f.init)
+    fixed = Shares(**{name: getattr(model, name) for name in fields})
+    shares = SafetyChecker(fixed, load_acute_rules(), load_taxonomy().levels(), checker.embedder)
+    signal = shares.check("ik weet het even niet meer met alles thuis", rol)
+    assert (signal and signal.category) == line
+    assert signal is None or signal.doubt
+
+
 def test_the_band_of_doubt_never_softens_an_acute_phrase(checker: SafetyChecker) -> None:
     signal = _banded(checker, threshold=1.01, doubt=0.0).check("ik wil niet meer leven")
     assert signal is not None and not signal.doubt and signal.level == "acuut"

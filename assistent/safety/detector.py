@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 Level = Literal["acuut", "zorg"]
 SECONDARY_SHARE = 0.3  # a second category is offered when it has at least this probability
 RETRY_SECONDS = 300.0  # after an embedder failure, the word view alone for this long
+KINDERTELEFOON = "kindertelefoon"  # the line for children and young people themselves
+ADULTS = ("ouder", "professional")  # writers who are not offered it on a doubt
 
 _NOT_WORD = re.compile(r"[^\w\s']+")
 SHORT_CALL_WORDS = 4  # "sos mijn kind": an emergency word in a message this short is a call
@@ -117,7 +119,7 @@ class SafetyChecker:
             return SafetySignal(lead, lines, "acuut", "hulpwoord", all_lines=True)
         lowered = text.casefold()
         by_rule = {category for category, pattern in self.rules if pattern.search(lowered)}
-        by_model, doubt = self._model_categories(text)
+        by_model, doubt = self._model_categories(text, rol in ADULTS)
         found = by_rule | by_model
         if not found:
             return None
@@ -132,8 +134,10 @@ class SafetyChecker:
         level: Level = "acuut" if any(self.levels[c] == "acuut" for c in categories) else "zorg"
         return SafetySignal(lead, categories, level, "regel" if by_rule else "model")
 
-    def _model_categories(self, text: str) -> tuple[set[str], bool]:
-        """The categories the classifier finds, and whether only its band of doubt found them."""
+    def _model_categories(self, text: str, adult: bool = False) -> tuple[set[str], bool]:
+        """The categories the classifier finds, and whether only its band of doubt found them.
+        An ``adult`` writer is not offered the Kindertelefoon on a doubt: it is a line for
+        children, and another line in its place put 112 or 113 first for a tired parent."""
         if self.model is None:
             return set(), False
         model = self.model
@@ -152,6 +156,8 @@ class SafetyChecker:
         shares = model.category_probabilities([read[best]], row)[0]
         top = int(np.argmax(shares))
         if not over.any():
+            if adult and CATEGORIES[top] == KINDERTELEFOON:
+                return set(), False
             return {CATEGORIES[top]}, True
         return {CATEGORIES[top]} | {
             c for c, share in zip(CATEGORIES, shares, strict=True) if share >= SECONDARY_SHARE
