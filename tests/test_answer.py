@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from assistent.render import render_console, render_telegram, render_turn, split
 from assistent.retrieval.search import Profile
 from assistent.safety.categories import LINE_IDS
 from assistent.texts import FALLBACK_REASON
-from tests.support import MINI, FakeEmbedder
+from tests.support import MINI, FakeEmbedder, mini_with
 
 
 @pytest.fixture
@@ -130,14 +129,12 @@ def test_a_second_cjg_place_in_the_fallback_says_what_it_does(tmp_path: Path) ->
     stays) as a second place of soort cjg; the fallback showed it as 'Hier kun je met elke vraag
     over opvoeden en opgroeien terecht' (found by a tester playing a 13-year-old). That line is
     true of one CJG; with more than one, each says what it does, in its own words."""
-    kb = tmp_path / "kb"
-    shutil.copytree(MINI, kb)
-    (kb / "testdorp" / "cjg-steunouders.md").write_text(
+    steunouders = (
         "---\nid: cjg-steunouders\nnaam: CJG Testdorp – Steunouders\nsoort: cjg\n"
         "gemeente: Testdorp\ncontact:\n  telefoon: 012-345 6788\n---\n"
-        "Vrijwillig gastgezin waar een kind regelmatig logeert. Zo komen ouders even op adem.\n",
-        encoding="utf-8",
+        "Vrijwillig gastgezin waar een kind regelmatig logeert. Zo komen ouders even op adem.\n"
     )
+    kb = mini_with(tmp_path, {"cjg-steunouders.md": steunouders})
     settings = Settings(kennisbank=kb, index_dir=tmp_path / "index", min_score=0.99)
     r = reply(Instance.open(settings, embedder=FakeEmbedder()), "hoe laat vertrekt de bus")
     assert r.answer.abstained

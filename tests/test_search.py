@@ -16,7 +16,7 @@ from assistent.profile import ROLES
 from assistent.retrieval.index import ensure_index
 from assistent.retrieval.search import FilterNote, Profile, Searcher, passes_filters
 from assistent.texts import filter_note
-from tests.support import MINI, FakeEmbedder
+from tests.support import MINI, FakeEmbedder, mini_with
 
 
 @pytest.fixture
@@ -415,14 +415,12 @@ def test_a_place_without_topics_is_known_by_the_rare_words_of_its_description(
     """A sociale kaart rarely has onderwerpen. 'is er ook een plek waar je speelgoed kan lenen?
     alles is zo duur' after an answer without the speel-o-theek was read as a question about
     the costs of the places shown (set 14). A word few descriptions have names that place."""
-    kennisbank = tmp_path / "kb"
-    shutil.copytree(MINI, kennisbank)
-    (kennisbank / "testdorp" / "speelotheek.md").write_text(
+    speelotheek = (
         "---\nid: speelotheek\nnaam: De Knikker\nsoort: welzijn\ngemeente: Testdorp\n"
         "contact:\n  telefoon: 012-345 6701\nlaatst_gecontroleerd: 2026-09-01\n---\n"
-        "Speelgoed lenen in plaats van kopen: kies uit spellen en puzzels.\n",
-        encoding="utf-8",
+        "Speelgoed lenen in plaats van kopen: kies uit spellen en puzzels.\n"
     )
+    kennisbank = mini_with(tmp_path, {"speelotheek.md": speelotheek})
     embedder = FakeEmbedder()
     index = ensure_index(load_kennisbank(kennisbank), embedder, tmp_path / "index")
     searcher = Searcher(index, embedder, min_score=0.2)

@@ -18,6 +18,17 @@ FIXTURES = ROOT / "tests" / "fixtures"
 MINI = FIXTURES / "kennisbank_mini"
 
 
+def mini_with(folder: Path, files: dict[str, str]) -> Path:
+    """A copy of the mini kennisbank in ``folder``/kb with extra files in testdorp/."""
+    import shutil
+
+    kennisbank = folder / "kb"
+    shutil.copytree(MINI, kennisbank)
+    for name, text in files.items():
+        (kennisbank / "testdorp" / name).write_text(text, encoding="utf-8")
+    return kennisbank
+
+
 class FakeEmbedder:
     """Deterministic bag-of-character-trigrams embedder: similar spelling, similar vector.
 
