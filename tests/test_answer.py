@@ -296,7 +296,8 @@ def test_a_doubtful_sign_of_danger_keeps_the_help_and_offers_the_line(
     assert real.model is not None
     banded = changed(real.model, threshold=1.01, doubt_threshold=0.0)
     assistant.safety = SafetyChecker(banded, load_acute_rules(), real.levels, real.embedder)
-    answer = assistant.answer("mijn puber luistert niet en we hebben elke dag ruzie")
+    # no writer named: an adult is not offered the Kindertelefoon on a doubt (see test_safety)
+    answer = assistant.answer("puber luistert niet en we hebben elke dag ruzie")
     assert answer.crisis is not None and answer.crisis.doubt and not answer.lines_first
     assert len(answer.crisis_lines) == 1 and answer.results[0].entry.id == "pubercursus"
     assert answer.to_dict()["crisis_twijfel"] is True
