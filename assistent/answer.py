@@ -283,13 +283,13 @@ class Assistant:
             outcome = self.searcher.abstain(profile)
         answer.abstained = outcome.abstained
         fallback = [m.entry for m in outcome.matches if outcome.abstained and not m.maybe]
-        general = dict(zip(map(id, fallback), fallback_reasons(fallback), strict=True))
+        general = dict(zip((e.id for e in fallback), fallback_reasons(fallback), strict=True))
         answer.results = [
             Result(
                 entry=m.entry,
                 waarom=maybe_reason(why(m, profile))
                 if m.maybe
-                else general[id(m.entry)]
+                else general[m.entry.id]
                 if outcome.abstained
                 else why(m, profile),
                 score=m.score,

@@ -16,7 +16,7 @@ from assistent.kennisbank.model import Gemeente, Kennisbank, Voorziening, same_n
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT, KNOWN_SOORTEN
 from assistent.kennisbank.yamltext import (
     DuplicateFieldError,
-    dropped_comments,
+    read_front_matter,
     read_yaml_text,
     yaml_problem,
 )
@@ -56,7 +56,8 @@ def parse_file(path: Path) -> tuple[Voorziening | None, list[Problem]]:
         ]
     front, body = parts
     try:
-        data = read_yaml_text(front) or {}
+        data, dropped = read_front_matter(front)
+        data = data or {}
     except DuplicateFieldError as exc:
         return None, [Problem(path, exc.field, exc.dutch(first_line=2))]
     except yaml.YAMLError as exc:
@@ -67,12 +68,12 @@ def parse_file(path: Path) -> tuple[Voorziening | None, list[Problem]]:
         Problem(
             path,
             name,
-            f"alles na ' #' leest de assistent als opmerking en toont hij niet: '{dropped}'. "
+            f"alles na ' #' leest de assistent als opmerking en toont hij niet: '{cut}'. "
             "Hoort het bij de tekst, zet de hele waarde dan tussen aanhalingstekens, "
             'bijvoorbeeld aanmelden: "bel en kies optie #2".',
             warning=True,
         )
-        for name, dropped in dropped_comments(front)
+        for name, cut in dropped
     ]
     problems: list[Problem] = []
     if "beschrijving" in data:

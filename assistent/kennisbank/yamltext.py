@@ -76,65 +76,49 @@ class DuplicateFieldError(yaml.MarkedYAMLError):
 def read_yaml_text(text: str) -> object:
     """Parse YAML with :class:`TextLoader`; raises ``yaml.YAMLError`` on bad YAML, and
     :class:`DuplicateFieldError` for a field written twice."""
+    return read_front_matter(text)[0]
+
+
+def read_front_matter(text: str) -> tuple[object, list[tuple[str, str]]]:
+    """Parse as :func:`read_yaml_text` does, composing the text once, and list per plain value
+    followed by ' #…' on its line the field and the text YAML drops as a comment ('aanmelden:
+    bel en kies optie #2' keeps only 'bel en kies optie'). A comment on a line of its own, a
+    quoted value and a block of text (``|``) keep everything."""
     loader = TextLoader(text)  # a SafeLoader subclass: no objects
     try:
         node = loader.get_single_node()
         if node is None:
-            return None
-        _no_field_twice(node, "")
-        return loader.construct_document(node)
+            return None, []
+        dropped: list[tuple[str, str]] = []
+        _walk(node, "", text.splitlines(), dropped)
+        return loader.construct_document(node), dropped
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!timestamp 2026-02-30`
         raise yaml.YAMLError(f"a tagged value can't be built: {exc}") from exc
     finally:
         loader.dispose()
 
 
-def _no_field_twice(node: yaml.Node, path: str) -> None:
-    if isinstance(node, yaml.SequenceNode):
+def _walk(node: yaml.Node, path: str, lines: list[str], dropped: list[tuple[str, str]]) -> None:
+    """Raise :class:`DuplicateFieldError` for a field written twice in one group, and note
+    in ``dropped`` the text YAML reads as a comment after a plain value."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, yaml.Mark] = {}
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else ""
+            field = f"{path}.{name}" if path and name else name or path
+            if name and field in seen:
+                raise DuplicateFieldError(field, seen[field], key.start_mark)
+            if name:
+                seen[field] = key.start_mark
+            _walk(value, field, lines, dropped)
+    elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _no_field_twice(item, path)
-    if not isinstance(node, yaml.MappingNode):
-        return
-    seen: dict[str, yaml.Mark] = {}
-    for key, value in node.value:
-        name = f"{path}{key.value}" if isinstance(key, yaml.ScalarNode) else None
-        if name is not None and name in seen:
-            raise DuplicateFieldError(name, seen[name], key.start_mark)
-        if name is not None:
-            seen[name] = key.start_mark
-        _no_field_twice(value, f"{name}." if name else path)
-
-
-def dropped_comments(text: str) -> list[tuple[str, str]]:
-    """Per plain value followed by ' #…' on its line, the field and the text YAML drops as a
-    comment ('aanmelden: bel en kies optie #2' keeps only 'bel en kies optie'). A comment on a
-    line of its own, a quoted value and a block of text (``|``) keep everything."""
-    loader = TextLoader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.YAMLError:
-        return []  # reported as an error elsewhere
-    finally:
-        loader.dispose()
-    lines = text.splitlines()
-    found: list[tuple[str, str]] = []
-
-    def visit(node: yaml.Node | None, path: str) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                name = key.value if isinstance(key, yaml.ScalarNode) else ""
-                visit(value, f"{path}.{name}" if path else name)
-        elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                visit(item, path)
-        elif isinstance(node, yaml.ScalarNode) and not node.style and path:
-            end = node.end_mark
-            rest = lines[end.line][end.column :].strip() if end.line < len(lines) else ""
-            if rest.startswith("#"):
-                found.append((path, rest))
-
-    visit(node, "")
-    return found
+            _walk(item, path, lines, dropped)
+    elif isinstance(node, yaml.ScalarNode) and not node.style and path:
+        end = node.end_mark
+        rest = lines[end.line][end.column :].strip() if end.line < len(lines) else ""
+        if rest.startswith("#"):
+            dropped.append((path, rest))
 
 
 def yaml_problem(exc: yaml.YAMLError, first_line: int = 1) -> str:
