@@ -45,6 +45,7 @@ __all__ += ["Turn"]
 MEMORY_SECONDS = 30 * 60
 # A follow-up or refinement says little else: more topic words than this make it a new question.
 MAX_EXTRA_WORDS = 1
+ABOUT_WHAT = "waarover"  # the reply to a follow-up with no answer before it (data/teksten)
 # A place named in a message ("waar zit het jongerenwerk") makes it a follow-up at this share.
 NAMED_FOLLOW_UP_SHARE = 0.3
 SWITCH_WORDS = 2  # a message this short switches the conversation's language only when clear
@@ -87,9 +88,8 @@ class Conversation:
         """The turn classifier (trained on first use; the n-gram model when none is given)."""
         if self._intents is None:
             self._intents = default_model()
-        if isinstance(self._intents, IntentModel):
-            return self._intents
-        return self._intents()  # asked each time: a model still in training is replaced later
+        # asked each time: a model still in training is replaced later
+        return self._intents if isinstance(self._intents, IntentModel) else self._intents()
 
     # --- profile ---
     @property
@@ -197,6 +197,8 @@ class Conversation:
             if chat is not None and nothing():
                 return self._small_talk(chat.kind, session)  # "oke dankje. fijn dat dit kan"
         if not live:
+            if intent.is_follow_up and not extra and not self._places_named(clean):
+                return self._small_talk(ABOUT_WHAT, session)  # "wat kost dat?" points at nothing
             return self.ask(user_id, session, text)
         turn = self._about_last_answer(user_id, session, clean, intent, extra, follow_up)
         if turn is not None:
@@ -437,8 +439,7 @@ class Conversation:
         )
 
     def _remember(self, session: Session, answer: Answer) -> None:
-        session.answer = answer
-        session.subject = None
+        session.answer, session.subject = answer, None
         session.shown = min(self.page_size, len(answer.results))
         session.page = answer.results[: session.shown]
         session.at = self.clock()

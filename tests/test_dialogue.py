@@ -1183,3 +1183,21 @@ def test_a_sign_up_answer_says_how_to_reach_the_place_when_its_text_does_not() -
     own = "Bel eerst 0575 41 44 11 voor een intake."
     text = render_turn(FieldAnswer("aanmelden", "nl", [place(own)]), False)
     assert own in text and "0575-41 44 10" not in text
+
+
+@pytest.mark.parametrize("text", ["wat kost dat?", "hoe meld ik me aan?", "waar is dat"])
+def test_a_follow_up_as_the_first_message_asks_what_it_is_about(
+    conversation: Conversation, text: str
+) -> None:
+    """'wat kost dat?' with no answer before it points at nothing: it got three places about
+    money (the Kindpakket). Now the assistant asks what the question is about, without a list."""
+    turn = conversation.handle("u", Session(), text)
+    assert isinstance(turn, SmallTalk) and turn.kind == "waarover", turn
+    assert "Waar gaat je vraag over?" in render_turn(turn, as_html=False)
+
+
+def test_a_first_message_that_names_its_subject_is_still_searched(
+    conversation: Conversation,
+) -> None:
+    turn = conversation.handle("u", Session(), "wat kost de peuterclub?")
+    assert isinstance(turn, Reply)
