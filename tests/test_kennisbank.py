@@ -603,3 +603,35 @@ def test_every_conversation_set_is_played_on_the_kennisbank_it_was_written_for()
                 expected = beurt.verwacht
                 named = {*expected.ids, *expected.niet, *([expected.id] if expected.id else [])}
                 assert named <= known, (path.name, gesprek.naam, named - known)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("020-123456", "9 cijfers, één te weinig"),
+        ("06-1234567", "9 cijfers, één te weinig"),
+        ("020-12345678", "11 cijfers, één te veel"),
+    ],
+)
+def test_a_phone_number_a_digit_short_or_long_is_a_warning(
+    tmp_path: Path, typed: str, said: str
+) -> None:
+    """A digit dropped or doubled while typing reached parents unnoticed: a number that the
+    Dutch numbering plan knows with one digit more or less is a warning, and stays as typed."""
+    write(tmp_path / "testdorp", "a", VALID.format(id="a", extra="").replace("012-345 6701", typed))
+    kb = load_kennisbank(tmp_path)
+    [warning] = [w for w in kb.warnings if w.field == "contact.telefoon"]
+    assert f"'{typed}'" in warning.message and said in warning.message
+    assert kb.entries[0].contact.telefoon == typed
+
+
+@pytest.mark.parametrize(
+    "typed", ["020-1234567", "06-12345678", "0800-2000", "14 020", "012-345 6701"]
+)
+def test_a_whole_or_unknown_phone_number_gives_no_warning(tmp_path: Path, typed: str) -> None:
+    """Only a number the numbering plan knows with one digit more or less is doubted: a whole
+    number, a short service number and an area code it does not know (012, the test data's)
+    are not."""
+    write(tmp_path / "testdorp", "a", VALID.format(id="a", extra="").replace("012-345 6701", typed))
+    kb = load_kennisbank(tmp_path)
+    assert not [w for w in kb.warnings if w.field == "contact.telefoon"]

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from assistent.errors import KennisbankError, Problem
 from assistent.kennisbank.messages import translate
 from assistent.kennisbank.model import Gemeente, Kennisbank, Voorziening, same_name, slugify
+from assistent.kennisbank.phones import phone_doubt
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT, KNOWN_SOORTEN
 from assistent.kennisbank.yamltext import (
     DuplicateFieldError,
@@ -125,6 +126,10 @@ def _entry_warnings(entry: Voorziening, path: Path) -> Iterable[Problem]:
             "Dan vindt de assistent deze voorziening veel beter.",
             warning=True,
         )
+    for name in ("telefoon", "whatsapp"):
+        typed = getattr(entry.contact, name)
+        if typed and (doubt := phone_doubt(typed)):
+            yield Problem(path, f"contact.{name}", doubt, warning=True)
     folder = path.parent.name
     if entry.landelijk and folder != "landelijk":
         yield Problem(path, "landelijk", "staat niet in de map 'landelijk'.", warning=True)
