@@ -565,3 +565,20 @@ def test_the_soort_comes_from_what_the_service_is_not_who_runs_it(
     assert entry.soort == soort
     if soort == "professionals":  # a service for professionals is not shown to parents
         assert entry.doelgroep == ["professionals"]
+
+
+def test_an_age_in_part_years_is_a_warning_with_the_whole_years_it_becomes(tmp_path: Path) -> None:
+    """HSDS gives ages as numbers; the kennisbank counts whole years. maximum_age 4.9 became 4
+    without a word (found by a CJG employee importing a sociale kaart). The import still counts
+    whole years, and says so, naming row and column."""
+    folder = _edited_copy(tmp_path, "services.csv", 3, minimum_age="1.5", maximum_age="4.9")
+    plan, notes = plan_hsds_import(folder, tmp_path / "kb")
+    apply_plan(plan)
+    cursus = load_kennisbank(tmp_path / "kb").by_id()["opvoedcursus-stevig-ouderschap-proefstad"]
+    assert (cursus.leeftijd.van, cursus.leeftijd.tot) == (1, 4)
+    found = {n.field: n.message for n in notes if n.warning and "hele jaren" in n.message}
+    assert set(found) == {"rij 3, kolom minimum_age", "rij 3, kolom maximum_age"}, notes
+    assert (
+        "4.9" in found["rij 3, kolom maximum_age"]
+        and "wordt 4" in found["rij 3, kolom maximum_age"]
+    )

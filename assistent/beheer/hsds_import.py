@@ -216,6 +216,17 @@ def convert_service(
             )
         )
         hi = ""
+    for column, value in (("minimum_age", lo), ("maximum_age", hi)):
+        if value and re.search(r"[.,]0*[1-9]", value):  # 4.9: the kennisbank counts whole years
+            notes.append(
+                Problem(
+                    service.path,
+                    service.where(column),
+                    f"{column} {value} is geen heel jaar; de kennisbank telt in hele jaren, dus "
+                    f"het wordt {_age(value)}. Kijk na of dat klopt.",
+                    warning=True,
+                )
+            )
     if lo or hi:
         leeftijd: dict[str, int] = {}
         if lo:
