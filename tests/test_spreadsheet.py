@@ -552,3 +552,28 @@ def test_dry_run_shows_old_and_new_value_per_cell(kennisbank_copy: Path, exporte
     assert result.exit_code == 0, result.output
     assert f'telefoon: "{entry.contact.telefoon}" → "012-345 6799"' in result.output
     assert f'kosten: "{entry.kosten}" → (leeg)' in result.output
+
+
+def test_a_row_deleted_from_a_sheet_without_export_data_is_named_not_ignored(
+    kennisbank_copy: Path, tmp_path: Path
+) -> None:
+    """Without the hidden '_export' data and the '_controle' column (rows copied into a sheet of
+    one's own), the import cannot know whether a missing row was deleted: the file stays. It
+    stayed without a word; now a warning names it and says what to do."""
+    source = export_spreadsheet(kennisbank_copy, tmp_path / "export.csv", "voorbeeldstad").path
+    rows = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8-sig")), delimiter=";"))
+    control = rows[0].index("_controle")
+    kept = [
+        [cell for i, cell in enumerate(row) if i != control]
+        for row in rows
+        if row[0] not in ("_export", "vadercentrum")
+    ]
+    target = tmp_path / "eigen.csv"
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(kept)
+    plan = plan_import(kennisbank_copy, target)
+    assert not plan.changes  # nothing removed
+    [warning] = [w for w in plan.warnings if "vadercentrum" in w.message]
+    assert "blijft staan" in warning.message and "verwijder" in warning.message.casefold()
+    assert not [w for w in plan.warnings if "landelijk" in w.message]  # another gemeente's
+    assert "  vadercentrum (Voorbeeldstad) staat" in "\n".join(describe_plan(plan))

@@ -230,7 +230,9 @@ def describe_plan(plan: ImportPlan) -> Iterable[str]:
         yield from (f"  {p.field}: {p.message}" for p in plan.kept)
     if plan.warnings:
         yield f"Let op ({len(plan.warnings)}):"
-        yield from (f"  {p.field}: {p.message}" for p in plan.warnings)
+        yield from (
+            f"  {p.field}: {p.message}" if p.field else f"  {p.message}" for p in plan.warnings
+        )
     if plan.refused:
         yield f"Niet verwerkt ({len(plan.refused)}):"
         yield from (f"  {p.field}: {p.message}" for p in plan.refused)

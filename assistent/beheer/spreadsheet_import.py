@@ -10,6 +10,7 @@ from pathlib import Path
 
 from assistent.beheer.plan import (
     Change,
+    DiskEntry,
     ImportPlan,
     InputFileError,
     changed_fields,
@@ -187,4 +188,43 @@ def plan_import(kb_root: Path, source: Path, overwrite: bool = False) -> ImportP
             )
             continue
         plan.changes.append(Change("verwijderen", entry_id, current.path))
+    if not manifest:
+        plan.warnings += _missing_rows(sheet.path, disk, seen, [e for _, e, _ in parsed])
     return plan
+
+
+def _missing_rows(
+    source: Path, disk: dict[str, DiskEntry], seen: dict[str, int], rows: list[Voorziening]
+) -> list[Problem]:
+    """Without the export's ids, a file of the sheet's gemeenten without a row may be a row
+    deleted on purpose or one never copied: it stays, and one warning per gemeente says so."""
+    missing: dict[str, list[str]] = {}
+    for entry_id, current in disk.items():
+        entry = current.entry
+        if entry is None or entry_id in seen:
+            continue
+        if any(_same_place(entry, row) for row in rows):
+            missing.setdefault(entry.gemeente or "landelijk", []).append(entry_id)
+    return [
+        Problem(
+            source,
+            None,
+            (
+                f"{ids[0]} ({where}) staat in de kennisbank maar niet in dit werkblad. Het "
+                "bestand blijft staan"
+                if len(ids) == 1
+                else f"{len(ids)} voorzieningen van {where} staan in de kennisbank maar niet in "
+                f"dit werkblad: {', '.join(ids)}. De bestanden blijven staan"
+            )
+            + ": zonder het verborgen tabblad '_export' weet de import niet of je een rij hebt "
+            "weggehaald. Moet er een weg? Verwijder dan het bestand, of maak het werkblad "
+            "opnieuw met 'assistent kennisbank exporteer'.",
+            warning=True,
+        )
+        for where, ids in missing.items()
+    ]
+
+
+def _same_place(entry: Voorziening, row: Voorziening) -> bool:
+    """Whether two entries belong to the same gemeente (or are both landelijk)."""
+    return entry.landelijk == row.landelijk and entry.gemeente == row.gemeente
