@@ -46,6 +46,7 @@ MEMORY_SECONDS = 30 * 60
 # A follow-up or refinement says little else: more topic words than this make it a new question.
 MAX_EXTRA_WORDS = 1
 ABOUT_WHAT = "waarover"  # the reply to a follow-up with no answer before it (data/teksten)
+LINELESS = ("adres", "aanmelden")  # no crisis line has these: asked of the places under it
 # A place named in a message ("waar zit het jongerenwerk") makes it a follow-up at this share.
 NAMED_FOLLOW_UP_SHARE = 0.3
 SWITCH_WORDS = 2  # a message this short switches the conversation's language only when clear
@@ -86,8 +87,7 @@ class Conversation:
     @property
     def intents(self) -> IntentModel:
         """The turn classifier (trained on first use; the n-gram model when none is given)."""
-        if self._intents is None:
-            self._intents = default_model()
+        self._intents = default_model() if self._intents is None else self._intents
         # asked each time: a model still in training is replaced later
         return self._intents if isinstance(self._intents, IntentModel) else self._intents()
 
@@ -468,9 +468,9 @@ class Conversation:
         answer = session.answer
         assert answer is not None
         session.at = self.clock()
-        field_name = field_name or "info"
-        session.last_field = field_name
-        if answer.lines_first and answer.crisis_lines and target is None:
+        field_name = session.last_field = field_name or "info"
+        place_only = field_name in LINELESS and bool(session.page)
+        if answer.lines_first and answer.crisis_lines and target is None and not place_only:
             return FieldAnswer(field=field_name, taal=session.taal, line=answer.crisis_lines[0])
         if not session.page:
             return NothingMore(session.taal)

@@ -1201,3 +1201,20 @@ def test_a_first_message_that_names_its_subject_is_still_searched(
 ) -> None:
     turn = conversation.handle("u", Session(), "wat kost de peuterclub?")
     assert isinstance(turn, Reply)
+
+
+def test_after_the_lines_a_question_only_a_place_can_answer_goes_to_the_places(
+    conversation: Conversation,
+) -> None:
+    """'waar zit dat?' or 'heb ik een verwijzing nodig?' after the lines came first got
+    'Alarmnummer 112: bel 112' each time: a line has no address and no sign-up. Those go to the
+    local places shown under the lines; what a line does have (its cost, its hours) stays with
+    the line."""
+    session = Session()
+    crisis = conversation.handle("u", session, "mijn baby ademt niet meer")
+    assert isinstance(crisis, Reply) and crisis.answer.lines_first and session.page
+    where = conversation.handle("u", session, "waar zit dat?")
+    assert isinstance(where, FieldAnswer) and where.line is None, where
+    assert where.field == "adres" and where.entries == [r.entry for r in session.page]
+    cost = conversation.handle("u", session, "is het gratis?")
+    assert isinstance(cost, FieldAnswer) and cost.line is crisis.answer.crisis_lines[0]
