@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from assistent.kennisbank import Voorziening
+from assistent.kennisbank.described import DescribedFields
 from assistent.kennisbank.sentences import sentences
 from assistent.kennisbank.topics import words
 from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN, FALLBACK_SOORT
@@ -195,6 +196,12 @@ class Assistant:
         self._checked: OrderedDict[tuple[str, str | None], tuple[float, SafetySignal | None]]
         self._checked = OrderedDict()
         self._checked_lock = threading.Lock()
+        self._described = DescribedFields(searcher.entries)  # trained on first use
+
+    def described(self, entries: list[Voorziening], field_name: str) -> dict[str, str]:
+        """Per place without ``field_name``: the sentence of its description that says it."""
+        found = {e.id: self._described.sentence(e, field_name) for e in entries}
+        return {place_id: sentence for place_id, sentence in found.items() if sentence}
 
     @property
     def entries(self) -> list[Voorziening]:

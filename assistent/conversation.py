@@ -479,9 +479,9 @@ class Conversation:
         if target is None:  # no place named: every place just shown answers ("wat kost dat?")
             entries = [r.entry for r in session.page]
         else:
-            entries = [session.page[target].entry]
-            session.subject = target
-        return FieldAnswer(field=field_name, taal=session.taal, entries=entries)
+            entries, session.subject = [session.page[target].entry], target
+        said = self.assistant.described(entries, field_name)  # "Deelname is gratis."
+        return FieldAnswer(field_name, session.taal, entries, described=said)
 
     def details(self, session: Session) -> FieldAnswer | None:
         """'Meer info' under an answer: every detail of the places on the last page."""

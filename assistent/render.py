@@ -338,14 +338,23 @@ def _field_text(turn: FieldAnswer, as_html: bool) -> str:
     # a follow-up that names no place answers for every place just shown, each in a block (of
     # several places, one main contact each: every contact line of three is a screen)
     brief = len(entries) > 1
-    return "\n\n".join(_one_field(e, turn.field, as_html, language, brief) for e in entries)
+    return "\n\n".join(
+        _one_field(e, turn.field, as_html, language, brief, turn.described.get(e.id))
+        for e in entries
+    )
 
 
 def _one_field(
-    entry: Voorziening, field_name: str, as_html: bool, language: str, brief: bool = False
+    entry: Voorziening,
+    field_name: str,
+    as_html: bool,
+    language: str,
+    brief: bool = False,
+    described: str | None = None,
 ) -> str:
-    """One place's answer to a follow-up: its name and the field as typed, or honestly that the
-    kennisbank does not have it, with the place's main contact."""
+    """One place's answer to a follow-up: its name and the field as typed; else the sentence of
+    its description that says it (``described``), quoted; else honestly that the kennisbank does
+    not have it. With the place's main contact when the field has no way to reach it."""
     esc = html.escape if as_html else str
     name = f"<b>{esc(entry.naam)}</b>" if as_html else entry.naam
     main = main_contact(entry)
@@ -360,6 +369,10 @@ def _one_field(
         values = [(field_name, value)] if value else []
         if field_name == "aanmelden" and value and main and not _REACHES.search(value):
             values.append(main)  # "bel of mail ons" is no help without the number or address
+    if not values and described:
+        quoted = esc(translated("uit_beschrijving", language)) + f" “{esc(described)}”"
+        reach = (_value_html(*main) if as_html else _value_plain(*main, language)) if main else ""
+        return "\n".join(part for part in (name, quoted, reach) if part)
     if not values:
         contact = (_value_html(*main) if as_html else main[1]) if main else ""
         unknown = esc(translated("veld_onbekend", language, naam="\0")).replace("\0", name)

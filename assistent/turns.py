@@ -85,6 +85,8 @@ class FieldAnswer:
     entries: list[Voorziening] = field(default_factory=list)  # the places asked about
     line: CrisisLijn | None = None  # after a crisis reply: the line shown
     care: Answer | None = None  # in the band of doubt: the answer whose calm line goes with it
+    # per place without the field: the sentence of its description that says it (as typed)
+    described: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
