@@ -48,8 +48,10 @@ INFLECTED_ORDINALS = frozenset(
 def name_words(text: str) -> set[str]:
     """The words that can name a place ("home-start" is two). Small words never do: "geld
     *voor* betalen" is not about "Adviespunt *voor* leerkrachten"; nor do numbers, which point
-    by position: "en de tweede?" is not about a place called "Tweede Blik"."""
-    return set(words(text.replace("-", " "))) - STOP_WORDS - _ORDINAL_WORDS
+    by position: "en de tweede?" is not about a place called "Tweede Blik". A hyphenated word
+    is also the word without hyphens: "speel-o-theek" is how people type "speelotheek"."""
+    joined = {w.replace("-", "") for w in words(text) if "-" in w}
+    return (set(words(text.replace("-", " "))) | joined) - STOP_WORDS - _ORDINAL_WORDS
 
 
 def ordinal(text: str, count: int) -> int | None:

@@ -201,3 +201,12 @@ def test_a_wijk_in_a_name_says_where_not_which_place() -> None:
     index = NameIndex([*(place(f"p{i}", f"Plek {i}") for i in range(30)), team])
     assert index.places_named("mijn zus in oude haven, waar kan zij heen?") == set()
     assert index.places_named("en dat team jeugd en gezin, waar zit dat?") == {"tjg-oude-haven"}
+
+
+def test_a_hyphenated_name_is_named_written_as_one_word() -> None:
+    """'en de speelotheek, wanneer zijn die open?' gave the CJG's hours: only 'speel-o-theek'
+    with its hyphens named Speel-o-theek De Knikker (found deploying a new kennisbank)."""
+    index = NameIndex([*PAGE, place("knikker", "Speel-o-theek De Knikker")])
+    for text in ("en de speelotheek, wanneer zijn die open?", "is de speel-o-theek open?"):
+        assert index.places_named(text) == {"knikker"}, text
+    assert NameIndex([place("hs", "Home-Start Polderveen")]).places_named("homestart?") == {"hs"}
