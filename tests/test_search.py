@@ -428,3 +428,20 @@ def test_a_place_without_topics_is_known_by_the_rare_words_of_its_description(
     assert searcher.other_topics(["speelgoed"], ["speelotheek"]) == []  # shown: not new
     assert searcher.other_topics(["kopen"], []) == ["kopen"]
     assert searcher.other_topics(["ouders"], []) == []  # in many descriptions
+
+
+@pytest.mark.parametrize(
+    "said", ["mijn puber luistert niet in testdorp", "Testdorp: mijn puber luistert niet"]
+)
+def test_the_gemeentes_own_name_in_a_question_changes_no_ranking(
+    searcher: Searcher, said: str
+) -> None:
+    """'is er een opvoedcursus in zandhoven?' showed no course: every place named 'X Zandhoven'
+    came first, for the name alone (found deploying a new kennisbank). The gemeente's name says
+    nothing about which of its places fits."""
+    plain = searcher.search("mijn puber luistert niet", Profile()).matches
+    named = searcher.search(said, Profile()).matches
+    assert [(m.entry.id, round(m.score, 6)) for m in named] == [
+        (m.entry.id, round(m.score, 6)) for m in plain
+    ]
+    assert all(m.sentence is None or "testdorp" not in m.sentence.casefold() for m in named)

@@ -15,23 +15,19 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_DUTCH
 
 from assistent.embed import Embedder
-from assistent.kennisbank import Voorziening, gemeenten_of, months_before, same_name, wijken_of
+from assistent.kennisbank import Voorziening, gemeenten_of, months_before, wijken_of
 from assistent.kennisbank.sentences import sentences
-from assistent.kennisbank.vocabulary import FALLBACK_SOORT, HIDDEN_SOORTEN
 from assistent.profile import Profile, read_hints
 from assistent.retrieval.calibration import REFERENCE_LANGUAGE, language_gaps, language_shifts
+from assistent.retrieval.filters import FilterMasks, FilterNote
+from assistent.retrieval.filters import key as _key
+from assistent.retrieval.filters import passes_filters as passes_filters  # callers import it here
 from assistent.retrieval.index import build_lexical
 from assistent.retrieval.lexical import tokenize
 from assistent.retrieval.stored import LoadedIndex
 
 Fusion = Literal["gewogen", "rrf"]
 
-ROL_DOELGROEP: dict[str, set[str]] = {
-    "ouder": {"ouders"},
-    "professional": {"professionals"},
-    "jongere": {"jongeren", "kinderen"},
-}
-MAX_AGE = 30  # the kennisbank's age ranges end here (Leeftijd.tot ≤ 30)
 # A provision outside the asker's wijk, age or doelgroep is shown (with a note) only when it is
 # the best match and none of the same soort appears among this many results that do fit.
 NOTE_WINDOW = 3
@@ -57,6 +53,8 @@ RRF_K = 60
 # form, where r(e) is a place's mean similarity to ordinary questions. Not tuned: docs/metingen.md
 # shows 0.5 beside 0 and 1.
 CENTER_WEIGHT = 0.5
+# Words that go with the gemeente's name and leave with it: "een cursus *in* zandhoven".
+OWN_NAME_WORDS = ("in", "uit", "bij", "rond", "rondom", "gemeente", "de gemeente")
 
 
 @dataclass
@@ -74,134 +72,12 @@ class Match:
     maybe: bool = False
 
 
-@dataclass(frozen=True)
-class FilterNote:
-    """Why a shown entry lies outside the asker's filters: the facts for a short note."""
-
-    wijken: tuple[str, ...] = ()  # in another wijk: the entry's own wijken
-    van: int | None = None  # the child (or jongere) is younger than this
-    tot: int | None = None  # ... or older than this
-    doelgroep: tuple[str, ...] = ()  # meant for other people than the asker
-
-
 @dataclass
 class SearchOutcome:
     """Ranked matches, or the fallback when nothing specific fits."""
 
     matches: list[Match]
     abstained: bool
-
-
-def professionals_only(entry: Voorziening) -> bool:
-    """True for a service meant for professionals alone: only professionals see it."""
-    return bool(entry.doelgroep) and set(entry.doelgroep) <= {"professionals"}
-
-
-def passes_filters(entry: Voorziening, profile: Profile, gemeente: str | None) -> bool:
-    """True when the entry fits this profile (a missing field filters nothing). The reference
-    for one entry; ``FilterMasks`` answers the same for all entries at once."""
-    if entry.soort in HIDDEN_SOORTEN:
-        return False
-    if profile.rol != "professional" and professionals_only(entry):
-        return False
-    if gemeente and not entry.landelijk and not same_name(entry.gemeente, gemeente):
-        return False
-    if profile.wijk and entry.wijken:
-        if not any(same_name(w, profile.wijk) for w in entry.wijken):
-            return False
-    if profile.leeftijd is not None and entry.leeftijd:
-        tot = profile.leeftijd if profile.leeftijd_tot is None else profile.leeftijd_tot
-        if not (entry.leeftijd.van <= tot and profile.leeftijd <= entry.leeftijd.tot):
-            return False
-    if profile.rol and entry.doelgroep:
-        return bool(ROL_DOELGROEP[profile.rol] & set(entry.doelgroep))
-    return True
-
-
-def _key(name: str) -> str:
-    """A gemeente or wijk name the way ``same_name`` compares it."""
-    return " ".join(name.casefold().split())
-
-
-class FilterMasks:
-    """Boolean masks per gemeente, wijk, age and role, computed once when the index loads. A
-    question combines a few of them with numpy; it never loops over the entries."""
-
-    def __init__(self, entries: list[Voorziening]) -> None:
-        n = len(entries)
-        self.size = n
-        self.visible = np.array([e.soort not in HIDDEN_SOORTEN for e in entries], bool)
-        self.landelijk = np.array([e.landelijk for e in entries], bool)
-        self.fallback = np.array([e.soort == FALLBACK_SOORT for e in entries], bool)
-        self.professionals_only = np.array([professionals_only(e) for e in entries], bool)
-        self.own: dict[str, np.ndarray] = {}  # gemeente → its own (not landelijk) entries
-        self.in_wijk: dict[str, np.ndarray] = {}  # wijk → entries that list it
-        for i, e in enumerate(entries):
-            if e.gemeente and not e.landelijk:
-                self.own.setdefault(_key(e.gemeente), np.zeros(n, bool))[i] = True
-            for w in e.wijken:
-                self.in_wijk.setdefault(_key(w), np.zeros(n, bool))[i] = True
-        self.whole_gemeente = np.array([not e.wijken for e in entries], bool)
-        self.has_age = np.array([e.leeftijd is not None for e in entries], bool)
-        self.van = np.array([e.leeftijd.van if e.leeftijd else 0 for e in entries], np.int16)
-        self.tot = np.array([e.leeftijd.tot if e.leeftijd else MAX_AGE for e in entries], np.int16)
-        ages = np.arange(MAX_AGE + 1, dtype=np.int16)[:, None]
-        self.age_band = (self.van[None, :] <= ages) & (ages <= self.tot[None, :])  # age × entry
-        self.doelgroep = {
-            rol: np.array([not e.doelgroep or bool(g & set(e.doelgroep)) for e in entries], bool)
-            for rol, g in ROL_DOELGROEP.items()
-        }
-        self.soort = np.unique([e.soort for e in entries], return_inverse=True)[1].reshape(n)
-        self.wijken = [tuple(e.wijken) for e in entries]
-        self.doelgroepen = [tuple(e.doelgroep) for e in entries]
-
-    def gemeente(self, gemeente: str | None) -> np.ndarray:
-        """Entries of this gemeente plus the landelijke ones (all when none is known)."""
-        if not gemeente:
-            return np.ones(self.size, bool)
-        return self.landelijk | self.own.get(_key(gemeente), np.zeros(self.size, bool))
-
-    def hard(self, profile: Profile, gemeente: str | None) -> np.ndarray:
-        """What is never shown to this asker: hidden soorten, other gemeenten, services for
-        professionals alone to anyone else."""
-        mask = self.visible & self.gemeente(gemeente)
-        if profile.rol != "professional":
-            mask &= ~self.professionals_only
-        return mask
-
-    def wijk(self, wijk: str | None) -> np.ndarray:
-        """Entries for the whole gemeente plus those that list this wijk."""
-        if not wijk:
-            return np.ones(self.size, bool)
-        return self.whole_gemeente | self.in_wijk.get(_key(wijk), np.zeros(self.size, bool))
-
-    def age(self, leeftijd: int | None, tot: int | None = None) -> np.ndarray:
-        """Entries whose age range meets this age (or a life stage's ``leeftijd``–``tot``);
-        those without a range always."""
-        if leeftijd is None:
-            return np.ones(self.size, bool)
-        tot = leeftijd if tot is None else tot
-        if leeftijd == tot and 0 <= leeftijd <= MAX_AGE:
-            return self.age_band[leeftijd]
-        return ~self.has_age | ((self.van <= tot) & (leeftijd <= self.tot))
-
-    def role(self, rol: str | None) -> np.ndarray:
-        """Entries whose doelgroep includes this role (those without a doelgroep always)."""
-        return self.doelgroep[rol] if rol else np.ones(self.size, bool)
-
-    def note(self, i: int, profile: Profile) -> FilterNote:
-        """The facts that put entry ``i`` outside this profile's wijk, age or doelgroep."""
-        wijken = () if self.wijk(profile.wijk)[i] else self.wijken[i]
-        leeftijd = profile.leeftijd if self.has_age[i] else None
-        upper = leeftijd if profile.leeftijd_tot is None else profile.leeftijd_tot
-        young = upper is not None and upper < self.van[i]
-        old = leeftijd is not None and leeftijd > self.tot[i]
-        return FilterNote(
-            wijken=wijken,
-            van=int(self.van[i]) if young else None,
-            tot=int(self.tot[i]) if old else None,
-            doelgroep=() if self.role(profile.rol)[i] else self.doelgroepen[i],
-        )
 
 
 class Searcher:
@@ -245,6 +121,12 @@ class Searcher:
         self.doubt_from = min(float(doubt), self.min_score) if doubt is not None else None
         gemeenten = gemeenten_of(self.entries)
         self._gemeenten = gemeenten
+        # The gemeente's own name says nothing about which of its places fits ("een cursus in
+        # zandhoven"), but every place named "X Zandhoven" resembles it: it is left out.
+        names = sorted((re.escape(g) for g in gemeenten), key=len, reverse=True)
+        # a whole word, not part of a wijk's name ("Kranenveld-Noord" stays)
+        own = rf"(?<![\w-])(?:(?:{'|'.join(OWN_NAME_WORDS)})\s+)?(?:{'|'.join(names)})(?![\w-])"
+        self._own_names = re.compile(own, re.I) if names else None
         self.default_gemeente = default_gemeente or (gemeenten[0] if len(gemeenten) == 1 else None)
         self.masks = FilterMasks(self.entries)
         # The wijken a message may name, per gemeente ("": all of them); one pass over the
@@ -300,6 +182,13 @@ class Searcher:
         )
 
     # --- text helpers ---
+    def _without_own_name(self, question: str) -> str:
+        """The question without the name of a gemeente of this kennisbank (when more is left)."""
+        if self._own_names is None:
+            return question
+        rest = " ".join(self._own_names.sub(" ", question).split())
+        return rest if any(c.isalnum() for c in rest) else question
+
     def _tokenize(self, text: str) -> list[str]:
         return tokenize([text], self._stem_words)[0]
 
@@ -393,6 +282,7 @@ class Searcher:
         language than Dutch (``taal``) meets the threshold minus that language's gap.
         """
         profile = self.profile_for(question, profile or Profile())
+        question = self._without_own_name(question)
         n = len(self.entries)
         hard = self.hard_mask(profile)
         mask = hard & self.soft_mask(profile)
