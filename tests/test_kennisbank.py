@@ -611,6 +611,8 @@ def test_every_conversation_set_is_played_on_the_kennisbank_it_was_written_for()
         ("020-123456", "9 cijfers, één te weinig"),
         ("06-1234567", "9 cijfers, één te weinig"),
         ("020-12345678", "11 cijfers, één te veel"),
+        ("612345678", "mist de 0 vooraan"),
+        ("20 1234567", "mist de 0 vooraan"),
     ],
 )
 def test_a_phone_number_a_digit_short_or_long_is_a_warning(
@@ -635,3 +637,19 @@ def test_a_whole_or_unknown_phone_number_gives_no_warning(tmp_path: Path, typed:
     write(tmp_path / "testdorp", "a", VALID.format(id="a", extra="").replace("012-345 6701", typed))
     kb = load_kennisbank(tmp_path)
     assert not [w for w in kb.warnings if w.field == "contact.telefoon"]
+
+
+def test_terse_sociale_kaart_abbreviations_end_no_sentence() -> None:
+    """'Groepscursus Triple P niv. 4 voor ouders …' gave the reason '4 voor ouders van kinderen
+    2-12 jr.' (found deploying a sociale kaart in a terse style)."""
+    from assistent.kennisbank.sentences import sentences
+
+    text = (
+        "Groepscursus Triple P niv. 4 voor ouders van kinderen 2-12 jr. Omgaan met lastig "
+        "gedrag. Kosten p.p. 10 euro, i.s.m. de bibliotheek."
+    )
+    assert sentences(text) == [
+        "Groepscursus Triple P niv. 4 voor ouders van kinderen 2-12 jr.",
+        "Omgaan met lastig gedrag.",
+        "Kosten p.p. 10 euro, i.s.m. de bibliotheek.",
+    ]

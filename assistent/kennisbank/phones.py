@@ -15,24 +15,29 @@ import re
 import phonenumbers
 
 REGION = "NL"  # a number without +31 is read as Dutch
+CHECK = "Kijk het na: ouders zien het precies zoals het hier staat."
+MIN_WHOLE = 9  # digits of a Dutch number without its 0: shorter ones are service numbers (113)
 
 
 def phone_doubt(typed: str) -> str | None:
-    """A Dutch sentence on why ``typed`` looks a digit short or long, or None."""
+    """A Dutch sentence on why ``typed`` looks a digit short or long, or lost its 0; or None."""
     try:
         number = phonenumbers.parse(typed, REGION)
     except phonenumbers.NumberParseException:
         return None
+    digits = len(re.sub(r"\D", "", typed))
+    if not typed.lstrip().startswith(("0", "+")) and digits >= MIN_WHOLE:
+        # a spreadsheet that stored the number as a number dropped its 0 ('612345678')
+        return f"'{typed}' mist de 0 vooraan. {CHECK}"
     if phonenumbers.is_valid_number(number):
         return None
     national = phonenumbers.national_significant_number(number)
-    digits = len(re.sub(r"\D", "", typed))
     for variant, how in ((national + "0", "te weinig"), (national[:-1], "te veel")):
         candidate = phonenumbers.PhoneNumber(country_code=number.country_code)
         candidate.national_number = int(variant) if variant else 0
         if variant and phonenumbers.is_valid_number(candidate):
             return (
                 f"'{typed}' heeft {digits} cijfers, één {how} voor een nummer dat zo begint. "
-                "Kijk het na: ouders zien het precies zoals het hier staat."
+                + CHECK
             )
     return None

@@ -53,6 +53,15 @@ ABBREVIATIONS = frozenset(
         "mr.",
         "prof.",
         "st.",
+        # the terse style of a sociale kaart ("Triple P niv. 4", "kosten p.p.")
+        "niv.",
+        "p.p.",
+        "m.n.",
+        "o.l.v.",
+        "i.s.m.",
+        "vnl.",
+        "afd.",
+        "t.z.t.",
     }
 )
 
