@@ -240,7 +240,10 @@ def test_conversation_floor_on_scripted_conversations(instance: Instance) -> Non
     from assistent.beheer.gesprekken import load_conversations, run_conversations
     from assistent.conversation import Conversation
 
-    conversation = Conversation(instance.current, page_size=instance.settings.top_k)
+    # the turn model the chat and the bot use (not the n-gram one a bare Conversation trains)
+    conversation = Conversation(
+        instance.current, page_size=instance.settings.top_k, intents=instance.intents
+    )
     report = run_conversations(conversation, load_conversations(EVAL / "gesprekken.yaml"))
     kinds = report.per_kind()
     assert report.share >= 0.88, report.to_dict()
