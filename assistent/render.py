@@ -162,6 +162,16 @@ def _short(text: str, limit: int = WHY_CHARS) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
+def _short_reason(text: str, limit: int = WHY_CHARS) -> str:
+    """A reason cut to one line, keeping the note at its end ("(in de wijken Dorp en
+    Veldhoek)", see answer.why): the note says a place may not be the asker's."""
+    text = " ".join(text.split())
+    if len(text) <= limit or not text.endswith(")") or " (" not in text:
+        return _short(text, limit)
+    head, note = text.rsplit(" (", 1)
+    return f"{_short(head, max(limit - len(note) - 2, limit // 3))} ({note}"
+
+
 def main_contact(entry: Voorziening) -> tuple[str, str] | None:
     """The one contact line shown in a short answer: phone first, then app, mail, web, chat."""
     c = entry.contact
@@ -207,7 +217,7 @@ def _details(entry: Voorziening) -> list[tuple[str, str]]:
 
 def _result_plain(n: int, r: Result, compact: bool = False, language: str = "nl") -> str:
     e = r.entry
-    lines = [f"{n}. {e.naam}", f"   {_short(r.waarom) if compact else r.waarom}"]
+    lines = [f"{n}. {e.naam}", f"   {_short_reason(r.waarom) if compact else r.waarom}"]
     if compact:
         main = main_contact(e)
         shown = [main] if main else []
@@ -219,7 +229,7 @@ def _result_plain(n: int, r: Result, compact: bool = False, language: str = "nl"
 
 def _result_html(n: int, r: Result) -> str:
     e = r.entry
-    lines = [f"<b>{n}. {html.escape(e.naam)}</b>", html.escape(_short(r.waarom))]
+    lines = [f"<b>{n}. {html.escape(e.naam)}</b>", html.escape(_short_reason(r.waarom))]
     main = main_contact(e)
     if main:
         lines.append(_value_html(*main))

@@ -10,6 +10,7 @@ import pytest
 from assistent.config import Settings
 from assistent.conversation import Conversation, Reply
 from assistent.instance import Instance
+from assistent.kennisbank import Voorziening
 from assistent.render import render_console, render_telegram, render_turn, split_message
 from assistent.retrieval.search import Profile
 from assistent.safety.categories import LINE_IDS
@@ -365,3 +366,34 @@ def test_an_off_topic_message_with_a_doubtful_sign_gets_the_cjg_beside_the_line(
     assert answer.crisis is not None and answer.crisis.level == "zorg"
     assert len(answer.crisis_lines) == 1
     assert answer.abstained and answer.ids()[0] == "cjg-testdorp"
+
+
+def _place() -> Voorziening:
+    return Voorziening(
+        id="jgz-dorp",
+        naam="Consultatiebureau Dorp",
+        soort="jeugdgezondheidszorg",
+        landelijk=True,
+        onderwerpen=["baby"],
+        contact={"telefoon": "010-1234567"},
+        beschrijving="Tekst.",
+    )
+
+
+def test_the_note_that_a_place_is_in_another_wijk_survives_the_short_line() -> None:
+    """In the chat and in Telegram the reason is cut to one line, and the note at its end ('in
+    de wijken Dorp en Veldhoek') went with it: a parent in Haven read Consultatiebureau Dorp as
+    hers (found deploying a sociale kaart; docs/beheer.md promises the note)."""
+    from assistent.answer import Answer, Result
+    from assistent.render import render_console, render_telegram
+    from assistent.turns import Reply
+
+    reason = (
+        "JGZ 0-4 jr van de GGD. Consulten jeugdarts en jeugdverpleegkundige: groei, ontwikkeling,"
+        " vaccinaties, voeding, slapen, huilen (in de wijken Dorp en Veldhoek)"
+    )
+    result = Result(entry=_place(), waarom=reason, score=1.0)
+    reply = Reply(Answer(results=[result]), [result], first_page=True, has_more=False)
+    for text in (render_console(reply, compact=True), "".join(render_telegram(reply))):
+        assert "(in de wijken Dorp en Veldhoek)" in text, text
+        assert "JGZ 0-4 jr van de GGD." in text
