@@ -395,7 +395,7 @@ def evaluate(
     ] = False,
 ) -> None:
     """Meet de kwaliteit op een set testvragen (hit@1, hit@3, MRR, crisis, snelheid)."""
-    from assistent.beheer.evaluation import EvalFileError, load_cases, run_eval
+    from assistent.beheer.evaluation import EvalFileError, load_cases, run_eval, unknown_ids
 
     settings = make_settings(kennisbank, index)
     if gesprekken:
@@ -408,6 +408,8 @@ def evaluate(
         raise typer.Exit(ExitStatus.INPUT) from exc
     with reported_errors():
         instance = load_instance(settings)
+        for problem in unknown_ids(bestand, cases, {e.id for e in instance.assistant.entries}):
+            print_plain(env().stderr, ("let op ", "yellow"), problem)
         report = run_eval(instance.assistant, cases, instance.intents().off_topic)
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))

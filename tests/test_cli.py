@@ -187,3 +187,19 @@ def test_module_entry_point() -> None:
         [sys.executable, "-m", "assistent", "--help"], capture_output=True, text=True
     )
     assert result.returncode == 0 and "vraag" in result.stdout
+
+
+@pytest.mark.model
+def test_eval_names_an_expected_id_the_kennisbank_does_not_have(tmp_path: Path) -> None:
+    """A typo in an expected id ('pubercursuss') was scored as a miss without a word, and the
+    figure was wrong (found by a municipality writing its own eval set)."""
+    cases = tmp_path / "vragen.yaml"
+    cases.write_text(
+        '- vraag: "mijn puber luistert niet"\n  verwacht: [pubercursuss]\n  crisis: geen\n',
+        encoding="utf-8",
+    )
+    result = run("eval", str(cases), "--kennisbank", str(MINI))
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert "vragen.yaml" in said and "pubercursuss" in said and "vraag 1" in said, said
+    assert "Bedoel je 'pubercursus'?" in said

@@ -575,5 +575,6 @@ def test_a_row_deleted_from_a_sheet_without_export_data_is_named_not_ignored(
     assert not plan.changes  # nothing removed
     [warning] = [w for w in plan.warnings if "vadercentrum" in w.message]
     assert "blijft staan" in warning.message and "verwijder" in warning.message.casefold()
+    assert "de laatste rij '_export'" in warning.message  # a CSV has no tabs
     assert not [w for w in plan.warnings if "landelijk" in w.message]  # another gemeente's
     assert "  vadercentrum (Voorbeeldstad) staat" in "\n".join(describe_plan(plan))

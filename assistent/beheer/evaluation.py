@@ -98,6 +98,25 @@ def load_cases(path: Path) -> list[EvalCase]:
     return cases
 
 
+def unknown_ids(path: Path, cases: list[EvalCase], known: set[str]) -> list[str]:
+    """Per expected id the kennisbank does not have: where it is, and the id meant if one is
+    close. Such a case can never be a hit, so the figure would be wrong without a word."""
+    import difflib
+
+    found = []
+    for n, case in enumerate(cases, start=1):
+        for place_id in case.verwacht:
+            if place_id in known:
+                continue
+            guess = difflib.get_close_matches(place_id, sorted(known), n=1)
+            hint = f" Bedoel je '{guess[0]}'?" if guess else ""
+            found.append(
+                f"{path} › vraag {n} › verwacht: '{place_id}' staat niet in de kennisbank; deze "
+                f"vraag telt als gemist.{hint}"
+            )
+    return found
+
+
 def _message(error: Any) -> str:
     """One validation error in Dutch, like the kennisbank check reports them."""
     if error["type"] == "extra_forbidden":

@@ -199,6 +199,11 @@ def _missing_rows(
     """Without the export's ids, a file of the sheet's gemeenten without a row may be a row
     deleted on purpose or one never copied: it stays, and one warning per gemeente says so."""
     missing: dict[str, list[str]] = {}
+    export_data = (  # what the export adds, and the sheet lacks
+        "de laatste rij '_export' van de export"
+        if source.suffix.casefold() == ".csv"
+        else "het verborgen tabblad '_export' van de export"
+    )
     for entry_id, current in disk.items():
         entry = current.entry
         if entry is None or entry_id in seen:
@@ -216,9 +221,9 @@ def _missing_rows(
                 else f"{len(ids)} voorzieningen van {where} staan in de kennisbank maar niet in "
                 f"dit werkblad: {', '.join(ids)}. De bestanden blijven staan"
             )
-            + ": zonder het verborgen tabblad '_export' weet de import niet of je een rij hebt "
-            "weggehaald. Moet er een weg? Verwijder dan het bestand, of maak het werkblad "
-            "opnieuw met 'assistent kennisbank exporteer'.",
+            + f": zonder {export_data} weet de import niet of je een rij hebt weggehaald. Moet er "
+            "een weg? Verwijder dan het bestand, of maak het werkblad opnieuw met 'assistent "
+            "kennisbank exporteer'.",
             warning=True,
         )
         for where, ids in missing.items()
