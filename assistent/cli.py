@@ -127,12 +127,28 @@ def print_plain(console: Console, label: tuple[str, str], text: str) -> None:
     console.print(Text.assemble(label, " ", text), highlight=False)
 
 
+GROUP_FROM = 4  # the same warning for this many files is said once, with the files named
+
+
 def print_problems(problems: list) -> None:
-    """Errors first, then warnings, each with file and field."""
+    """Errors first, then warnings, each with file and field; the same warning for many files
+    once ("28 voorzieningen › voorbeeldvragen: …"), so the ones that need action stand out."""
     errors = [p for p in problems if not p.warning]
     warnings = [p for p in problems if p.warning]
-    for p in errors + warnings:
-        print_plain(env().stderr, ("let op", "yellow") if p.warning else ("fout ", "red"), str(p))
+    for p in errors:
+        print_plain(env().stderr, ("fout ", "red"), str(p))
+    same: dict[tuple[str | None, str], list] = {}
+    for p in warnings:
+        same.setdefault((p.field, p.message), []).append(p)
+    for (about, message), group in same.items():
+        if len(group) < GROUP_FROM:
+            for p in group:
+                print_plain(env().stderr, ("let op", "yellow"), str(p))
+            continue
+        names = [p.path.name if p.path else "kennisbank" for p in group]
+        files = f"{', '.join(names[:3])} en {len(names) - 3} andere"
+        where = f"{len(group)} voorzieningen ({files})" + (f" › {about}" if about else "")
+        print_plain(env().stderr, ("let op", "yellow"), f"{where}: {message}")
     if errors:
         env().stderr.print(f"[red]{len(errors)} fout(en)[/red], {len(warnings)} waarschuwing(en).")
 

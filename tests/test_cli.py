@@ -203,3 +203,21 @@ def test_eval_names_an_expected_id_the_kennisbank_does_not_have(tmp_path: Path) 
     said = " ".join(result.stderr.split())
     assert "vragen.yaml" in said and "pubercursuss" in said and "vraag 1" in said, said
     assert "Bedoel je 'pubercursus'?" in said
+
+
+def test_check_says_the_same_warning_for_many_places_once(tmp_path: Path) -> None:
+    """A sociale kaart without voorbeeldvragen printed 28 identical warnings of 250 characters,
+    and the 4 that needed action were lost among them (found deploying a new kennisbank)."""
+    from tests.support import mini_with
+
+    place = (
+        "---\nid: extra-{n}\nnaam: Extra {n}\nsoort: cursus\ngemeente: Testdorp\n"
+        "contact:\n  telefoon: 012-345 670{n}\n---\nEen cursus.\n"
+    )
+    kennisbank = mini_with(tmp_path, {f"extra-{n}.md": place.format(n=n) for n in range(5)})
+    result = run("check", "--kennisbank", str(kennisbank))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if "voorbeeldvragen" in line]
+    assert len(lines) == 1, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "5 voorzieningen" in said and "extra-0.md" in said and "en 2 andere" in said, said
