@@ -445,3 +445,24 @@ def test_the_gemeentes_own_name_in_a_question_changes_no_ranking(
         (m.entry.id, round(m.score, 6)) for m in plain
     ]
     assert all(m.sentence is None or "testdorp" not in m.sentence.casefold() for m in named)
+
+
+def test_the_best_place_in_another_wijk_gives_its_place_to_its_own_wijk_counterpart(
+    tmp_path: Path,
+) -> None:
+    """With wijk Haven, 'wanneer krijgt mijn baby de volgende prik' showed the Voedselbank, the
+    CJG and Home-Start: Consultatiebureau Dorp matched best but lies in Dorp, and
+    Consultatiebureau Haven (terse: 'zelfde aanbod als Dorp') ranked sixth. A place of the same
+    soort in the asker's own wijk takes the rank of the best one outside it."""
+    terse = (
+        PEUTERCLUB_WEST.replace("naam: Peuterclub West", "naam: De Wip")
+        .replace("onderwerpen: [peuter, spelen]\n", "")
+        .replace("Een peuterclub in West waar peuters samen spelen.", "Zelfde aanbod als Oost.")
+    )
+    searcher = with_entry(tmp_path, "peuterclub-west.md", terse)
+    question = "Waar kan mijn dreumes spelen met andere kinderen?"  # Oost's own voorbeeldvraag
+    assert ids(searcher, question)[0] == "peuterclub-oost"
+    assert ids(searcher, question, wijk="West")[0] == "peuterclub-west"
+    assert ids(searcher, question, wijk="Oost")[0] == "peuterclub-oost"
+    # a counterpart for another age is no counterpart
+    assert ids(searcher, question, wijk="West", leeftijd=9)[:1] != ["peuterclub-west"]

@@ -314,10 +314,12 @@ class Searcher:
 
         fused = self._fuse(ranking, lexical, mask if mask.any() else hard)
         order = _best_first(fused, mask, max(limit, NOTE_WINDOW, MAYBE_MAX))
+        near = order  # under the threshold the nearest places are offered as they rank
+        order = self._counterpart_first(ranking, lexical, hard, mask, order, profile)
         outside = self._outside_best(dense, lexical, hard, mask, order)
         query_stems = set(self._content_stems(question))
         if outside is None and (not mask.any() or float(dense[mask].max()) < self.min_score):
-            return self.abstain(profile, self._doubtful(order, dense, query_stems))
+            return self.abstain(profile, self._doubtful(near, dense, query_stems))
 
         matches = []
         if outside is not None:
@@ -402,6 +404,39 @@ class Searcher:
             sentence=self._best_sentence(i, query_stems),
             topics=topics,
         )
+
+    def _counterpart_first(
+        self,
+        ranking: np.ndarray,
+        lexical: np.ndarray,
+        hard: np.ndarray,
+        mask: np.ndarray,
+        order: np.ndarray,
+        profile: Profile,
+    ) -> np.ndarray:
+        """When the best place of all lies in another wijk but fits the asker otherwise, its
+        counterpart in the asker's own wijk (a place of the same soort for part of the gemeente:
+        Consultatiebureau Haven for Consultatiebureau Dorp) takes the first rank."""
+        if not profile.wijk or len(order) == 0:
+            return order
+        best = int(np.argmax(np.where(hard, self._fuse(ranking, lexical, hard), -np.inf)))
+        m = self.masks
+        other_wijk = not m.wijk(profile.wijk)[best]
+        if (
+            mask[best]
+            or not other_wijk
+            or not (m.age(profile.leeftijd, profile.leeftijd_tot)[best] & m.role(profile.rol)[best])
+        ):
+            return order
+        kin = mask & ~m.whole_gemeente & (m.soort == m.soort[best])
+        ranked = [int(i) for i in order if kin[i]]
+        if not ranked:  # the counterpart ranks below the page: the best of its kind in the wijk
+            fused = self._fuse(ranking, lexical, mask)
+            ranked = [int(np.argmax(np.where(kin, fused, -np.inf)))] if kin.any() else []
+        if not ranked:
+            return order
+        first = ranked[0]
+        return np.array([first, *(int(i) for i in order if i != first)], dtype=order.dtype)
 
     def _outside_best(
         self,
