@@ -74,6 +74,12 @@ _CHILD_AGE = [
     ),
     # "mijn 14-jarige zoon", "een 8 jarig meisje"
     re.compile(rf"\b(?P<num>\d{{1,2}}|{'|'.join(_WORD_NUMBERS)})[\s-]?jarige?\b"),
+    # chat style: "dochter 16 wil niet eten", "mn zoon 14 blowt" (at the start or after "mijn")
+    # (years only: "mijn kinderen 3 dagen per week bij hun vader" is no age)
+    re.compile(
+        rf"(?:^|\b{_MY}\s+){_CHILD}\s+(?P<num>\d{{1,2}})(?:\s*(?:jaar|jr)\b|\b{_NOT_AGE})"
+        r"(?!\s*(?:maand|maanden|maandjes|mnd|week|weken|weekjes|wk|dag|dagen|dagjes)\b)"
+    ),
     # "mijn meisje van 8", "ons jongetje van 3"
     re.compile(rf"\b{_MY}\s+(?:meisje|jongen|jongetje|meid)\s+van\s+{_AGE_LIST}"),
 ]

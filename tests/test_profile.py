@@ -34,6 +34,9 @@ WIJKEN = ("Centrum", "Noord", "Zuid", "Oud-West")
         # a brother or sister is a child too (set 14: the refinement was read without its age)
         ("en voor zijn broer van 7 in groep 4? die wordt ook snel boos", 7),
         ("haar zus van 15 spijbelt al weken", 15),
+        # chat style: the age right after the child (found deploying a new kennisbank)
+        ("dochter 16 wil niet meer eten en is erg afgevallen", 16),
+        ("mn zoon 14 blowt", 14),
     ],
 )
 def test_child_age(text: str, age: int) -> None:
@@ -63,6 +66,9 @@ def test_child_age(text: str, age: int) -> None:
         "hij krijgt 5 euro zakgeld",
         "mijn zoon gaat 3 keer per week voetballen",
         "we zijn 10 jaar getrouwd",
+        "mijn zoon 2 keer per week naar de opvang",
+        "de kinderen 3 dagen per week bij hun vader",
+        "mijn kinderen 3 dagen per week bij hun vader",
         "",
     ],
 )
