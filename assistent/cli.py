@@ -35,6 +35,7 @@ from assistent.errors import AssistentError, EmbedderError, IndexUnavailableErro
 if TYPE_CHECKING:  # heavy imports stay lazy so `assistent --help` is instant
     from assistent.instance import Instance
     from assistent.profile import Profile
+    from assistent.retrieval.search import Searcher
 
 
 class ExitStatus(IntEnum):
@@ -319,6 +320,29 @@ def _check_rol(rol: str | None) -> str | None:
     return rol
 
 
+def _known_place(profile: Profile, searcher: Searcher) -> Profile:
+    """The profile without a gemeente or wijk the kennisbank does not have, each said with the
+    one meant: an unknown wijk hid every place of a wijk, an unknown gemeente every place."""
+    import difflib
+
+    for name, known in (
+        ("gemeente", searcher.gemeenten),
+        ("wijk", searcher.wijken_in(searcher.gemeente_for(profile))),
+    ):
+        given = getattr(profile, name)
+        if not given or any(k.casefold() == given.casefold() for k in known):
+            continue
+        guess = difflib.get_close_matches(given, known, n=1)
+        hint = f" Bedoel je '{guess[0]}'?" if guess else f" Kies uit: {', '.join(known)}."
+        env().stderr.print(
+            f"let op: '{given}' is geen {name} in deze kennisbank.{hint} Ik zoek zonder {name}.",
+            markup=False,
+            highlight=False,
+        )
+        profile = replace(profile, **{name: None})
+    return profile
+
+
 @app.command()
 def vraag(
     tekst: Annotated[str, typer.Argument(help="De vraag, tussen aanhalingstekens.")],
@@ -344,6 +368,7 @@ def vraag(
     profile = _profile(gemeente, wijk, leeftijd, _check_rol(rol))
     with reported_errors():
         instance = load_instance(settings, serve_last_build=True)
+        profile = _known_place(profile, instance.current().searcher)
         if postcode and not profile.wijk:
             place = instance.current().gemeente_for(profile)
             found = instance.kennisbank.wijk_for_postcode(place, postcode) if place else None

@@ -221,3 +221,20 @@ def test_check_says_the_same_warning_for_many_places_once(tmp_path: Path) -> Non
     assert len(lines) == 1, result.stderr
     said = " ".join(result.stderr.split())
     assert "5 voorzieningen" in said and "extra-0.md" in said and "en 2 andere" in said, said
+
+
+@pytest.mark.model
+def test_vraag_names_a_wijk_or_gemeente_the_kennisbank_does_not_have() -> None:
+    """'--wijk Centrum' in a gemeente without that wijk was taken without a word and hid every
+    place of a wijk; '--gemeente Testdrop' found nothing and said only 'bel je gemeente'."""
+    wijk = run(
+        "vraag", "peuter praat weinig", "--json", "--kennisbank", str(MINI), "--wijk", "Oostt"
+    )
+    assert wijk.exit_code == 0, wijk.output
+    said = " ".join(wijk.stderr.split())
+    assert "'Oostt' is geen wijk" in said and "Bedoel je 'Oost'?" in said, said
+    assert "peuterclub-oost" in [r["id"] for r in json.loads(wijk.stdout)["resultaten"]]
+    place = run("vraag", "peuter praat weinig", "--kennisbank", str(MINI), "--gemeente", "Testdrop")
+    said = " ".join(place.stderr.split())
+    assert "'Testdrop' is geen gemeente" in said and "Bedoel je 'Testdorp'?" in said, said
+    assert "Peuterclub Oost" in place.stdout
