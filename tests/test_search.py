@@ -466,3 +466,7 @@ def test_the_best_place_in_another_wijk_gives_its_place_to_its_own_wijk_counterp
     assert ids(searcher, question, wijk="Oost")[0] == "peuterclub-oost"
     # a counterpart for another age is no counterpart
     assert ids(searcher, question, wijk="West", leeftijd=9)[:1] != ["peuterclub-west"]
+    # when nothing in the wijk reaches the threshold, the best place is shown with its note
+    # instead of its counterpart (and nothing but the CJG): found on sealed set 26b
+    strict = Searcher(searcher.index, searcher.embedder, min_score=0.6)
+    assert notes(strict, question, wijk="West")["peuterclub-oost"] == FilterNote(wijken=("Oost",))

@@ -315,7 +315,8 @@ class Searcher:
         fused = self._fuse(ranking, lexical, mask if mask.any() else hard)
         order = _best_first(fused, mask, max(limit, NOTE_WINDOW, MAYBE_MAX))
         near = order  # under the threshold the nearest places are offered as they rank
-        order = self._counterpart_first(ranking, lexical, hard, mask, order, profile)
+        if mask.any() and float(dense[mask].max()) >= self.min_score:  # else: _outside_best
+            order = self._counterpart_first(ranking, lexical, hard, mask, order, profile)
         outside = self._outside_best(dense, lexical, hard, mask, order)
         query_stems = set(self._content_stems(question))
         if outside is None and (not mask.any() or float(dense[mask].max()) < self.min_score):
