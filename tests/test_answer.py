@@ -15,7 +15,7 @@ from assistent.render import render_console, render_telegram, render_turn, split
 from assistent.retrieval.search import Profile
 from assistent.safety.categories import LINE_IDS
 from assistent.texts import FALLBACK_REASON
-from tests.support import MINI, FakeEmbedder, mini_with
+from tests.support import MINI, FakeEmbedder, a_place, mini_with
 
 
 @pytest.fixture
@@ -369,15 +369,7 @@ def test_an_off_topic_message_with_a_doubtful_sign_gets_the_cjg_beside_the_line(
 
 
 def _place() -> Voorziening:
-    return Voorziening(
-        id="jgz-dorp",
-        naam="Consultatiebureau Dorp",
-        soort="jeugdgezondheidszorg",
-        landelijk=True,
-        onderwerpen=["baby"],
-        contact={"telefoon": "010-1234567"},
-        beschrijving="Tekst.",
-    )
+    return a_place("jgz-dorp", "Consultatiebureau Dorp", soort="jeugdgezondheidszorg")
 
 
 def test_the_note_that_a_place_is_in_another_wijk_survives_the_short_line() -> None:

@@ -6,6 +6,7 @@ from assistent.conversation import FieldAnswer
 from assistent.kennisbank import Voorziening
 from assistent.kennisbank.described import DescribedFields
 from assistent.render import render_turn
+from tests.support import a_place
 
 COSTS = [
     "Gratis.",
@@ -42,16 +43,7 @@ STORIES = [
 
 
 def place(place_id: str, beschrijving: str, **fields: str) -> Voorziening:
-    return Voorziening(
-        id=place_id,
-        naam=f"Plek {place_id}",
-        soort="welzijn",
-        landelijk=True,
-        onderwerpen=["opvoeden"],
-        contact={"telefoon": "010-1234567"},
-        beschrijving=beschrijving,
-        **fields,
-    )
+    return a_place(place_id, f"Plek {place_id}", beschrijving, **fields)
 
 
 FILLED = [

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +17,21 @@ from assistent.errors import EmbedderError
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 MINI = FIXTURES / "kennisbank_mini"
+
+
+def a_place(place_id: str, naam: str, beschrijving: str = "Tekst.", **fields: object) -> Any:
+    """A valid landelijke voorziening with one phone number, for tests that need one entry."""
+    from assistent.kennisbank import Voorziening
+
+    values = {"soort": "welzijn", "onderwerpen": ["opvoeden"], **fields}
+    return Voorziening(
+        id=place_id,
+        naam=naam,
+        landelijk=True,
+        contact={"telefoon": "010-1234567"},
+        beschrijving=beschrijving,
+        **values,
+    )
 
 
 def mini_with(folder: Path, files: dict[str, str]) -> Path:
