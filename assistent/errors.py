@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
 class AssistentError(Exception):
     """Base class for every error the assistant reports to a person."""
+
+
+def did_you_mean(given: str, known: Iterable[str], otherwise: str = "") -> str:
+    """' Bedoel je 'x'?' for the known name closest to a mistyped one (difflib), else
+    ``otherwise``: the end of a Dutch message that says what to do next."""
+    guess = difflib.get_close_matches(given, list(known), n=1)
+    return f" Bedoel je '{guess[0]}'?" if guess else otherwise
 
 
 @dataclass

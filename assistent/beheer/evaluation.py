@@ -15,7 +15,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistent.errors import AssistentError
+from assistent.errors import AssistentError, did_you_mean
 from assistent.files import read_yaml
 from assistent.kennisbank.messages import translate
 from assistent.profile import Profile, Rol
@@ -101,20 +101,13 @@ def load_cases(path: Path) -> list[EvalCase]:
 def unknown_ids(path: Path, cases: list[EvalCase], known: set[str]) -> list[str]:
     """Per expected id the kennisbank does not have: where it is, and the id meant if one is
     close. Such a case can never be a hit, so the figure would be wrong without a word."""
-    import difflib
-
-    found = []
-    for n, case in enumerate(cases, start=1):
-        for place_id in case.verwacht:
-            if place_id in known:
-                continue
-            guess = difflib.get_close_matches(place_id, sorted(known), n=1)
-            hint = f" Bedoel je '{guess[0]}'?" if guess else ""
-            found.append(
-                f"{path} › vraag {n} › verwacht: '{place_id}' staat niet in de kennisbank; deze "
-                f"vraag telt als gemist.{hint}"
-            )
-    return found
+    return [
+        f"{path} › vraag {n} › verwacht: '{place_id}' staat niet in de kennisbank; deze vraag "
+        f"telt als gemist.{did_you_mean(place_id, sorted(known))}"
+        for n, case in enumerate(cases, start=1)
+        for place_id in case.verwacht
+        if place_id not in known
+    ]
 
 
 def _message(error: Any) -> str:

@@ -7,7 +7,6 @@ this module only puts them into (and gets them out of) Excel and CSV files.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ from assistent.beheer.spreadsheet import (
     entry_cells,
     row_fingerprint,
 )
-from assistent.errors import Problem
+from assistent.errors import Problem, did_you_mean
 from assistent.files import decode_csv, sniff_delimiter, write_bytes_atomic
 from assistent.kennisbank import KNOWN_SOORTEN, load_kennisbank, same_name
 from assistent.kennisbank.write import file_fingerprint
@@ -373,8 +372,7 @@ def _check_header(path: Path, header: list[str]) -> list[Problem]:
                     )
                 )
             continue
-        guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-        hint = f" Bedoel je '{guess[0]}'?" if guess else " Zie het tabblad Uitleg voor de kolommen."
+        hint = did_you_mean(name, known, " Zie het tabblad Uitleg voor de kolommen.")
         problems.append(
             Problem(
                 path, f"rij 1, kolom {column_letter(i)}", f"de kolom '{name}' ken ik niet.{hint}"

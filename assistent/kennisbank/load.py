@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from assistent.errors import KennisbankError, Problem
+from assistent.errors import KennisbankError, Problem, did_you_mean
 from assistent.kennisbank.messages import translate
 from assistent.kennisbank.model import Gemeente, Kennisbank, Voorziening, same_name, slugify
 from assistent.kennisbank.phones import phone_doubt
@@ -114,8 +114,7 @@ def _rename_advice(entry_id: str, path: Path) -> str:
 
 def _entry_warnings(entry: Voorziening, path: Path) -> Iterable[Problem]:
     if entry.soort not in KNOWN_SOORTEN:
-        guess = difflib.get_close_matches(entry.soort, KNOWN_SOORTEN, n=1)
-        hint = f" Bedoel je '{guess[0]}'?" if guess else ""
+        hint = did_you_mean(entry.soort, KNOWN_SOORTEN)
         yield Problem(path, "soort", f"'{entry.soort}' is een nieuwe soort.{hint}", warning=True)
     if not entry.voorbeeldvragen:
         yield Problem(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
+from assistent.errors import did_you_mean
 from assistent.kennisbank.model import Contact, Voorziening
 
 _FIELD_NAMES = [*Voorziening.model_fields, *Contact.model_fields, "van", "tot"]
@@ -36,8 +36,7 @@ def translate(error: dict[str, Any]) -> tuple[str, str]:
     kind = error["type"]
     if kind == "extra_forbidden":
         unknown = loc[-1]
-        guess = difflib.get_close_matches(unknown, _FIELD_NAMES, n=1, cutoff=0.6)
-        hint = f" Bedoel je '{guess[0]}'?" if guess else " Zie docs/kennisbank.md voor de velden."
+        hint = did_you_mean(unknown, _FIELD_NAMES, " Zie docs/kennisbank.md voor de velden.")
         return name, f"onbekend veld '{unknown}'.{hint}"
     if kind == "literal_error" and loc and loc[0] == "doelgroep":
         return name, (
