@@ -30,7 +30,13 @@ from rich.text import Text
 
 from assistent import logs
 from assistent.config import Settings
-from assistent.errors import AssistentError, EmbedderError, IndexUnavailableError, KennisbankError
+from assistent.errors import (
+    AssistentError,
+    EmbedderError,
+    IndexUnavailableError,
+    KennisbankError,
+    did_you_mean,
+)
 
 if TYPE_CHECKING:  # heavy imports stay lazy so `assistent --help` is instant
     from assistent.instance import Instance
@@ -323,17 +329,18 @@ def _check_rol(rol: str | None) -> str | None:
 def _known_place(profile: Profile, searcher: Searcher) -> Profile:
     """The profile without a gemeente or wijk the kennisbank does not have, each said with the
     one meant: an unknown wijk hid every place of a wijk, an unknown gemeente every place."""
-    import difflib
+    from assistent.kennisbank import same_name
 
-    for name, known in (
-        ("gemeente", searcher.gemeenten),
-        ("wijk", searcher.wijken_in(searcher.gemeente_for(profile))),
-    ):
+    for name in ("gemeente", "wijk"):  # the wijken of the gemeente searched, once it is known
         given = getattr(profile, name)
-        if not given or any(k.casefold() == given.casefold() for k in known):
+        known = (
+            searcher.gemeenten
+            if name == "gemeente"
+            else searcher.wijken_in(searcher.gemeente_for(profile))
+        )
+        if not given or any(same_name(k, given) for k in known):
             continue
-        guess = difflib.get_close_matches(given, known, n=1)
-        hint = f" Bedoel je '{guess[0]}'?" if guess else f" Kies uit: {', '.join(known)}."
+        hint = did_you_mean(given, known, f" Kies uit: {', '.join(known)}.")
         env().stderr.print(
             f"let op: '{given}' is geen {name} in deze kennisbank.{hint} Ik zoek zonder {name}.",
             markup=False,

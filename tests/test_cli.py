@@ -238,3 +238,9 @@ def test_vraag_names_a_wijk_or_gemeente_the_kennisbank_does_not_have() -> None:
     said = " ".join(place.stderr.split())
     assert "'Testdrop' is geen gemeente" in said and "Bedoel je 'Testdorp'?" in said, said
     assert "Peuterclub Oost" in place.stdout
+    # the wijk is checked against the gemeente that is searched, not the unknown one
+    both = run(
+        "vraag", "peuter praat weinig", "--kennisbank", str(MINI), "--gemeente", "Testdrop",
+        "--wijk", "oost",
+    )  # fmt: skip
+    assert "'Testdrop' is geen gemeente" in both.stderr and "wijk" not in both.stderr, both.stderr
