@@ -316,7 +316,7 @@ class Searcher:
         order = _best_first(fused, mask, max(limit, NOTE_WINDOW, MAYBE_MAX))
         near = order  # under the threshold the nearest places are offered as they rank
         if mask.any() and float(dense[mask].max()) >= self.min_score:  # else: _outside_best
-            order = self._counterpart_first(ranking, lexical, hard, mask, order, profile)
+            order = self._counterpart_first(ranking, lexical, fused, hard, mask, order, profile)
         outside = self._outside_best(dense, lexical, hard, mask, order)
         query_stems = set(self._content_stems(question))
         if outside is None and (not mask.any() or float(dense[mask].max()) < self.min_score):
@@ -410,6 +410,7 @@ class Searcher:
         self,
         ranking: np.ndarray,
         lexical: np.ndarray,
+        fused: np.ndarray,
         hard: np.ndarray,
         mask: np.ndarray,
         order: np.ndarray,
@@ -417,26 +418,21 @@ class Searcher:
     ) -> np.ndarray:
         """When the best place of all lies in another wijk but fits the asker otherwise, its
         counterpart in the asker's own wijk (a place of the same soort for part of the gemeente:
-        Consultatiebureau Haven for Consultatiebureau Dorp) takes the first rank."""
+        Consultatiebureau Haven for Consultatiebureau Dorp) takes the first rank. ``fused``
+        ranks the places that fit (``order`` is its best part)."""
         if not profile.wijk or len(order) == 0:
             return order
         best = int(np.argmax(np.where(hard, self._fuse(ranking, lexical, hard), -np.inf)))
         m = self.masks
-        other_wijk = not m.wijk(profile.wijk)[best]
-        if (
-            mask[best]
-            or not other_wijk
-            or not (m.age(profile.leeftijd, profile.leeftijd_tot)[best] & m.role(profile.rol)[best])
-        ):
+        fits_but_wijk = (
+            m.age(profile.leeftijd, profile.leeftijd_tot)[best] & m.role(profile.rol)[best]
+        )
+        if mask[best] or not fits_but_wijk:  # within the hard filters: then only the wijk differs
             return order
         kin = mask & ~m.whole_gemeente & (m.soort == m.soort[best])
-        ranked = [int(i) for i in order if kin[i]]
-        if not ranked:  # the counterpart ranks below the page: the best of its kind in the wijk
-            fused = self._fuse(ranking, lexical, mask)
-            ranked = [int(np.argmax(np.where(kin, fused, -np.inf)))] if kin.any() else []
-        if not ranked:
+        if not kin.any():
             return order
-        first = ranked[0]
+        first = int(np.argmax(np.where(kin, fused, -np.inf)))
         return np.array([first, *(int(i) for i in order if i != first)], dtype=order.dtype)
 
     def _outside_best(
