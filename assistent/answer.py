@@ -90,6 +90,16 @@ class Answer:
         return self.crisis is not None and self.crisis.level == "acuut"
 
     @property
+    def line_leads(self) -> bool:
+        """True when the line is the help: an acute crisis, or a sure sign at the zorg level
+        where no specific local place fits ("ik ben 11 en krijg soms klappen" found only the
+        CJG). Its sentence then comes before the places, and a follow-up ("wat kost bellen?",
+        "kan ik ook chatten?") is about the line, not about the CJG."""
+        if self.crisis is None or not self.crisis_lines:
+            return False
+        return self.lines_first or (not self.crisis.doubt and self.abstained)
+
+    @property
     def topic(self) -> str | None:
         """The topic to count: the first matched topic of the top result, else its first."""
         if self.abstained or not self.results:
@@ -99,10 +109,10 @@ class Answer:
         return topics[0] if topics else None
 
     def ids(self) -> list[str]:
-        """Ids in the order the user sees them (acute crisis lines first, else after the help)."""
+        """Ids in the order the user sees them (the lines first when they lead, else after)."""
         lines = [line.id for line in self.crisis_lines]
         results = [r.entry.id for r in self.results]
-        ids = [*lines, *results] if self.lines_first else [*results, *lines]
+        ids = [*lines, *results] if self.line_leads else [*results, *lines]
         return list(dict.fromkeys(ids))
 
     def to_dict(self) -> dict[str, Any]:

@@ -456,7 +456,7 @@ class Conversation:
             contact = fallback[0] if fallback else None
         # right after the lines came first ("oke ik ga ze bellen. dankje"): the line, calmly
         last = session.answer
-        care = last if last is not None and last.lines_first and last.crisis_lines else None
+        care = last if last is not None and last.line_leads else None
         return SmallTalk(kind=kind, taal=session.taal, contact=contact, care=care)
 
     def _new_topic(self, extra: list[str], session: Session) -> bool:
@@ -470,7 +470,7 @@ class Conversation:
         session.at = self.clock()
         field_name = session.last_field = field_name or "info"
         place_only = field_name in LINELESS and bool(session.page)
-        if answer.lines_first and answer.crisis_lines and target is None and not place_only:
+        if answer.line_leads and target is None and not place_only:
             return FieldAnswer(field=field_name, taal=session.taal, line=answer.crisis_lines[0])
         if not session.page:
             return NothingMore(session.taal)

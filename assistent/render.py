@@ -287,7 +287,9 @@ def _compose(reply: Reply, as_html: bool, compact: bool = True) -> list[str]:
     if reply.first_page and a.lines_first:
         parts.append(crisis_block(a, line_format, esc))
     care = reply.first_page and a.crisis and not a.lines_first and a.crisis_lines
-    if care and a.crisis.offer_first:  # a doubtful sign of danger: the calm offer comes first
+    # a doubtful sign of danger (112, 113), or a sure one whose line is the help: the offer first
+    care_first = care and (a.crisis.offer_first or a.line_leads)
+    if care_first:
         parts.append(care_sentence(a, line_format, esc))
     parts += [_notice(n, a.taal, esc) for n in a.notices if n in NOTICE_TEXTS and reply.first_page]
     if reply.results:
@@ -299,7 +301,7 @@ def _compose(reply: Reply, as_html: bool, compact: bool = True) -> list[str]:
         ]
     elif not a.crisis:
         parts.append(esc(GEEN_MATCH + " (geen CJG gevonden in de kennisbank; bel je gemeente)"))
-    if care and not a.crisis.offer_first:
+    if care and not care_first:
         parts.append(care_sentence(a, line_format, esc))
     return parts
 
@@ -334,7 +336,8 @@ def _beside_care(text: str, care: Answer | None, as_html: bool) -> str:
         return text
     esc = html.escape if as_html else str
     sentence = care_sentence(care, _line_html if as_html else _line_plain, esc)
-    return f"{sentence}\n\n{text}" if care.crisis.offer_first else f"{text}\n\n{sentence}"
+    first = care.crisis.offer_first or care.line_leads
+    return f"{sentence}\n\n{text}" if first else f"{text}\n\n{sentence}"
 
 
 def _field_text(turn: FieldAnswer, as_html: bool) -> str:

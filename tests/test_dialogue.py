@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistent.answer import Result
+from assistent.answer import Assistant, Result
 from assistent.config import Settings
 from assistent.console import run_chat
 from assistent.conversation import (
@@ -25,6 +25,7 @@ from assistent.instance import Instance
 from assistent.intent import IntentModel, default_model, spell_out, words
 from assistent.profile import Profile
 from assistent.render import render_turn
+from assistent.safety.detector import SafetySignal
 from assistent.store import Store
 from tests.support import MINI, FakeEmbedder
 
@@ -1230,3 +1231,44 @@ def test_asking_whether_the_place_is_anonymous_or_needs_parents_is_a_follow_up(
         _, follow = play(conversation, "mijn puber luistert niet meer", asked)
         assert isinstance(follow, FieldAnswer), asked
         assert follow.field == "aanmelden", asked
+
+
+class SignalOn:
+    """A safety check that finds one sign in messages with a given word, and nothing else."""
+
+    def __init__(self, word: str, signal: SafetySignal) -> None:
+        self.word, self.signal = word, signal
+
+    def check(self, text: str, rol: str | None = None) -> SafetySignal | None:
+        return self.signal if self.word in text else None
+
+
+def test_a_sure_sign_with_no_local_place_that_fits_puts_the_line_first(
+    tmp_path: Path, crisis_model_dir: Path
+) -> None:
+    """'ik ben 11 … soms krijg ik klappen': the Kindertelefoon (a zorg line) was found surely, but
+    it stood under 'Ik vond geen plek …' and the CJG, and 'wat kost bellen?' got the CJG's costs.
+    When no specific place fits, the line is the help: it comes first, and follow-ups are
+    about it. With a place that fits, the line stays under it (the grieving child's rouwgroep)."""
+    settings = Settings(
+        kennisbank=MINI, index_dir=tmp_path / "i", min_score=0.99, crisis_model_dir=crisis_model_dir
+    )
+    real = Instance.open(settings, embedder=FakeEmbedder()).current()
+    signal = SafetySignal("kindertelefoon", ("kindertelefoon",), "zorg", "model")
+    assistant = Assistant(real.searcher, SignalOn("klappen", signal), real.lines)  # type: ignore[arg-type]
+    conversation = Conversation(lambda: assistant, intents=default_model())
+    told, asked = play(conversation, "ik ben 11 en thuis krijg ik soms klappen", "wat kost bellen?")
+    assert isinstance(told, Reply) and told.answer.abstained
+    assert render_turn(told, as_html=False).startswith("Wil je er met iemand over praten?")
+    assert told.answer.ids()[0] == "kindertelefoon"
+    assert isinstance(asked, FieldAnswer) and asked.line is not None
+    assert asked.line.id == "kindertelefoon"
+    # a place that fits: the calm line stays under it
+    fitting = Settings(
+        kennisbank=MINI, index_dir=tmp_path / "j", min_score=0.2, crisis_model_dir=crisis_model_dir
+    )
+    found = Instance.open(fitting, embedder=FakeEmbedder()).current()
+    beside = Assistant(found.searcher, SignalOn("klappen", signal), found.lines)  # type: ignore[arg-type]
+    answer = beside.answer("ik ben 11 en thuis krijg ik soms klappen")
+    assert not answer.abstained and not answer.line_leads
+    assert answer.ids()[-1] == "kindertelefoon"
