@@ -199,6 +199,14 @@ _PROFESSIONAL = [
         r"\b(?:kind|kindje|kinderen|peuter|leerling)\s+(?:in|uit)\s+(?:mijn|onze)\s+groep\b"
     ),
     re.compile(r"\b(?:als|namens|vanuit)\s+(?:de\s+)?(?:school|kinderopvang|opvang|bso)\b"),
+    # "op de bso hebben we een jongen van 7 die …", "ik heb in mijn klas een meisje dat …"
+    re.compile(
+        r"\b(?:op|bij|in)\s+(?:de|het|onze|ons)\s+(?:bso|kdv|kinderdagverblijf|opvang|"
+        r"kinderopvang|peuteropvang|peuterspeelzaal|groep|klas)\s+(?:hebben\s+(?:we|wij)|heb\s+ik)\b"
+    ),
+    re.compile(
+        r"\b(?:ik\s+heb\s+in\s+mijn|in\s+mijn)\s+klas\s+heb\s+ik\b|\bik\s+heb\s+in\s+mijn\s+klas\b"
+    ),
 ]
 _PARENT = [
     re.compile(rf"\b{_MY}\s+(?:eigen\s+)?(?:\w+\s+)?{_CHILD}\b"),
@@ -231,6 +239,8 @@ class Hints:
     wijk: str | None = None
     # A life stage instead of an age ("mijn puber": 12 to 17), when the message names no age.
     leeftijd_fase: tuple[int, int] | None = None
+    # A young person writing about themselves ("ik ben 15 en …"), not a young parent
+    own_age: bool = False
 
 
 def _number(word: str) -> float:
@@ -355,4 +365,11 @@ def read_hints(text: str, wijken: Sequence[str] = ()) -> Hints:
     elif any(p.search(lowered) for p in _YOUTH):
         rol = "jongere"
     stage = _stage(lowered) if leeftijd is None and not children and own is None else None
-    return Hints(leeftijd=leeftijd, rol=rol, wijk=_wijk(lowered, wijken), leeftijd_fase=stage)
+    own_age = rol == "jongere" and own is not None and children <= {own} and not pregnant
+    return Hints(
+        leeftijd=leeftijd,
+        rol=rol,
+        wijk=_wijk(lowered, wijken),
+        leeftijd_fase=stage,
+        own_age=own_age,
+    )

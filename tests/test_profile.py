@@ -143,7 +143,7 @@ def test_no_age_in_other_languages(text: str) -> None:
     ],
 )
 def test_writer_age_makes_a_jongere(text: str, age: int) -> None:
-    assert read_hints(text) == Hints(leeftijd=age, rol="jongere")
+    assert read_hints(text) == Hints(leeftijd=age, rol="jongere", own_age=True)
 
 
 @pytest.mark.parametrize(
@@ -188,6 +188,10 @@ def test_an_adult_writer_is_not_a_jongere() -> None:
         "wij zijn leerkrachten en zoeken hulp",
         "ik werk als gastouder",
         "ik ben jeugdarts en zoek een verwijsadres",
+        # staff speaking for their workplace (a play test: 'Veel ouders herkennen dit' to a bso)
+        "op de bso hebben we een jongen van 7 die steeds ontploft",
+        "op de opvang hebben we een peuter die bijt",
+        "ik heb in mijn klas een meisje dat niet praat",
     ],
 )
 def test_professional(text: str) -> None:
@@ -212,6 +216,8 @@ def test_professional(text: str) -> None:
         ("het weer is slecht vandaag", None),
         ("waar is het consultatiebureau", None),
         ("mijn buurman schreeuwt tegen zijn kind", None),
+        ("op school hebben ze gezegd dat mijn zoon dyslexie heeft", "ouder"),
+        ("in mijn klas word ik gepest", None),
     ],
 )
 def test_role(text: str, rol: str | None) -> None:

@@ -226,9 +226,13 @@ class Searcher:
         gemeente = self.gemeente_for(profile)
         wijken = self._wijken.get(_key(gemeente or ""), self._wijken[""])
         hints = read_hints(question, wijken)
-        # A role read from the message only opens services for professionals: a parent asking
-        # for a child ("dochter van 16 is zwanger") must still see them (measured: −4 questions)
-        rol = profile.rol or ("professional" if hints.rol == "professional" else None)
+        # A role read from the message opens services for professionals, and a young person
+        # giving their own age ("ik ben 15 en …") sees what is for young people first. Other
+        # roles read from words stay unused: a parent asking for a child ("dochter van 16 is
+        # zwanger") must still see them (measured: −4 questions)
+        rol = profile.rol or (
+            "professional" if hints.rol == "professional" else "jongere" if hints.own_age else None
+        )
         age: tuple[int | None, int | None] = (profile.leeftijd, profile.leeftijd_tot)
         if hints.leeftijd is not None:
             age = (hints.leeftijd, None)
