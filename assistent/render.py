@@ -336,8 +336,7 @@ def _beside_care(text: str, care: Answer | None, as_html: bool) -> str:
         return text
     esc = html.escape if as_html else str
     sentence = care_sentence(care, _line_html if as_html else _line_plain, esc)
-    first = care.crisis.offer_first or care.line_leads
-    return f"{sentence}\n\n{text}" if first else f"{text}\n\n{sentence}"
+    return f"{sentence}\n\n{text}" if care.crisis.offer_first else f"{text}\n\n{sentence}"
 
 
 def _field_text(turn: FieldAnswer, as_html: bool) -> str:
