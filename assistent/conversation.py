@@ -99,8 +99,7 @@ class Conversation:
 
     def wijken(self, profile: Profile) -> list[str]:
         """Wijken to choose from for the profile's gemeente."""
-        assistant = self.assistant
-        return assistant.searcher.wijken_in(assistant.gemeente_for(profile))
+        return self.assistant.searcher.wijken_in(self.assistant.gemeente_for(profile))
 
     def load_session(self, user_id: int | str) -> Session:
         """A session with the stored profile, if any."""
@@ -144,12 +143,15 @@ class Conversation:
     def _with_care(
         self, user_id: int | str, session: Session, turn: Turn, text: str, clean: str
     ) -> Turn:
-        """A turn read from a message in the band of doubt, with the calm line of its sign."""
-        if isinstance(turn, Reply) and turn.answer.crisis is not None:
-            return turn  # a new question: its own answer has the sign
+        """A turn read from a message in the band of doubt, with the calm line of its sign: under
+        a turn that asks nothing new (113 stood above "ik woon in noord")."""
+        if isinstance(turn, Reply) and turn.answer.crisis is not None:  # its own answer's sign
+            turn.answer.crisis = replace(turn.answer.crisis, beside=turn.refined)
+            return turn
         care = self.assistant.care(clean, session.effective_profile)  # no second search
         if care.crisis is None or care.lines_first or not care.crisis_lines:
             return turn
+        care.crisis = replace(care.crisis, beside=True)
         if isinstance(turn, Reply) and turn.first_page:  # refined: the sign goes with it
             turn.answer.crisis, turn.answer.crisis_lines = care.crisis, care.crisis_lines
         elif isinstance(turn, (FieldAnswer, SmallTalk)):
@@ -564,17 +566,15 @@ class Conversation:
 
     def _count_crisis(self, session: Session, answer: Answer) -> None:
         """Count the calm line that goes with a follow-up (never the text)."""
-        if self.store is None or answer.crisis is None:
-            return
         try:
-            self.store.record(self._crisis_event(session, answer.crisis.category))
+            if self.store is not None and answer.crisis is not None:
+                self.store.record(self._crisis_event(session, answer.crisis.category))
         except Exception:  # counting must never cost the user an answer
             log.exception("Tellen van een crisis mislukt")
 
     def _count(self, user_id: int | str, session: Session, answer: Answer, text: str) -> None:
         if self.store is None:
             return
-        gemeente = self.assistant.gemeente_for(session.profile)
         profile = session.effective_profile
         try:
             if answer.crisis:
@@ -583,7 +583,7 @@ class Conversation:
             self.store.record(
                 Event(
                     kind="vraag",
-                    gemeente=gemeente,
+                    gemeente=self.assistant.gemeente_for(session.profile),
                     wijk=session.profile.wijk,
                     soort=top.soort if top and not answer.abstained else None,
                     onderwerp=answer.topic,

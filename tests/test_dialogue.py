@@ -1272,3 +1272,21 @@ def test_a_sure_sign_with_no_local_place_that_fits_puts_the_line_first(
     answer = beside.answer("ik ben 11 en thuis krijg ik soms klappen")
     assert not answer.abstained and not answer.line_leads
     assert answer.ids()[-1] == "kindertelefoon"
+
+
+def test_a_doubtful_sign_on_a_turn_that_asks_nothing_new_goes_under_it(
+    instance: Instance,
+) -> None:
+    """'ik woon in noord' and the weather got '… 113 Zelfmoordpreventie …' above the answer in a
+    play test: the band of doubt reads a short plain turn too often. On a refinement or a
+    follow-up the calm line now goes under the turn; a new question keeps it first."""
+    real = instance.current()
+    doubt = SafetySignal("113", ("113",), "zorg", "model-twijfel", doubt=True)
+    assistant = Assistant(real.searcher, SignalOn("west", doubt), real.lines)  # type: ignore[arg-type]
+    conversation = Conversation(lambda: assistant, intents=default_model())
+    _, refined = play(conversation, "mijn peuter praat nog weinig", "wij wonen in west")
+    assert isinstance(refined, Reply) and refined.answer.crisis is not None
+    text = render_turn(refined, as_html=False)
+    assert "113" in text.split("\n\n")[-1] and "113" not in text.split("\n\n")[0]
+    new = assistant.answer("in west heb ik soms zulke zware gedachten")
+    assert new.crisis is not None and new.crisis.offer_first

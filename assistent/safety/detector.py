@@ -60,12 +60,15 @@ class SafetySignal:
     source: str  # "hulpwoord", "regel" or "model"
     all_lines: bool = False  # the writer asked for help in one word: show every line
     doubt: bool = False  # only the classifier's band of doubt found it (level zorg)
+    # the calm line goes under the turn whatever the line: a doubtful sign on a turn of a chat
+    # that asks nothing new ("ik woon in noord", the weather), set by the dialogue
+    beside: bool = False
 
     @property
     def offer_first(self) -> bool:
         """A doubtful signal for a line where minutes count (112, 113): its calm sentence comes
         before the local help instead of under it."""
-        return self.doubt and self.category in ("112", "113")
+        return self.doubt and not self.beside and self.category in ("112", "113")
 
 
 class SafetyChecker:
