@@ -36,6 +36,7 @@ KENNISBANKEN = {
     "lindewaard": ROOT / "tests" / "fixtures" / "kennisbank_lindewaard",
     "polderveen": ROOT / "tests" / "fixtures" / "kennisbank_polderveen",
     "kranenveld": ROOT / "tests" / "fixtures" / "kennisbank_kranenveld",
+    "zandhoven": ROOT / "tests" / "fixtures" / "kennisbank_zandhoven",
 }
 
 

@@ -154,6 +154,11 @@ def main() -> None:
             ROOT / "tests" / "fixtures" / "kennisbank_kranenveld",
             load_cases(EVAL / "kranenveld.yaml"),
         ),
+        # a seventh: a terse spreadsheet sociale kaart, questions by its own beheerder
+        "zandhoven": (
+            ROOT / "tests" / "fixtures" / "kennisbank_zandhoven",
+            load_cases(EVAL / "zandhoven.yaml"),
+        ),
     }
     if args.sealed:
         sealed = EVAL / "sealed"
