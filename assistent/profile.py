@@ -199,13 +199,12 @@ _PROFESSIONAL = [
         r"\b(?:kind|kindje|kinderen|peuter|leerling)\s+(?:in|uit)\s+(?:mijn|onze)\s+groep\b"
     ),
     re.compile(r"\b(?:als|namens|vanuit)\s+(?:de\s+)?(?:school|kinderopvang|opvang|bso)\b"),
-    # "op de bso hebben we een jongen van 7 die …", "ik heb in mijn klas een meisje dat …"
+    # staff speaking for their workplace: "op de bso hebben we een jongen van 7 die …" (not a
+    # parent's "op de opvang hebben we een gesprek gehad", nor a pupil's "in de klas hebben we …")
     re.compile(
-        r"\b(?:op|bij|in)\s+(?:de|het|onze|ons)\s+(?:bso|kdv|kinderdagverblijf|opvang|"
-        r"kinderopvang|peuteropvang|peuterspeelzaal|groep|klas)\s+(?:hebben\s+(?:we|wij)|heb\s+ik)\b"
-    ),
-    re.compile(
-        r"\b(?:ik\s+heb\s+in\s+mijn|in\s+mijn)\s+klas\s+heb\s+ik\b|\bik\s+heb\s+in\s+mijn\s+klas\b"
+        r"\b(?:op|bij|in)\s+(?:de|het|onze|ons)\s+(?:bso|kdv|kinderdagverblijf|opvang|kinderopvang|"
+        r"peuteropvang|peuterspeelzaal)\s+(?:hebben\s+(?:we|wij)|heb\s+ik)\s+(?:een|twee|drie)\s+"
+        r"(?:\w+\s+)?(?:jongen|jongetje|meisje|kind|kindje|peuter|kleuter|dreumes|baby|leerling)"
     ),
 ]
 _PARENT = [

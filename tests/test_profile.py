@@ -191,7 +191,6 @@ def test_an_adult_writer_is_not_a_jongere() -> None:
         # staff speaking for their workplace (a play test: 'Veel ouders herkennen dit' to a bso)
         "op de bso hebben we een jongen van 7 die steeds ontploft",
         "op de opvang hebben we een peuter die bijt",
-        "ik heb in mijn klas een meisje dat niet praat",
     ],
 )
 def test_professional(text: str) -> None:
@@ -218,6 +217,8 @@ def test_professional(text: str) -> None:
         ("mijn buurman schreeuwt tegen zijn kind", None),
         ("op school hebben ze gezegd dat mijn zoon dyslexie heeft", "ouder"),
         ("in mijn klas word ik gepest", None),
+        ("op de opvang hebben we een gesprek gehad over mijn zoon", "ouder"),
+        ("in de klas hebben we een jongen die iedereen pest", None),
     ],
 )
 def test_role(text: str, rol: str | None) -> None:

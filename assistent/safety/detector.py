@@ -61,7 +61,7 @@ class SafetySignal:
     all_lines: bool = False  # the writer asked for help in one word: show every line
     doubt: bool = False  # only the classifier's band of doubt found it (level zorg)
     # the calm line goes under the turn whatever the line: a doubtful sign on a turn of a chat
-    # that asks nothing new ("ik woon in noord", the weather), set by the dialogue
+    # that asks nothing new (a refinement such as "ik woon in noord"), set by the dialogue
     beside: bool = False
 
     @property
