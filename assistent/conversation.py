@@ -99,7 +99,8 @@ class Conversation:
 
     def wijken(self, profile: Profile) -> list[str]:
         """Wijken to choose from for the profile's gemeente."""
-        return self.assistant.searcher.wijken_in(self.assistant.gemeente_for(profile))
+        assistant = self.assistant
+        return assistant.searcher.wijken_in(assistant.gemeente_for(profile))
 
     def load_session(self, user_id: int | str) -> Session:
         """A session with the stored profile, if any."""
@@ -457,8 +458,7 @@ class Conversation:
             fallback = self.assistant.searcher.fallback(session.effective_profile)
             contact = fallback[0] if fallback else None
         # right after the lines came first ("oke ik ga ze bellen. dankje"): the line, calmly
-        last = session.answer
-        care = last if last is not None and last.line_leads else None
+        care = session.answer if session.answer is not None and session.answer.line_leads else None
         return SmallTalk(kind=kind, taal=session.taal, contact=contact, care=care)
 
     def _new_topic(self, extra: list[str], session: Session) -> bool:
