@@ -28,12 +28,12 @@ from assistent.intent import (
     words,
 )
 from assistent.kennisbank import Voorziening
-from assistent.kennisbank.topics import TopicClassifier
 from assistent.language import DEFAULT as DEFAULT_LANGUAGE
 from assistent.language import guess, guess_past_names
 from assistent.profile import ROLES, Profile, read_hints
 from assistent.referents import NameIndex, ordinal, pointed_at, without_name
-from assistent.store import Event, Store, age_band
+from assistent.store import Store
+from assistent.tally import Tally
 from assistent.turns import FieldAnswer, NothingMore, Reply, Session, SmallTalk, Turn
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,7 @@ class Conversation:
         self.page_size = page_size
         self._intents = intents
         self.clock = clock
-        self._topics: TopicClassifier | None = None
-        self._topics_for: Assistant | None = None
+        self.tally = Tally(store)
         self._names: NameIndex | None = None  # see _name_index
         self._names_for: Assistant | None = None
 
@@ -530,71 +529,14 @@ class Conversation:
         reply.refined = True
         return reply
 
-    def _need(self, text: str | None) -> str | None:
-        """The kennisbank topic a question is about ("" when none fits); never the text."""
-        if not text:
-            return None
-        assistant = self.assistant
-        if self._topics_for is not assistant:  # a reload swaps the assistant
-            self._topics, self._topics_for = TopicClassifier(assistant.entries), assistant
-        assert self._topics is not None
-        return self._topics.classify(text) or ""
-
     def feedback(
         self, user_id: int | str, session: Session, good: bool, soort: str | None = None
     ) -> None:
         """Count a 👍 or 👎 (and keep the question text only if the operator opted in)."""
-        if self.store is None:
-            return
-        crisis = session.answer is not None and session.answer.crisis is not None
-        self.store.record(
-            Event(
-                kind="feedback",
-                gemeente=self.assistant.gemeente_for(session.profile),
-                wijk=session.profile.wijk,
-                soort=soort,
-                feedback="goed" if good else "slecht",
-                behoefte=None if crisis else self._need(session.question),
-            )
-        )
-        if not good and session.question and not crisis:  # a crisis message is never kept
-            self.store.record_question_text(user_id, "slecht", session.question)
-
-    def _crisis_event(self, session: Session, category: str) -> Event:
-        gemeente = self.assistant.gemeente_for(session.profile)
-        return Event(kind="crisis", gemeente=gemeente, wijk=session.profile.wijk, crisis=category)
+        self.tally.feedback(self.assistant, user_id, session, good, soort)
 
     def _count_crisis(self, session: Session, answer: Answer) -> None:
-        """Count the calm line that goes with a follow-up (never the text)."""
-        try:
-            if self.store is not None and answer.crisis is not None:
-                self.store.record(self._crisis_event(session, answer.crisis.category))
-        except Exception:  # counting must never cost the user an answer
-            log.exception("Tellen van een crisis mislukt")
+        self.tally.crisis(self.assistant, session, answer)
 
     def _count(self, user_id: int | str, session: Session, answer: Answer, text: str) -> None:
-        if self.store is None:
-            return
-        profile = session.effective_profile
-        try:
-            if answer.crisis:
-                self.store.record(self._crisis_event(session, answer.crisis.category))
-            top = answer.results[0].entry if answer.results else None
-            self.store.record(
-                Event(
-                    kind="vraag",
-                    gemeente=self.assistant.gemeente_for(session.profile),
-                    wijk=session.profile.wijk,
-                    soort=top.soort if top and not answer.abstained else None,
-                    onderwerp=answer.topic,
-                    abstained=answer.abstained,
-                    crisis=answer.crisis.category if answer.crisis else None,
-                    behoefte=None if answer.crisis else self._need(text),
-                    leeftijd=age_band(profile.leeftijd),
-                    rol=profile.rol,
-                )
-            )
-            if answer.abstained and not answer.crisis:  # a crisis message is never kept
-                self.store.record_question_text(user_id, "geen-match", text)
-        except Exception:  # counting must never cost the user an answer
-            log.exception("Tellen van een vraag mislukt")
+        self.tally.question(self.assistant, user_id, session, answer, text)

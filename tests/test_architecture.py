@@ -29,9 +29,10 @@ ALLOWED: dict[str, set[str]] = {
     "intent": {"safety", "files", "language", "linear"},
     "referents": {"intent", "kennisbank"},
     "turns": {"answer", "kennisbank", "profile", "safety"},
+    "tally": {"answer", "kennisbank", "store", "turns"},
     "conversation": {
         *("answer", "intent", "kennisbank", "language", "profile", "referents", "safety"),
-        *("store", "turns"),
+        *("store", "tally", "turns"),
     },
     "instance": {
         *("answer", "config", "embed", "errors", "intent", "kennisbank", "language"),
