@@ -49,6 +49,8 @@ MAX_QUESTIONS = 800
 NGRAM_WEIGHT = 0.0
 # A word in at least this share of the ordinary questions is an everyday word (everyday_words).
 EVERYDAY_SHARE = 0.02
+FIELD_WORD_MIN = 2  # examples of one follow-up kind a field word is in (field_words)
+FIELD_WORD_RATIO = 3  # ... and how many times as often as in the other kinds
 STOP_WORDS = frozenset(STOPWORDS_DUTCH) | frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_GERMAN)
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
@@ -370,6 +372,33 @@ def everyday_words() -> frozenset[str]:
     corpus = ordinary_questions()
     having = Counter(w for text in corpus for w in set(words(text)))
     return frozenset(w for w, n in having.items() if n >= EVERYDAY_SHARE * len(corpus))
+
+
+@lru_cache(maxsize=1)
+def field_words() -> frozenset[str]:
+    """Words that mark one kind of follow-up in the dialogue's examples ("geld", "gratis" for the
+    costs; "spreekuur", "open" for the hours): in at least ``FIELD_WORD_MIN`` examples of that
+    kind, and ``FIELD_WORD_RATIO`` times as often as in the examples of the other kinds. They
+    ask what a place is like, so alone they do not name a place whose name has them ("kost dat
+    *geld*?" is not about Team Gezin en Geld). Not the 'tell me more' kind: there a name is the
+    point ("vertel meer over het CJG")."""
+    examples = load_examples()
+    kinds = [
+        k for k in examples if k.startswith(FOLLOW_UP_PREFIX) and k != FOLLOW_UP_PREFIX + "info"
+    ]
+    counts = {k: Counter(w for t in examples[k] for w in set(words(t))) for k in kinds}
+    found: set[str] = set()
+    for kind, counted in counts.items():
+        others = Counter()
+        for other in kinds:
+            if other != kind:
+                others.update(counts[other])
+        found |= {
+            w
+            for w, n in counted.items()
+            if n >= FIELD_WORD_MIN and n >= FIELD_WORD_RATIO * others[w]
+        }
+    return frozenset(found - STOP_WORDS)
 
 
 def language_examples(data_dir: Traversable | None = None) -> set[str]:

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from assistent.intent import STOP_WORDS, everyday_words, words
+from assistent.intent import STOP_WORDS, everyday_words, field_words, words
 from assistent.kennisbank import Voorziening, wijken_of
 from assistent.kennisbank.vocabulary import SOORT_WORDS
 
@@ -125,7 +125,8 @@ class NameIndex:
         # an everyday word names nothing alone: "ik *werk* fulltime" is not about
         # Schoolmaatschappelijk Werk, "we wonen hier een *jaar*" not about a place called Jaar
         # nor does a wijk's name: "mijn zus in *oude haven*" says where, not "JGZ Oude Haven"
-        common = everyday_words() | name_words(" ".join(wijken_of(entries)))
+        # nor does a word that asks for a field: "kost dat *geld*?" is not about Team Gezin en Geld
+        common = everyday_words() | field_words() | name_words(" ".join(wijken_of(entries)))
         whole = [(e.id, name_words(e.naam)) for e in entries]  # everyday words too
         names = [(place_id, ws - common) for place_id, ws in whole]
         counts = Counter(w for _, ws in names for w in ws)
@@ -157,7 +158,9 @@ class NameIndex:
         }
         for w, kind in self.soort_words.items():
             self.kinds[w] = of_soort[kind]
-        self.words = frozenset(having)  # every name word that is not an everyday word
+        # every name word that is not an everyday word (a field word too: "JGZ-locatie Oude
+        # Haven" is a name in a German question, whatever "locatie" asks elsewhere)
+        self.words = frozenset(having) | {w for _, ws in whole for w in ws & field_words()}
         self.keys = sorted(self.index)
         self.tails = sorted(key[::-1] for key in self.index)  # to find a compound by its head
 
@@ -165,7 +168,7 @@ class NameIndex:
         """The places a message names by a word of their name that few other names have: the
         whole word, or a long part ("schuldhulp" for "Schuldhulpverlening")."""
         found: set[str] = set()
-        for word in name_words(text):
+        for word in name_words(text) - field_words():  # not "spreekuur" for "Mediaspreekuur"
             found |= self.index.get(word, set())
             if len(word) < MIN_NAME_PART:
                 continue

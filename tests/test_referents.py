@@ -210,3 +210,21 @@ def test_a_hyphenated_name_is_named_written_as_one_word() -> None:
     for text in ("en de speelotheek, wanneer zijn die open?", "is de speel-o-theek open?"):
         assert index.places_named(text) == {"knikker"}, text
     assert NameIndex([place("hs", "Home-Start Polderveen")]).places_named("homestart?") == {"hs"}
+
+
+def test_a_word_that_asks_about_a_field_names_no_place_alone() -> None:
+    """'kost dat geld?' after a children's group got the costs of Team Gezin en Geld, and
+    'wanneer is dat telefonisch spreekuur' (about a consultatiebureau just shown) the hours of
+    the Mediaspreekuur: 'geld' and 'spreekuur' ask for a field here, they do not name a place
+    (found on conversations we had seen). The words that mark one kind of follow-up in the
+    dialogue's examples name no place alone; the rest of a name still does."""
+    entries = [place(f"p{i}", f"Plek {i}") for i in range(30)]
+    geld, media = place("geld", "Team Gezin en Geld"), place("media", "Mediaspreekuur")
+    index = NameIndex([*entries, geld, media])
+    assert index.places_named("kost dat geld?") == set()
+    assert index.places_named("kost kraamzorg geld") == set()
+    assert index.places_named("wanneer is dat telefonisch spreekuur") == set()
+    assert index.places_named("en het mediaspreekuur, wat kost dat?") == {"media"}
+    # still a word of a name where the language is read: a German question about this place
+    index = NameIndex([*entries, place("jgz", "JGZ-locatie Brink")])
+    assert "locatie" not in index.without_names("Wo ist die JGZ-locatie Brink?").casefold()
