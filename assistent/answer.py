@@ -11,12 +11,14 @@ import threading
 import time
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from assistent.kennisbank import Voorziening
 from assistent.kennisbank.described import DescribedFields
 from assistent.kennisbank.sentences import sentences
+from assistent.kennisbank.summary import Summaries
 from assistent.kennisbank.topics import words
 from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN, FALLBACK_SOORT
 from assistent.language import detect
@@ -149,15 +151,16 @@ def _mostly_other_script(text: str) -> bool:
     return latin / len(letters) < 0.5
 
 
-def why(match: Match, profile: Profile) -> str:
-    """One short line, B1, on why this voorziening fits."""
+def why(match: Match, profile: Profile, what: Callable[[Voorziening], str] | None = None) -> str:
+    """One short line, B1, on why this voorziening fits (``what``: the line on what a place
+    does, Summaries.line; without it, the first sentence of its description)."""
     e = match.entry
     if match.topics:
         reason = "Gaat over " + _join(match.topics[:3]) + "."
     elif match.sentence:
         reason = match.sentence.strip()
     else:
-        reason = what_it_does(e)
+        reason = (what or what_it_does)(e)
     extra = []
     if match.note is not None:  # outside the asker's wijk/age/doelgroep: say so, never "jouw"
         extra.append(filter_note(**asdict(match.note)))
@@ -174,13 +177,15 @@ def what_it_does(entry: Voorziening) -> str:
     return first if len(first) <= 140 else first[:137].rstrip() + "…"
 
 
-def fallback_reasons(entries: list[Voorziening]) -> list[str]:
+def fallback_reasons(
+    entries: list[Voorziening], what: Callable[[Voorziening], str] = what_it_does
+) -> list[str]:
     """Why each CJG place is offered when nothing specific fits: the warm general line when
     there is one, else each in its own words (an imported sociale kaart may hold a CJG's host
     family service as a second place of soort cjg, which is not 'for every question')."""
     if len(entries) == 1:
         return [FALLBACK_REASON]
-    return [what_it_does(e) or FALLBACK_REASON for e in entries]
+    return [what(e) or FALLBACK_REASON for e in entries]
 
 
 def _join(items: list[str]) -> str:
@@ -207,6 +212,7 @@ class Assistant:
         self._checked = OrderedDict()
         self._checked_lock = threading.Lock()
         self._described = DescribedFields(searcher.entries)  # trained on first use
+        self.summaries = Summaries(searcher.entries)  # the line on what each place does
 
     def described(self, entries: list[Voorziening], field_name: str) -> dict[str, str]:
         """Per place without ``field_name``: the sentence of its description that says it."""
@@ -300,15 +306,16 @@ class Assistant:
             outcome = self.searcher.abstain(profile)
         answer.abstained = outcome.abstained
         fallback = [m.entry for m in outcome.matches if outcome.abstained and not m.maybe]
-        general = dict(zip((e.id for e in fallback), fallback_reasons(fallback), strict=True))
+        what = self.summaries.line
+        general = dict(zip((e.id for e in fallback), fallback_reasons(fallback, what), strict=True))
         answer.results = [
             Result(
                 entry=m.entry,
-                waarom=maybe_reason(why(m, profile))
+                waarom=maybe_reason(why(m, profile, what))
                 if m.maybe
                 else general[m.entry.id]
                 if outcome.abstained
-                else why(m, profile),
+                else why(m, profile, what),
                 score=m.score,
                 topics=m.topics,
             )
@@ -350,5 +357,7 @@ class Assistant:
         fallback = self.searcher.fallback(profile)
         return [
             Result(entry=e, waarom=reason, score=0.0)
-            for e, reason in zip(fallback, fallback_reasons(fallback), strict=True)
+            for e, reason in zip(
+                fallback, fallback_reasons(fallback, self.summaries.line), strict=True
+            )
         ]

@@ -389,3 +389,22 @@ def test_the_note_that_a_place_is_in_another_wijk_survives_the_short_line() -> N
     for text in (render_console(reply, compact=True), "".join(render_telegram(reply))):
         assert "(in de wijken Dorp en Veldhoek)" in text, text
         assert "JGZ 0-4 jr van de GGD." in text
+
+
+def test_the_line_on_what_a_place_does_passes_over_a_hook(tmp_path: Path) -> None:
+    """'Welkom bij Centrum Jong!' was shown as what a place does (a play test on a kennisbank
+    written like a website): the answer takes the line from Summaries, the sentence after the
+    hook that names the place."""
+    steunouders = (
+        "---\nid: cjg-steunouders\nnaam: Steunouders Testdorp\nsoort: cjg\n"
+        "gemeente: Testdorp\ncontact:\n  telefoon: 012-345 6788\n---\n"
+        "Welkom! Soms is het even te veel. Bij Steunouders logeert een kind regelmatig in een "
+        "vrijwillig gastgezin.\n"
+    )
+    kb = mini_with(tmp_path, {"cjg-steunouders.md": steunouders})
+    settings = Settings(kennisbank=kb, index_dir=tmp_path / "index", min_score=0.99)
+    r = reply(Instance.open(settings, embedder=FakeEmbedder()), "hoe laat vertrekt de bus")
+    reasons = {x.entry.id: x.waarom for x in r.results}
+    assert reasons["cjg-steunouders"] == (
+        "Bij Steunouders logeert een kind regelmatig in een vrijwillig gastgezin."
+    )

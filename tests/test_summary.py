@@ -1,0 +1,80 @@
+"""The line on what a place does (assistent/kennisbank/summary.py)."""
+
+from __future__ import annotations
+
+from assistent.kennisbank import Voorziening
+from assistent.kennisbank.summary import Summaries
+
+
+def place(place_id: str, naam: str, beschrijving: str) -> Voorziening:
+    return Voorziening(
+        id=place_id,
+        naam=naam,
+        soort="welzijn",
+        gemeente="Lindewaard",
+        onderwerpen=["opvoeden"],
+        contact={"telefoon": "010-1234567"},
+        beschrijving=beschrijving,
+    )
+
+
+def test_after_a_hook_the_line_is_the_sentence_that_names_the_place() -> None:
+    """'Yo!', 'Welkom bij Centrum Jong!' and 'Geldzorgen?' were shown as what a place does (a
+    play test on Lindewaard, whose descriptions read like a website). After a hook, the line
+    is the next plain sentence that names the place, by a word only its own name has."""
+    places = [
+        place(
+            "jw",
+            "Jongerenwerk Havenkwartier",
+            "Yo! Je vindt ons op het plein. Wij zijn het "
+            "jongerenwerk in Havenkwartier: we helpen je met school, werk en geld.",
+        ),
+        place(
+            "cj",
+            "Centrum Jong Lindewaard",
+            "Welkom bij Centrum Jong! Opvoeden gaat meestal "
+            "vanzelf. Bij Centrum Jong kun je terecht met alle vragen over opgroeien.",
+        ),
+        place(
+            "os",
+            "Op Stoom",
+            "Geldzorgen? Veel gezinnen in Lindewaard hebben dat soms. Bij Op "
+            "Stoom helpen vrijwilligers je om weer overzicht te krijgen.",
+        ),
+        place("hw", "Huiswerkhuis Havenkwartier", "Huiswerk maken lukt thuis niet altijd."),
+    ]
+    lines = Summaries(places)
+    assert lines.line(places[0]).startswith("Wij zijn het jongerenwerk in Havenkwartier")
+    assert lines.line(places[1]).startswith("Bij Centrum Jong kun je terecht")
+    # 'Lindewaard' (the gemeente) names no place: the sentence with 'Op Stoom' does
+    assert lines.line(places[2]).startswith("Bij Op Stoom helpen vrijwilligers")
+
+
+def test_a_description_that_says_it_first_keeps_its_first_sentence() -> None:
+    """A spreadsheet says what a place does first ('Cursus voor ouders van pubers, 4 avonden.'),
+    and a question answered by 'Dan ...' is one sentence; a label of a few words is passed."""
+    places = [
+        place(
+            "pb",
+            "Puberbrein & Co",
+            "Cursus voor ouders van pubers, 4 avonden. Hoe werkt het puberbrein, uitgaan en gamen.",
+        ),
+        place(
+            "hs",
+            "Home-Start",
+            "Heb je een kind tot 6 jaar en loopt het thuis niet lekker? Dan "
+            "kan Home-Start helpen. Een vrijwilliger komt wekelijks.",
+        ),
+        place(
+            "op",
+            "Ouderpanel",
+            "Ouderpanel Polderveen. Klankbordgroep van ouders voor het jeugdbeleid.",
+        ),
+    ]
+    lines = Summaries(places)
+    assert lines.line(places[0]) == "Cursus voor ouders van pubers, 4 avonden."
+    assert lines.line(places[1]) == (
+        "Heb je een kind tot 6 jaar en loopt het thuis niet lekker? Dan kan Home-Start helpen."
+    )
+    assert lines.line(places[2]) == "Klankbordgroep van ouders voor het jeugdbeleid."
+    assert lines.line(place("x", "Leeg", "Kort.")) == "Kort."
