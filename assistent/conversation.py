@@ -32,6 +32,7 @@ from assistent.language import DEFAULT as DEFAULT_LANGUAGE
 from assistent.language import guess, guess_past_names
 from assistent.profile import ROLES, Profile, read_hints
 from assistent.referents import NameIndex, ordinal, pointed_at, without_name
+from assistent.safety.detector import SafetySignal
 from assistent.store import Store
 from assistent.tally import Tally
 from assistent.turns import FieldAnswer, NothingMore, Reply, Session, SmallTalk, Turn
@@ -47,6 +48,11 @@ MEMORY_SECONDS = 30 * 60
 MAX_EXTRA_WORDS = 1
 ABOUT_WHAT = "waarover"  # the reply to a follow-up with no answer before it (data/teksten)
 LINELESS = ("adres", "aanmelden")  # no crisis line has these: asked of the places under it
+# Right after the lines came first, a message of no words of its own that asks how to act
+# ("wat moet ik doen", "what do i do", "ik weet het niet meer", read as a question, one of these
+# small talks or a follow-up of these fields) is answered by the line, with its message
+PLEAS = ("wat_kun_je", "weet_het_niet_meer")
+PLEA_FIELDS = ("aanmelden", "info")
 # A place named in a message ("waar zit het jongerenwerk") makes it a follow-up at this share.
 NAMED_FOLLOW_UP_SHARE = 0.3
 SWITCH_WORDS = 2  # a message this short switches the conversation's language only when clear
@@ -128,6 +134,8 @@ class Conversation:
             session.forget_answer()
         clean = clean_text(text)
         signal = self.assistant.danger(clean, session.effective_profile) if clean else None
+        if signal is not None and self._keeps_the_line(session, signal, clean):
+            signal = None  # "ik weet het niet meer" right after 112: that line answers it
         if not clean or signal is not None:
             doubtful = signal is not None and signal.doubt and not signal.all_lines
             chat = self._small_talk_with_care(user_id, session, clean) if doubtful else None
@@ -172,6 +180,10 @@ class Conversation:
         if language is not None and (switch or session.taal == DEFAULT_LANGUAGE):
             session.taal = language
         extra = self.intents.content_words(clean)
+        plea = intent.kind in PLEAS or intent.kind == QUESTION or intent.field in PLEA_FIELDS
+        after = self._after_the_lines(session) and not self._points_at_page(clean, session)
+        if plea and not extra and after:  # "what do i do" right after 112
+            return self._follow_up(session, intent.field or "info", None)
         if intent.is_small_talk and len(extra) <= MAX_EXTRA_WORDS + 1:
             return self._small_talk(intent.kind, session)
         if intent.kind == MORE and len(extra) <= MAX_EXTRA_WORDS:
@@ -320,7 +332,7 @@ class Conversation:
         the user gets what they asked about it, not a list. None when it is a new question."""
         answer = reply.answer
         # the place may be a "misschien" under the CJG: a follow-up says little to search on
-        if answer.crisis is not None or not answer.answered:
+        if (answer.crisis is not None and not answer.crisis.carried) or not answer.answered:
             return None
         named = self._places_named(text) or self._name_index().kinds_named(text)
         place = next((r.entry for r in reply.results if r.entry.id in named), None)
@@ -409,6 +421,7 @@ class Conversation:
     ) -> Reply:
         """Answer a free-text question and count it anonymously."""
         profile = session.effective_profile
+        before = session.answer
         answer = self.assistant.answer(text, profile, off_topic=off_topic)
         if answer.answered:  # "ok", "thx", a place's name alone: the conversation's language
             clean = clean_text(text)
@@ -419,6 +432,11 @@ class Conversation:
         self._remember(session, answer)
         if answer.answered:
             self._count(user_id, session, answer, text)
+        if answer.crisis is None and before is not None and before.lines_first:
+            # "he is still here": the danger is not forgotten one message later (counted once)
+            assert before.crisis is not None
+            answer.crisis = replace(before.crisis, level="zorg", carried=True)
+            answer.crisis_lines = before.crisis_lines[:1]
         # the opening sentence fits who writes: "ik ben 14", "als leerkracht" say it too
         return self._first_page(session, answer, profile.rol or read_hints(text).rol)
 
@@ -460,6 +478,22 @@ class Conversation:
         care = session.answer if session.answer is not None and session.answer.line_leads else None
         return SmallTalk(kind=kind, taal=session.taal, contact=contact, care=care)
 
+    def _keeps_the_line(self, session: Session, signal: SafetySignal, text: str) -> bool:
+        """Whether a message of no words of its own, with a milder sign than the lines that
+        just came first, is about those lines (it is read as a plea: see PLEAS)."""
+        answer = session.answer
+        milder = signal.level != "acuut" and not signal.all_lines
+        after = answer is not None and answer.lines_first and self._after_the_lines(session)
+        return milder and after and not self.intents.content_words(text)
+
+    @staticmethod
+    def _after_the_lines(session: Session) -> bool:
+        """Whether the lines just came first, or their calm sentence right after (carried)."""
+        answer = session.answer
+        if answer is None or answer.crisis is None or not answer.crisis_lines:
+            return False
+        return answer.lines_first or answer.crisis.carried
+
     def _new_topic(self, extra: list[str], session: Session) -> bool:
         """Whether a word of the message is a topic of a place that was not just shown."""
         shown = [r.entry.id for r in session.page]
@@ -470,8 +504,14 @@ class Conversation:
         assert answer is not None
         session.at = self.clock()
         field_name = session.last_field = field_name or "info"
-        place_only = field_name in LINELESS and bool(session.page)
-        if answer.line_leads and target is None and not place_only:
+        # right after a sure sign, how to act ("wat moet ik doen", read as how to sign up) is
+        # about the line; where it is, only a place can say
+        # (not once a follow-up named a place: "wat kost die training" ... "hoe kom ik erin")
+        plea = (
+            field_name in PLEA_FIELDS and session.subject is None and self._after_the_lines(session)
+        )
+        place_only = field_name in LINELESS and bool(session.page) and not plea
+        if (answer.line_leads or plea) and target is None and not place_only:
             return FieldAnswer(field=field_name, taal=session.taal, line=answer.crisis_lines[0])
         if not session.page:
             return NothingMore(session.taal)

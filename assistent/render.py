@@ -343,7 +343,12 @@ def _field_text(turn: FieldAnswer, as_html: bool) -> str:
     """A follow-up: the field as the kennisbank has it, or honestly that it is not known."""
     language = turn.taal
     if turn.line is not None:
-        return "\n".join((_line_html if as_html else _line_plain)(turn.line, language))
+        lines = (_line_html if as_html else _line_plain)(turn.line, language)
+        if turn.field in ("aanmelden", "info"):  # "wat moet ik doen": what the line says first
+            category = next(c for c, line_id in LINE_IDS.items() if line_id == turn.line.id)
+            esc = html.escape if as_html else str
+            lines = [esc(_message(turn.line, category, language)), *lines]
+        return "\n".join(lines)
     entries = turn.entries
     if turn.field == "info":
         return details_text(entries, as_html, language)

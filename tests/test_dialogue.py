@@ -1207,10 +1207,9 @@ def test_a_first_message_that_names_its_subject_is_still_searched(
 def test_after_the_lines_a_question_only_a_place_can_answer_goes_to_the_places(
     conversation: Conversation,
 ) -> None:
-    """'waar zit dat?' or 'heb ik een verwijzing nodig?' after the lines came first got
-    'Alarmnummer 112: bel 112' each time: a line has no address and no sign-up. Those go to the
-    local places shown under the lines; what a line does have (its cost, its hours) stays with
-    the line."""
+    """'waar zit dat?' after the lines came first got 'Alarmnummer 112: bel 112': a line has
+    no address. That goes to the local places shown under the lines; what a line does have (its
+    cost, its hours, what to do now) stays with the line."""
     session = Session()
     crisis = conversation.handle("u", session, "mijn baby ademt niet meer")
     assert isinstance(crisis, Reply) and crisis.answer.lines_first and session.page
@@ -1290,3 +1289,81 @@ def test_a_doubtful_sign_on_a_turn_that_asks_nothing_new_goes_under_it(
     assert "113" in text.split("\n\n")[-1] and "113" not in text.split("\n\n")[0]
     new = assistant.answer("in west heb ik soms zulke zware gedachten")
     assert new.crisis is not None and new.crisis.offer_first
+
+
+def test_what_to_do_right_after_the_lines_is_about_the_line(conversation: Conversation) -> None:
+    """'wat moet ik doen' right after 112 for a swallowed button battery got how to sign up at
+    the CJG, and 'what do i do' after 'he is hitting me' got what the assistant can do (a play
+    test). Right after a sure sign, a plea that names no place is about the line: its message
+    and its number. 'waar zit dat?' still goes to the places (a line has no address)."""
+    crisis, asked = play(conversation, "mijn baby ademt niet meer", "wat moet ik doen")
+    assert isinstance(crisis, Reply) and crisis.answer.lines_first
+    line = crisis.answer.crisis_lines[0]
+    assert isinstance(asked, FieldAnswer) and asked.line is line, asked
+    text = render_turn(asked, as_html=False)
+    assert line.boodschap in text and "112" in text
+    for plea in ("wat nu", "wat moet ik nu doen?"):
+        _, turn = play(conversation, "mijn baby ademt niet meer", plea)
+        assert isinstance(turn, FieldAnswer) and turn.line is line, plea
+    _, plain = play(conversation, "mijn peuter praat nog weinig", "wat moet ik doen")
+    assert not (isinstance(plain, FieldAnswer) and plain.line is not None)
+
+
+def test_the_turn_right_after_the_lines_keeps_the_line_first(conversation: Conversation) -> None:
+    """'he is still here' after 'my husband is hitting me' got a debt service and a football
+    club with no line at all (a play test): the danger was forgotten one message later. A new
+    message right after the lines came first keeps the line, in one calm sentence above what
+    it finds; the turn after that is an ordinary turn again, and the sign is counted once."""
+    (plain,) = play(conversation, "mijn puber blowt")
+    assert isinstance(plain, Reply) and plain.answer.crisis is None  # no sign of its own
+    crisis, still, later = play(
+        conversation, "mijn baby ademt niet meer", "mijn puber blowt", "mijn puber blowt"
+    )
+    assert isinstance(crisis, Reply) and crisis.answer.lines_first
+    assert isinstance(still, Reply) and still.answer.crisis is not None
+    assert not still.answer.lines_first and still.answer.crisis.offer_first
+    assert still.answer.crisis.category == crisis.answer.crisis.category
+    assert "112" in render_turn(still, as_html=False).split("\n\n")[0]
+    assert isinstance(later, Reply) and later.answer.crisis is None
+    # and a plea right after that calm line is still about the line ("he is still here" ...
+    # "what do i do")
+    _, _, plea = play(conversation, "mijn baby ademt niet meer", "mijn puber blowt", "wat nu")
+    assert isinstance(plea, FieldAnswer) and plea.line is crisis.answer.crisis_lines[0]
+
+
+def test_a_follow_up_naming_a_place_right_after_the_lines_answers_about_that_place(
+    conversation: Conversation,
+) -> None:
+    """With the calm line carried to the turn after the lines, 'wat kost die training?' (a
+    place the answer did not show) became a new list with Veilig Thuis on top instead of the
+    training's costs: seven follow-ups on the seen conversation sets. A follow-up that names a
+    place is still about that place."""
+    crisis, named = play(
+        conversation, "mijn baby ademt niet meer", "wat kost cursus pubers in huis?"
+    )
+    assert isinstance(crisis, Reply) and crisis.answer.lines_first
+    assert isinstance(named, FieldAnswer) and named.field == "kosten", named
+    assert [e.id for e in named.entries] == ["pubercursus"]
+
+
+def test_no_example_turn_teaches_two_kinds_of_turn() -> None:
+    """'ben je een robot' was an example of both 'who are you' and 'off-topic', and the
+    exact-match table answered it as off-topic: 'ben je een robot' in a play test got the
+    CJG's 'nothing found'. An example may be two kinds only when both are small talk ('dag' is
+    hello and goodbye)."""
+    from assistent.intent import SMALL_TALK, _key, load_examples
+
+    kinds: dict[str, set[str]] = {}
+    for kind, texts in load_examples().items():
+        for text in texts:
+            kinds.setdefault(_key(text), set()).add(kind)
+    twice = {text: found for text, found in kinds.items() if len(found) > 1}
+    assert all(found <= set(SMALL_TALK) for found in twice.values()), twice
+    # and a follow-up after that one stays with that place ("hoe kom ik erin")
+    *_, then = play(
+        conversation,
+        "mijn baby ademt niet meer",
+        "wat kost cursus pubers in huis?",
+        "hoe meld ik me aan?",
+    )
+    assert isinstance(then, FieldAnswer) and [e.id for e in then.entries] == ["pubercursus"]

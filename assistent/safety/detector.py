@@ -63,12 +63,15 @@ class SafetySignal:
     # the calm line goes under the turn whatever the line: a doubtful sign on a turn of a chat
     # that asks nothing new (a refinement such as "ik woon in noord"), set by the dialogue
     beside: bool = False
+    # the sign of the message before, which had the lines first: the turn right after keeps
+    # the line in one calm sentence above what it finds ("he is still here"), set by the dialogue
+    carried: bool = False
 
     @property
     def offer_first(self) -> bool:
-        """A doubtful signal for a line where minutes count (112, 113): its calm sentence comes
-        before the local help instead of under it."""
-        return self.doubt and not self.beside and self.category in ("112", "113")
+        """A doubtful signal for a line where minutes count (112, 113), or one carried from the
+        message before: its calm sentence comes before the local help instead of under it."""
+        return self.carried or (self.doubt and not self.beside and self.category in ("112", "113"))
 
 
 class SafetyChecker:
