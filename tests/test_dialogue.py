@@ -1344,6 +1344,14 @@ def test_a_follow_up_naming_a_place_right_after_the_lines_answers_about_that_pla
     assert isinstance(crisis, Reply) and crisis.answer.lines_first
     assert isinstance(named, FieldAnswer) and named.field == "kosten", named
     assert [e.id for e in named.entries] == ["pubercursus"]
+    # and a follow-up after that one stays with that place ("hoe kom ik erin")
+    *_, then = play(
+        conversation,
+        "mijn baby ademt niet meer",
+        "wat kost cursus pubers in huis?",
+        "hoe meld ik me aan?",
+    )
+    assert isinstance(then, FieldAnswer) and [e.id for e in then.entries] == ["pubercursus"]
 
 
 def test_no_example_turn_teaches_two_kinds_of_turn() -> None:
@@ -1359,11 +1367,3 @@ def test_no_example_turn_teaches_two_kinds_of_turn() -> None:
             kinds.setdefault(_key(text), set()).add(kind)
     twice = {text: found for text, found in kinds.items() if len(found) > 1}
     assert all(found <= set(SMALL_TALK) for found in twice.values()), twice
-    # and a follow-up after that one stays with that place ("hoe kom ik erin")
-    *_, then = play(
-        conversation,
-        "mijn baby ademt niet meer",
-        "wat kost cursus pubers in huis?",
-        "hoe meld ik me aan?",
-    )
-    assert isinstance(then, FieldAnswer) and [e.id for e in then.entries] == ["pubercursus"]
