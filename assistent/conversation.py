@@ -435,7 +435,7 @@ class Conversation:
         if answer.crisis is None and before is not None and before.lines_first:
             # "he is still here": the danger is not forgotten one message later (counted once)
             assert before.crisis is not None
-            answer.crisis = replace(before.crisis, level="zorg", carried=True)
+            answer.crisis = replace(before.crisis, level="zorg", all_lines=False, carried=True)
             answer.crisis_lines = before.crisis_lines[:1]
         # the opening sentence fits who writes: "ik ben 14", "als leerkracht" say it too
         return self._first_page(session, answer, profile.rol or read_hints(text).rol)
@@ -504,7 +504,7 @@ class Conversation:
         assert answer is not None
         session.at = self.clock()
         field_name = session.last_field = field_name or "info"
-        # right after a sure sign, how to act ("wat moet ik doen", read as how to sign up) is
+        # right after the lines, how to act ("wat moet ik doen", read as how to sign up) is
         # about the line; where it is, only a place can say
         # (not once a follow-up named a place: "wat kost die training" ... "hoe kom ik erin")
         plea = (

@@ -1329,6 +1329,12 @@ def test_the_turn_right_after_the_lines_keeps_the_line_first(conversation: Conve
     # "what do i do")
     _, _, plea = play(conversation, "mijn baby ademt niet meer", "mijn puber blowt", "wat nu")
     assert isinstance(plea, FieldAnswer) and plea.line is crisis.answer.crisis_lines[0]
+    # after 'help' (every line), the next question still gets its places under one calm line
+    helped, asked = play(conversation, "help", "mijn puber blowt")
+    assert isinstance(helped, Reply) and helped.answer.crisis is not None
+    assert helped.answer.crisis.all_lines
+    assert isinstance(asked, Reply) and asked.answer.crisis is not None and asked.results
+    assert "Cursus Pubers in huis" in render_turn(asked, as_html=False)
 
 
 def test_a_follow_up_naming_a_place_right_after_the_lines_answers_about_that_place(
