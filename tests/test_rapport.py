@@ -236,6 +236,13 @@ def test_crisis_message_is_never_stored_even_when_opted_in(tmp_path: Path) -> No
     conversation.feedback(1, session, good=False)  # a 👎 under the crisis reply
     store.flush()
     assert store.question_texts() == []
+    # nor the message right after it, which keeps the line (SafetySignal.carried): it belongs
+    # to the same moment ("hij is er nog steeds")
+    reply = conversation.ask(1, session, "hij is er nog steeds")
+    assert reply.answer.crisis is not None and reply.answer.crisis.carried
+    conversation.feedback(1, session, good=False)
+    store.flush()
+    assert store.question_texts() == []
     # an ordinary 👎 is still kept when opted in
     conversation.ask(1, session, "mijn peuter slaapt slecht")
     conversation.feedback(1, session, good=False)
