@@ -386,18 +386,14 @@ def field_words() -> frozenset[str]:
     kinds = [
         k for k in examples if k.startswith(FOLLOW_UP_PREFIX) and k != FOLLOW_UP_PREFIX + "info"
     ]
-    counts = {k: Counter(w for t in examples[k] for w in set(words(t))) for k in kinds}
-    found: set[str] = set()
-    for kind, counted in counts.items():
-        others = Counter()
-        for other in kinds:
-            if other != kind:
-                others.update(counts[other])
-        found |= {
-            w
-            for w, n in counted.items()
-            if n >= FIELD_WORD_MIN and n >= FIELD_WORD_RATIO * others[w]
-        }
+    counts = [Counter(w for t in examples[k] for w in set(words(t))) for k in kinds]
+    total = sum(counts, Counter())
+    found = {
+        w
+        for counted in counts
+        for w, n in counted.items()
+        if n >= FIELD_WORD_MIN and n >= FIELD_WORD_RATIO * (total[w] - n)
+    }
     return frozenset(found - STOP_WORDS)
 
 
