@@ -181,8 +181,12 @@ class Conversation:
             session.taal = language
         extra = self.intents.content_words(clean)
         plea = intent.kind in PLEAS or intent.kind == QUESTION or intent.field in PLEA_FIELDS
-        after = self._after_the_lines(session) and not self._points_at_page(clean, session)
-        if plea and not extra and after:  # "what do i do" right after 112
+        if (  # "what do i do" right after 112 (names are read only then)
+            plea
+            and not extra
+            and self._after_the_lines(session)
+            and not self._points_at_page(clean, session)
+        ):
             return self._follow_up(session, intent.field or "info", None)
         if intent.is_small_talk and len(extra) <= MAX_EXTRA_WORDS + 1:
             return self._small_talk(intent.kind, session)
