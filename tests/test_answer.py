@@ -125,19 +125,29 @@ def test_abstain_says_so_and_offers_the_cjg(tmp_path: Path) -> None:
     assert not r.has_more
 
 
+def _with_a_second_cjg(tmp_path: Path, naam: str, beschrijving: str) -> Reply:
+    """The mini kennisbank with a second place of soort cjg, asked something off-topic, so the
+    fallback shows both CJG places."""
+    steunouders = (
+        f"---\nid: cjg-steunouders\nnaam: {naam}\nsoort: cjg\n"
+        "gemeente: Testdorp\ncontact:\n  telefoon: 012-345 6788\n---\n"
+        f"{beschrijving}\n"
+    )
+    kb = mini_with(tmp_path, {"cjg-steunouders.md": steunouders})
+    settings = Settings(kennisbank=kb, index_dir=tmp_path / "index", min_score=0.99)
+    return reply(Instance.open(settings, embedder=FakeEmbedder()), "hoe laat vertrekt de bus")
+
+
 def test_a_second_cjg_place_in_the_fallback_says_what_it_does(tmp_path: Path) -> None:
     """An imported sociale kaart had 'CJG Kranenveld – Steunouders' (a host family where a child
     stays) as a second place of soort cjg; the fallback showed it as 'Hier kun je met elke vraag
     over opvoeden en opgroeien terecht' (found by a tester playing a 13-year-old). That line is
     true of one CJG; with more than one, each says what it does, in its own words."""
-    steunouders = (
-        "---\nid: cjg-steunouders\nnaam: CJG Testdorp – Steunouders\nsoort: cjg\n"
-        "gemeente: Testdorp\ncontact:\n  telefoon: 012-345 6788\n---\n"
-        "Vrijwillig gastgezin waar een kind regelmatig logeert. Zo komen ouders even op adem.\n"
+    r = _with_a_second_cjg(
+        tmp_path,
+        "CJG Testdorp – Steunouders",
+        "Vrijwillig gastgezin waar een kind regelmatig logeert. Zo komen ouders even op adem.",
     )
-    kb = mini_with(tmp_path, {"cjg-steunouders.md": steunouders})
-    settings = Settings(kennisbank=kb, index_dir=tmp_path / "index", min_score=0.99)
-    r = reply(Instance.open(settings, embedder=FakeEmbedder()), "hoe laat vertrekt de bus")
     assert r.answer.abstained
     reasons = {x.entry.id: x.waarom for x in r.results}
     assert reasons == {
@@ -395,15 +405,12 @@ def test_the_line_on_what_a_place_does_passes_over_a_hook(tmp_path: Path) -> Non
     """'Welkom bij Centrum Jong!' was shown as what a place does (a play test on a kennisbank
     written like a website): the answer takes the line from Summaries, the sentence after the
     hook that names the place."""
-    steunouders = (
-        "---\nid: cjg-steunouders\nnaam: Steunouders Testdorp\nsoort: cjg\n"
-        "gemeente: Testdorp\ncontact:\n  telefoon: 012-345 6788\n---\n"
+    r = _with_a_second_cjg(
+        tmp_path,
+        "Steunouders Testdorp",
         "Welkom! Soms is het even te veel. Bij Steunouders logeert een kind regelmatig in een "
-        "vrijwillig gastgezin.\n"
+        "vrijwillig gastgezin.",
     )
-    kb = mini_with(tmp_path, {"cjg-steunouders.md": steunouders})
-    settings = Settings(kennisbank=kb, index_dir=tmp_path / "index", min_score=0.99)
-    r = reply(Instance.open(settings, embedder=FakeEmbedder()), "hoe laat vertrekt de bus")
     reasons = {x.entry.id: x.waarom for x in r.results}
     assert reasons["cjg-steunouders"] == (
         "Bij Steunouders logeert een kind regelmatig in een vrijwillig gastgezin."
