@@ -427,6 +427,9 @@ class Conversation:
         profile = session.effective_profile
         before = session.answer
         answer = self.assistant.answer(text, profile, off_topic=off_topic)
+        if not answer.answered and session.live:
+            # "😭" or nothing at all says nothing: the last answer stays, its line and places too
+            return Reply(answer, [], first_page=True, has_more=False, rol=profile.rol)
         if answer.answered:  # "ok", "thx", a place's name alone: the conversation's language
             clean = clean_text(text)
             bare = self._name_index().without_names(clean)

@@ -1373,3 +1373,16 @@ def test_no_example_turn_teaches_two_kinds_of_turn() -> None:
             kinds.setdefault(_key(text), set()).add(kind)
     twice = {text: found for text, found in kinds.items() if len(found) > 1}
     assert all(found <= set(SMALL_TALK) for found in twice.values()), twice
+
+
+def test_a_message_without_text_leaves_the_conversation_as_it_was(
+    conversation: Conversation,
+) -> None:
+    """'😭' right after 112, then 'wat nu': the emoji turn replaced the last answer, so the plea
+    no longer went to the line (found trying bad input). A message with no text says nothing:
+    the last answer stays, with its line and its places."""
+    crisis, emoji, plea = play(conversation, "mijn baby ademt niet meer", "😭😭", "wat nu")
+    assert isinstance(emoji, Reply) and "geen-tekst" in emoji.answer.notices
+    assert isinstance(plea, FieldAnswer) and plea.line is crisis.answer.crisis_lines[0]
+    _, _, cost = play(conversation, "mijn puber luistert niet meer", "👍", "wat kost dat?")
+    assert isinstance(cost, FieldAnswer) and cost.field == "kosten" and cost.entries
