@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_GERMAN
 
 from assistent.files import read_yaml, write_bytes_atomic
@@ -133,9 +134,18 @@ def load_examples(data_dir: Traversable | None = None) -> dict[str, list[str]]:
 
 
 def _examples_in(path: Traversable) -> dict[str, list[str]]:
-    """The example turns of one ``dialoog*.yaml`` file, per kind."""
-    data = read_yaml(path.read_text(encoding="utf-8")) or {}
-    return {str(kind): [str(x) for x in texts] for kind, texts in data.items()}
+    """The example turns of one ``dialoog*.yaml`` file, per kind. A kind written twice in one
+    file keeps both lists, as two files do: plain YAML keeps only the last one."""
+    loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+    try:
+        node = loader.get_single_node()
+        examples: dict[str, list[str]] = {}
+        for key, value in node.value if isinstance(node, yaml.MappingNode) else []:
+            texts = loader.construct_object(value, deep=True) or []
+            examples.setdefault(str(key.value), []).extend(str(x) for x in texts)
+        return examples
+    finally:
+        loader.dispose()
 
 
 EmbedQuery = Callable[[str], np.ndarray]

@@ -953,6 +953,23 @@ def test_turn_examples_in_a_file_of_their_own_are_merged_per_kind(tmp_path: Path
     assert "wanneer gaat het zwembad open" in examples["buiten"]
 
 
+def test_a_kind_written_twice_in_one_file_keeps_both_lists(tmp_path: Path) -> None:
+    """A second 'vraag:' lower in dialoog-context.yaml silently replaced the first: plain YAML
+    keeps only the last of two equal keys, and 18 examples were lost without a word."""
+    from assistent.intent import load_examples
+
+    (tmp_path / "dialoog.yaml").write_text('groet:\n  - "hoi"\n', "utf-8")
+    (tmp_path / "dialoog-extra.yaml").write_text(
+        'vraag:\n  - "is er iets voor vaders"\nbedankt:\n  - "top"\n'
+        'vraag:\n  - "moet ik dat melden?"\n',
+        "utf-8",
+    )
+    (tmp_path / "buiten_bereik.yaml").write_text('- "regent het morgen"\n', "utf-8")
+    examples = load_examples(tmp_path)
+    assert examples["vraag"] == ["is er iets voor vaders", "moet ik dat melden?"]
+    assert examples["bedankt"] == ["top"] and examples["groet"] == ["hoi"]
+
+
 def test_a_search_probe_that_is_also_a_greeting_stays_a_greeting(tmp_path: Path) -> None:
     """'hallo' got 'niets gevonden' with the CJG instead of a greeting: 'hallo?' is one of the
     off-topic probes that calibrate the search, and as an exact example it won over 'hallo'."""
