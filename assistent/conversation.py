@@ -22,6 +22,7 @@ from assistent.intent import (
     MORE,
     QUESTION,
     REFINE,
+    REPORT,
     Intent,
     IntentModel,
     default_model,
@@ -133,6 +134,8 @@ class Conversation:
         if session.answer is not None and now - session.at > MEMORY_SECONDS:
             session.forget_answer()
         clean = clean_text(text)
+        if read_hints(clean).rol == "professional":  # "ik ben leerkracht groep 6"
+            session.keep_professional()
         signal = self.assistant.danger(clean, session.effective_profile) if clean else None
         if signal is not None and self._keeps_the_line(session, signal, clean):
             signal = None  # "ik weet het niet meer" right after 112: that line answers it
@@ -188,6 +191,8 @@ class Conversation:
             and not self._points_at_page(clean, session)
         ):
             return self._follow_up(session, intent.field or "info", None)
+        if intent.kind == REPORT:
+            return self._report(user_id, session, text, extra)
         if intent.is_small_talk and len(extra) <= MAX_EXTRA_WORDS + 1:
             return self._small_talk(intent.kind, session)
         if intent.kind == MORE and len(extra) <= MAX_EXTRA_WORDS:
@@ -226,6 +231,14 @@ class Conversation:
         if named := self._about_named_place(reply, session, clean, intent, extra, last_field):
             session.question = question  # "en voor zijn broertje?" next refines what was asked
         return named or reply
+
+    def _report(self, user_id: int | str, session: Session, text: str, extra: list[str]) -> Reply:
+        """'moet ik dat melden?': not signing up. Veilig Thuis answers it first; the places are
+        found for the worry just told ('dat') when the message says nothing of its own."""
+        about = session.question if session.live and not extra else None
+        reply = self.ask(user_id, session, f"{about} {text}" if about else text)
+        self.assistant.report_line(reply.answer)
+        return reply
 
     def _small_talk_with_care(
         self, user_id: int | str, session: Session, text: str
@@ -299,8 +312,7 @@ class Conversation:
         if target is None and self._about_another_place(text, session):
             return None  # "en wat kost het wijkteam?" when no wijkteam was shown: search anew
         field_name = intent.field
-        # "en dat jongerenwerk, waar zit", "en de tweede?" (a clause that is a follow-up of its
-        # own, "die cursus voor nieuwe ouders, hoe geef ik me op", already says its field)
+        # "en de tweede?" (a clause that is a follow-up of its own already says its field)
         if target is not None and (in_part is None or field_name in (None, "info")):
             entry = session.page[target].entry
             field_name = self._field_apart_from_name(text, entry, session.last_field) or field_name
@@ -511,9 +523,8 @@ class Conversation:
         assert answer is not None
         session.at = self.clock()
         field_name = session.last_field = field_name or "info"
-        # right after the lines, how to act ("wat moet ik doen", read as how to sign up) is
-        # about the line; where it is, only a place can say
-        # (not once a follow-up named a place: "wat kost die training" ... "hoe kom ik erin")
+        # right after the lines, how to act ("wat moet ik doen") is about the line; where it is,
+        # only a place can say (not once a follow-up named a place: "... hoe kom ik erin")
         plea = (
             field_name in PLEA_FIELDS and session.subject is None and self._after_the_lines(session)
         )

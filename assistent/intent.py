@@ -36,6 +36,8 @@ OFF_TOPIC = (
 # Not about parenting at all (parking, weather): the CJG with an honest "no match" at this share.
 OFF_TOPIC_SHARE = 0.6
 MORE = "meer"
+# Where to report a worry about a child ("moet ik dat melden?"): not signing up ("aanmelden").
+REPORT = "melden"
 REFINE = "verfijning"
 FOLLOW_UP_PREFIX = "vervolg_"
 SMALL_TALK = ("groet", "bedankt", "wie_ben_jij", "wat_kun_je", "weet_het_niet_meer", "doei")

@@ -25,7 +25,8 @@ from assistent.instance import Instance
 from assistent.intent import IntentModel, default_model, spell_out, words
 from assistent.profile import Profile
 from assistent.render import render_turn
-from assistent.safety.detector import SafetySignal
+from assistent.safety.categories import LINE_IDS
+from assistent.safety.detector import REPORT_SOURCE, SafetySignal
 from assistent.store import Store
 from tests.support import MINI, FakeEmbedder
 
@@ -1403,3 +1404,39 @@ def test_a_message_without_text_leaves_the_conversation_as_it_was(
     assert isinstance(plea, FieldAnswer) and plea.line is crisis.answer.crisis_lines[0]
     _, _, cost = play(conversation, "mijn puber luistert niet meer", "👍", "wat kost dat?")
     assert isinstance(cost, FieldAnswer) and cost.field == "kosten" and cost.entries
+
+
+def test_where_to_report_a_worry_is_not_how_to_sign_up(conversation: Conversation) -> None:
+    """'moet ik dat melden? waar' from a teacher got how to sign up for a homework club, a
+    course and a parents' group (a play test): 'melden' was read as 'aanmelden'. Where to
+    report a worry about a child is answered by Veilig Thuis, which advises anyone in doubt
+    and takes the report, first; the places are found for the worry just told."""
+    _, asked = play(
+        conversation,
+        "een leerling komt steeds zonder ontbijt naar school",
+        "moet ik dit nu melden?",
+    )
+    assert isinstance(asked, Reply) and asked.first_page, asked
+    answer = asked.answer
+    assert answer.crisis is not None and answer.crisis.source == REPORT_SOURCE
+    assert [line.id for line in answer.crisis_lines] == [LINE_IDS["veilig-thuis"]]
+    assert answer.line_leads and answer.ids()[0] == LINE_IDS["veilig-thuis"]
+    first = render_turn(asked, as_html=False).split("\n\n")[0]
+    assert "melden" in first and "0800-2000" in first
+    # signing up stays signing up
+    _, sign_up = play(conversation, "mijn peuter praat nog weinig", "hoe meld ik me aan?")
+    assert isinstance(sign_up, FieldAnswer) and sign_up.field == "aanmelden"
+
+
+def test_a_professional_said_once_holds_for_the_conversation(conversation: Conversation) -> None:
+    """'ik ben leerkracht groep 6' and then 'een leerling komt zonder ontbijt' got places for
+    parents only: the role said in one message was gone by the next (a play test). A
+    professional stays one for the conversation; a parent or a young person named once does
+    not change what the next message finds."""
+    services = "schoolwerk-professionals"
+    (alone,) = play(conversation, "ik maak me zorgen over een leerling")
+    assert isinstance(alone, Reply) and services not in alone.answer.ids()
+    _, worry = play(conversation, "ik ben leerkracht", "ik maak me zorgen over een leerling")
+    assert isinstance(worry, Reply) and services in worry.answer.ids(), worry.answer.ids()
+    _, parent = play(conversation, "ik ben moeder", "ik maak me zorgen over een leerling")
+    assert isinstance(parent, Reply) and services not in parent.answer.ids()

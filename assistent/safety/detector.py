@@ -50,6 +50,11 @@ _NOT_WORD = re.compile(r"[^\w\s']+")
 SHORT_CALL_WORDS = 4  # "sos mijn kind": an emergency word in a message this short is a call
 
 
+# The source of the line offered to someone who asks where to report a worry ("moet ik dat
+# melden?"): Veilig Thuis advises anyone in doubt and takes the report, so its line is the answer.
+REPORT_SOURCE = "melden"
+
+
 @dataclass(frozen=True)
 class SafetySignal:
     """A crisis was detected: which lines to offer, how urgently, and what found it."""
@@ -57,7 +62,7 @@ class SafetySignal:
     category: str  # the line that comes first
     categories: tuple[str, ...]  # every line to offer, in priority order
     level: Level  # acuut: the line first; zorg: the line offered beside local help
-    source: str  # "hulpwoord", "regel" or "model"
+    source: str  # "hulpwoord", "regel" or "model"; REPORT_SOURCE for a question where to report
     all_lines: bool = False  # the writer asked for help in one word: show every line
     doubt: bool = False  # only the classifier's band of doubt found it (level zorg)
     # the calm line goes under the turn whatever the line: a doubtful sign on a turn of a chat
@@ -71,7 +76,9 @@ class SafetySignal:
     def offer_first(self) -> bool:
         """A doubtful signal for a line where minutes count (112, 113), or one carried from the
         message before: its calm sentence comes before the local help instead of under it."""
-        return self.carried or (self.doubt and not self.beside and self.category in ("112", "113"))
+        if self.carried or self.source == REPORT_SOURCE:
+            return True
+        return self.doubt and not self.beside and self.category in ("112", "113")
 
 
 class SafetyChecker:
