@@ -121,6 +121,9 @@ def hulp_text(lijnen: Crisislijnen, as_html: bool = False, language: str = "nl")
     return _all_lines(_in_hulp_order(list(lijnen.lijnen.values())), as_html, language, checked)
 
 
+# Small talk that closes or greets: right after the lines came first, the line answers it
+CLOSINGS = ("bedankt", "doei", "groet")
+
 # /hulp: the acute lines first, the line for children last
 HULP_ORDER = tuple(LINE_IDS[key] for key in ("112", "veilig-thuis", "113", "kindertelefoon"))
 
@@ -322,6 +325,10 @@ def render_turn(turn: Turn, as_html: bool) -> str:
     if isinstance(turn, NothingMore):
         return esc(translated("niets_meer", turn.taal))
     if isinstance(turn, SmallTalk):
+        care = turn.care
+        if care is not None and care.lines_first and turn.kind in CLOSINGS:
+            # "ok" right after 113 for a plan for tonight got "Graag gedaan!" (a play test)
+            return _line_with_message(care.crisis_lines[0], turn.taal, as_html)
         text = esc(translated(turn.kind, turn.taal))
         if turn.contact is not None:
             main = main_contact(turn.contact)
@@ -341,16 +348,21 @@ def _beside_care(text: str, care: Answer | None, as_html: bool) -> str:
     return f"{sentence}\n\n{text}" if care.crisis.offer_first else f"{text}\n\n{sentence}"
 
 
+def _line_with_message(line: CrisisLijn, language: str, as_html: bool) -> str:
+    """A crisis line under what it says to the writer ("Je hoeft dit niet alleen te dragen…")."""
+    category = next(c for c, line_id in LINE_IDS.items() if line_id == line.id)
+    esc = html.escape if as_html else str
+    lines = (_line_html if as_html else _line_plain)(line, language)
+    return "\n".join([esc(_message(line, category, language)), *lines])
+
+
 def _field_text(turn: FieldAnswer, as_html: bool) -> str:
     """A follow-up: the field as the kennisbank has it, or honestly that it is not known."""
     language = turn.taal
     if turn.line is not None:
-        lines = (_line_html if as_html else _line_plain)(turn.line, language)
         if turn.field in ("aanmelden", "info"):  # "wat moet ik doen": what the line says first
-            category = next(c for c, line_id in LINE_IDS.items() if line_id == turn.line.id)
-            esc = html.escape if as_html else str
-            lines = [esc(_message(turn.line, category, language)), *lines]
-        return "\n".join(lines)
+            return _line_with_message(turn.line, language, as_html)
+        return "\n".join((_line_html if as_html else _line_plain)(turn.line, language))
     entries = turn.entries
     if turn.field == "info":
         return details_text(entries, as_html, language)

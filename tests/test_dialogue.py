@@ -28,6 +28,7 @@ from assistent.render import render_turn
 from assistent.safety.categories import LINE_IDS
 from assistent.safety.detector import REPORT_SOURCE, SafetySignal
 from assistent.store import Store
+from assistent.texts import translated
 from tests.support import MINI, FakeEmbedder
 
 
@@ -1440,3 +1441,19 @@ def test_a_professional_said_once_holds_for_the_conversation(conversation: Conve
     assert isinstance(worry, Reply) and services in worry.answer.ids(), worry.answer.ids()
     _, parent = play(conversation, "ik ben moeder", "ik maak me zorgen over een leerling")
     assert isinstance(parent, Reply) and services not in parent.answer.ids()
+
+
+def test_ok_right_after_the_lines_gets_the_line_not_you_are_welcome(
+    conversation: Conversation,
+) -> None:
+    """'ok' right after 113 for pills saved for tonight got 'Graag gedaan! Als je nog een vraag
+    hebt, …' (a play test). Right after the lines came first, a closing or a greeting gets
+    what the line says and its number again; later it is ordinary small talk."""
+    crisis, ok = play(conversation, "mijn baby ademt niet meer", "ok")
+    assert isinstance(crisis, Reply) and crisis.answer.lines_first
+    assert isinstance(ok, SmallTalk) and ok.care is crisis.answer
+    text = render_turn(ok, as_html=False)
+    line = crisis.answer.crisis_lines[0]
+    assert translated("bedankt", "nl") not in text and line.boodschap in text and "112" in text
+    _, plain = play(conversation, "mijn peuter praat nog weinig", "ok")
+    assert isinstance(plain, SmallTalk) and "112" not in render_turn(plain, as_html=False)
