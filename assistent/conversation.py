@@ -134,8 +134,6 @@ class Conversation:
         if session.answer is not None and now - session.at > MEMORY_SECONDS:
             session.forget_answer()
         clean = clean_text(text)
-        if read_hints(clean).rol == "professional":  # "ik ben leerkracht groep 6"
-            session.keep_professional()
         signal = self.assistant.danger(clean, session.effective_profile) if clean else None
         if signal is not None and self._keeps_the_line(session, signal, clean):
             signal = None  # "ik weet het niet meer" right after 112: that line answers it

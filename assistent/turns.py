@@ -43,13 +43,6 @@ class Session:
         said = {k: v for k, v in vars(self.refined).items() if v is not None}
         return replace(self.profile, **said) if said else self.profile
 
-    def keep_professional(self) -> None:
-        """'ik ben leerkracht groep 6' holds for the conversation: the next message ('een
-        leerling komt zonder ontbijt') is a professional's too. Only this role: a parent or
-        young person named in one message says little about the next one."""
-        if self.effective_profile.rol is None:
-            self.refined = replace(self.refined, rol="professional")
-
     def forget_answer(self) -> None:
         """Drop the last question and answer (expiry, /vergeet)."""
         self.question = None

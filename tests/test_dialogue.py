@@ -1429,20 +1429,6 @@ def test_where_to_report_a_worry_is_not_how_to_sign_up(conversation: Conversatio
     assert isinstance(sign_up, FieldAnswer) and sign_up.field == "aanmelden"
 
 
-def test_a_professional_said_once_holds_for_the_conversation(conversation: Conversation) -> None:
-    """'ik ben leerkracht groep 6' and then 'een leerling komt zonder ontbijt' got places for
-    parents only: the role said in one message was gone by the next (a play test). A
-    professional stays one for the conversation; a parent or a young person named once does
-    not change what the next message finds."""
-    services = "schoolwerk-professionals"
-    (alone,) = play(conversation, "ik maak me zorgen over een leerling")
-    assert isinstance(alone, Reply) and services not in alone.answer.ids()
-    _, worry = play(conversation, "ik ben leerkracht", "ik maak me zorgen over een leerling")
-    assert isinstance(worry, Reply) and services in worry.answer.ids(), worry.answer.ids()
-    _, parent = play(conversation, "ik ben moeder", "ik maak me zorgen over een leerling")
-    assert isinstance(parent, Reply) and services not in parent.answer.ids()
-
-
 def test_ok_right_after_the_lines_gets_the_line_not_you_are_welcome(
     conversation: Conversation,
 ) -> None:
