@@ -233,8 +233,10 @@ class Conversation:
     def _report(self, user_id: int | str, session: Session, text: str, extra: list[str]) -> Reply:
         """'moet ik dat melden?': not signing up. Veilig Thuis answers it first; the places are
         found for the worry just told ('dat') when the message says nothing of its own."""
-        about = session.question if session.live and not extra else None
+        about, taal = (session.question if session.live and not extra else None), session.taal
         reply = self.ask(user_id, session, f"{about} {text}" if about else text)
+        if about:  # the language is the writer's, not that of the worry told before
+            session.taal = reply.answer.taal = taal
         self.assistant.report_line(reply.answer)
         return reply
 

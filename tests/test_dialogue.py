@@ -1424,6 +1424,10 @@ def test_where_to_report_a_worry_is_not_how_to_sign_up(conversation: Conversatio
     assert answer.line_leads and answer.ids()[0] == LINE_IDS["veilig-thuis"]
     first = render_turn(asked, as_html=False).split("\n\n")[0]
     assert "melden" in first and "0800-2000" in first
+    # in the writer's language, not that of the worry told before
+    _, english = play(conversation, "mijn peuter praat nog weinig", "should i report this?")
+    assert isinstance(english, Reply) and english.answer.taal == "en"
+    assert "report" in render_turn(english, as_html=False).split("\n\n")[0]
     # signing up stays signing up
     _, sign_up = play(conversation, "mijn peuter praat nog weinig", "hoe meld ik me aan?")
     assert isinstance(sign_up, FieldAnswer) and sign_up.field == "aanmelden"
