@@ -24,7 +24,7 @@ from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN, FALLBACK_S
 from assistent.language import detect
 from assistent.profile import read_hints
 from assistent.retrieval.search import Match, Profile, Searcher, SearchOutcome
-from assistent.safety.detector import REPORT_SOURCE, SafetyChecker, SafetySignal
+from assistent.safety.detector import SafetyChecker, SafetySignal
 from assistent.safety.lines import CrisisLijn, Crisislijnen
 from assistent.safety.reading import EMBED_MAX_CHARS, prepare
 from assistent.texts import FALLBACK_REASON, filter_note, maybe_reason
@@ -99,7 +99,7 @@ class Answer:
         "kan ik ook chatten?") is about the line, not about the CJG."""
         if self.crisis is None or not self.crisis_lines:
             return False
-        if self.crisis.source == REPORT_SOURCE:  # "moet ik dat melden?": the line answers it
+        if self.crisis.asked_where_to_report:  # "moet ik dat melden?": the line answers it
             return True
         return self.lines_first or (not self.crisis.doubt and self.abstained)
 
@@ -265,7 +265,7 @@ class Assistant:
         """Give an answer to "moet ik dat melden?" the line of Veilig Thuis, which advises anyone
         in doubt and takes the report, unless the message brought a sign of its own."""
         if answer.crisis is None:
-            answer.crisis = SafetySignal("veilig-thuis", ("veilig-thuis",), "zorg", REPORT_SOURCE)
+            answer.crisis = SafetySignal.where_to_report()
             answer.crisis_lines = self._lines_for(answer.crisis)
 
     def care(self, text: str, profile: Profile | None = None) -> Answer:

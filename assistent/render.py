@@ -16,7 +16,6 @@ from assistent.kennisbank import Voorziening
 from assistent.kennisbank.sentences import sentences
 from assistent.profile import Profile
 from assistent.safety.categories import LINE_IDS
-from assistent.safety.detector import REPORT_SOURCE
 from assistent.safety.lines import CrisisLijn, Crisislijnen
 from assistent.texts import (
     GEEN_MATCH,
@@ -109,7 +108,7 @@ def care_sentence(answer: Answer, fmt: LineFormat, esc: Callable[[str], str]) ->
     assert answer.crisis is not None and answer.crisis_lines
     line = answer.crisis_lines[0]
     contact = fmt(line, answer.taal)[0].split(": ", 1)[-1]
-    asked = answer.crisis.source == REPORT_SOURCE  # "moet ik dat melden?"
+    asked = answer.crisis.asked_where_to_report  # "moet ik dat melden?"
     key = "zorg_zin_melden" if asked else f"zorg_zin.{answer.crisis.category}"
     sentence = esc(translated(key, answer.taal, naam="\0", contact="\1"))
     return sentence.replace("\0", esc(line.naam)).replace("\1", contact)

@@ -26,7 +26,7 @@ from assistent.intent import IntentModel, default_model, spell_out, words
 from assistent.profile import Profile
 from assistent.render import render_turn
 from assistent.safety.categories import LINE_IDS
-from assistent.safety.detector import REPORT_SOURCE, SafetySignal
+from assistent.safety.detector import SafetySignal
 from assistent.store import Store
 from assistent.texts import translated
 from tests.support import MINI, FakeEmbedder
@@ -1419,7 +1419,7 @@ def test_where_to_report_a_worry_is_not_how_to_sign_up(conversation: Conversatio
     )
     assert isinstance(asked, Reply) and asked.first_page, asked
     answer = asked.answer
-    assert answer.crisis is not None and answer.crisis.source == REPORT_SOURCE
+    assert answer.crisis is not None and answer.crisis.asked_where_to_report
     assert [line.id for line in answer.crisis_lines] == [LINE_IDS["veilig-thuis"]]
     assert answer.line_leads and answer.ids()[0] == LINE_IDS["veilig-thuis"]
     first = render_turn(asked, as_html=False).split("\n\n")[0]

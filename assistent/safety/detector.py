@@ -72,11 +72,21 @@ class SafetySignal:
     # the line in one calm sentence above what it finds ("he is still here"), set by the dialogue
     carried: bool = False
 
+    @classmethod
+    def where_to_report(cls) -> SafetySignal:
+        """The signal that answers "moet ik dat melden?": Veilig Thuis, calm, first."""
+        return cls("veilig-thuis", ("veilig-thuis",), "zorg", REPORT_SOURCE)
+
+    @property
+    def asked_where_to_report(self) -> bool:
+        """The writer asked where to report a worry: the line is the answer, not a warning."""
+        return self.source == REPORT_SOURCE
+
     @property
     def offer_first(self) -> bool:
         """A doubtful signal for a line where minutes count (112, 113), or one carried from the
         message before: its calm sentence comes before the local help instead of under it."""
-        if self.carried or self.source == REPORT_SOURCE:
+        if self.carried or self.asked_where_to_report:
             return True
         return self.doubt and not self.beside and self.category in ("112", "113")
 
