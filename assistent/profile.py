@@ -83,6 +83,17 @@ _CHILD_AGE = [
     # "mijn meisje van 8", "ons jongetje van 3"
     re.compile(rf"\b{_MY}\s+(?:meisje|jongen|jongetje|meid)\s+van\s+{_AGE_LIST}"),
 ]
+# "hij is 14 hoor", "ze is net 8 geworden", "die is 9": a pronoun in a chat about a child. Only
+# an age the clause ends with counts ("hij is 3 jaar bij ons", "die is 2 jaar geleden overleden"
+# are durations), and only a child's age (the pronoun may be a partner's: "hij is 40").
+_PRONOUN_AGE = re.compile(
+    rf"(?:^|[.,;:!?]\s*|\b(?:en|maar|want|nou|nee|ja|oh|o)\s+)(?:hij|ze|zij|die|ie)\s+(?:is|wordt)\s+"
+    rf"(?:nu\s+|net\s+|bijna\s+|pas\s+|al\s+|inmiddels\s+)?{_AGE}"
+    r"(?P<after>\s+(?:jaar\s+)?oud\b|\s+geworden\b|\s*(?:[.,;!?)]|$)|"
+    r"\s+(?:en|hoor|trouwens|btw|inmiddels|nu|ofzo|of zo)\b)"
+)
+PRONOUN_MAX_AGE = 18
+
 # The same in the other languages the assistant speaks (en, de, pl, tr, ar, uk, ru): the child's age
 # with words that make it one ("3 years old", "16 Jahre alt", "ma 13 lat", "14 yaşında",
 # "عمره 5"), or a child word right before it ("my son is 2", "meine Tochter ist 16").
@@ -296,6 +307,10 @@ def _child_ages(text: str) -> set[int]:
             ages.add(_years(m.group("num").strip(), unit))
             for more in re.findall(_NUM, groups.get("more") or ""):
                 ages.add(_years(more, unit))
+    for m in _PRONOUN_AGE.finditer(text):
+        age = _years(m.group("num").strip(), m.group("unit"))
+        if age <= PRONOUN_MAX_AGE and not _PREGNANT_AFTER.match(text, m.end()):
+            ages.add(age)
     return {a for a in ages if 0 <= a <= MAX_AGE}
 
 

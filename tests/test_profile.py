@@ -79,6 +79,39 @@ def test_no_age(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "age"),
     [
+        ("hij is 14 hoor", 14),
+        ("ze is net 8 geworden", 8),
+        ("en voor mn broertje? die is 9", 9),
+        ("hij is 1,5 en kruipt elke nacht bij ons in bed", 1),
+        ("mn borst is rood en warm bij elke voeding. ze is 3 weken", 0),
+        ("ik schreeuw veel tegen mn peuter. hij is 3 en zit vol in de nee fase", 3),
+        ("ze is 5 jaar oud", 5),
+    ],
+)
+def test_a_pronoun_in_a_chat_about_a_child_gives_its_age(text: str, age: int) -> None:
+    assert read_hints(text).leeftijd == age
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hij is 3 weken ziek",  # a duration
+        "die is 2 jaar geleden overleden",
+        "hij is 3 jaar bij ons",
+        "ze is 2 dagen weg",
+        "hij is 3 keer gevallen",
+        "hij is 10 minuten te laat",
+        "mijn man drinkt, hij is 40",  # not a child's age
+        "mijn vriend is lief, hij is 19 en werkt",
+    ],
+)
+def test_a_pronoun_with_a_duration_or_an_adult_gives_no_age(text: str) -> None:
+    assert read_hints(text).leeftijd is None
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
         ("my son is 2 and he only says like 5 words", 2),
         ("and for my son, he's 9? same fights about the tablet", 9),
         ("my 15 yo started smoking weed", 15),
