@@ -71,11 +71,13 @@ def detect(text: str) -> str:
     return guess(text) or DEFAULT
 
 
-def guess(text: str, loose: bool = False) -> str | None:
+def guess(text: str, loose: bool = False, current: str | None = None) -> str | None:
     """The language code of ``text`` when the text says so clearly, else None ("ok", "hoi").
 
     ``loose`` is for short turns that are not questions ("vielen dank", "how much is it"): a
-    lower bar, as long as one language clearly leads.
+    lower bar, as long as one language clearly leads. Leaving the conversation's language
+    (``current``) that way takes twice the lead when it is the runner-up: "kan ik chatten?"
+    reads German 0.52 and Dutch 0.31, and a Dutch conversation stays Dutch.
     """
     letters = sum(c.isalpha() for c in text)
     bare = " ".join("".join(c for c in text.casefold() if c.isalpha() or c == " ").split())
@@ -98,7 +100,10 @@ def guess(text: str, loose: bool = False) -> str | None:
     if value >= MIN_CONFIDENCE:
         return code
     runner_up = values[1][1] if len(values) > 1 else 0.0
-    clear = value >= LOOSE_CONFIDENCE and value - runner_up >= LOOSE_MARGIN
+    margin = LOOSE_MARGIN
+    if current is not None and len(values) > 1 and _codes.get(values[1][0]) == current:
+        margin = 2 * LOOSE_MARGIN
+    clear = value >= LOOSE_CONFIDENCE and value - runner_up >= margin
     return code if loose and clear else None
 
 
@@ -133,7 +138,7 @@ def guess_past_names(text: str, bare: str, current: str, loose: bool = False) ->
     decides: when it is clear on its own, or when it reads loosely as the conversation's
     language (``current``); else the message says no language (None: the conversation keeps
     its own)."""
-    language = guess(text, loose=loose)
+    language = guess(text, loose=loose, current=current)
     if (
         language in ("uk", "ru")
         and current in ("uk", "ru")
@@ -142,7 +147,7 @@ def guess_past_names(text: str, bare: str, current: str, loose: bool = False) ->
         return current  # "де це?" has no letter of its own: the conversation's Cyrillic language
     if bare == text or language not in (DEFAULT, None):
         return language
-    rest = guess(bare) or guess(bare, loose=True)
+    rest = guess(bare) or guess(bare, loose=True, current=current)
     # "lichtpuntjes?" or "and wijkteam west?": the name says nothing, the rest too little
     return rest if rest is not None and (rest == current or guess(bare)) else None
 

@@ -1034,6 +1034,18 @@ def test_a_short_word_read_loosely_keeps_the_language_of_the_conversation(
     assert isinstance(german, SmallTalk) and german.taal == "de"
 
 
+def test_a_short_dutch_follow_up_that_reads_loosely_as_german_stays_dutch(
+    conversation: Conversation,
+) -> None:
+    """'kan ik chatten?' after a Dutch question got its answer in German (German 0.52, Dutch
+    0.31): leaving the conversation's language on a loose reading takes a clearer lead."""
+    session = Session()
+    first = conversation.handle("u", session, "mijn peuter praat nog weinig")
+    assert isinstance(first, Reply) and first.answer.taal == "nl"
+    chat = conversation.handle("u", session, "kan ik chatten?")
+    assert isinstance(chat, FieldAnswer) and chat.taal == session.taal == "nl"
+
+
 @pytest.mark.parametrize(
     ("text", "field"),
     [

@@ -85,3 +85,18 @@ def test_every_language_has_every_fixed_text_with_its_placeholders(language: str
             assert set(placeholders.findall(theirs[key])) == set(placeholders.findall(text)), key
     for key, text in theirs.items():
         assert set(re.findall(r"\d{3,}", text)) <= {"112", "113"}, key
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "language"),
+    [
+        ("kan ik chatten?", "nl", None),  # German 0.52, Dutch 0.31: the conversation stays
+        ("kan ik chatten?", None, "de"),  # the first message of a conversation: as read
+        ("thanks", "nl", "en"),  # English leads Dutch far: it switches
+        ("and the second one?", "nl", "en"),
+    ],
+)
+def test_a_loose_reading_leaves_the_conversations_language_only_with_a_clear_lead(
+    text: str, current: str | None, language: str | None
+) -> None:
+    assert guess(text, loose=True, current=current) == language
