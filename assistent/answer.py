@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_GERMAN
+
 from assistent.kennisbank import Voorziening
 from assistent.kennisbank.described import DescribedFields
 from assistent.kennisbank.sentences import sentences
@@ -40,6 +42,8 @@ SAFETY_CHARS = 20_000
 CRISIS_FOLLOW_UP_MAX = 2
 # A turn's safety check is reused by its answer: this many recent checks, this long.
 CHECK_MEMO_SIZE = 256
+# Words that only say how a message asks, in the languages bm25s knows ("hoe", "how", "wie")
+HOW = frozenset(STOPWORDS_DUTCH) | frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_GERMAN)
 CHECK_MEMO_SECONDS = 10.0
 
 Notice = Literal["leeg", "geen-tekst", "te-lang", "andere-taal"]
@@ -99,8 +103,10 @@ class Answer:
         "kan ik ook chatten?") is about the line, not about the CJG."""
         if self.crisis is None or not self.crisis_lines:
             return False
-        if self.crisis.asked_where_to_report:  # "moet ik dat melden?": the line answers it
+        if self.crisis.asks_for_the_line:  # "moet ik dat melden?": the line answers it
             return True
+        if self.crisis.sure_alone:  # sure alone, one calm line within a conversation
+            return not self.crisis.beside
         return self.lines_first or (not self.crisis.doubt and self.abstained)
 
     @property
@@ -209,7 +215,7 @@ class Assistant:
         self.max_results = max_results
         # The dialogue checks a turn before reading it (``danger``) and the answer checks it
         # again: the second asks this memo (recent checks, in memory only, for seconds).
-        self._checked: OrderedDict[tuple[str, str | None], tuple[float, SafetySignal | None]]
+        self._checked: OrderedDict[tuple[str, str | None, bool], tuple[float, SafetySignal | None]]
         self._checked = OrderedDict()
         self._checked_lock = threading.Lock()
         self._described = DescribedFields(searcher.entries)  # trained on first use
@@ -229,22 +235,25 @@ class Assistant:
         """The gemeente a profile is served by."""
         return self.searcher.gemeente_for(profile)
 
-    def danger(self, text: str, profile: Profile | None = None) -> SafetySignal | None:
-        """The safety check alone (the dialogue asks it before reading a turn as small talk)."""
+    def danger(
+        self, text: str, profile: Profile | None = None, within: bool = False
+    ) -> SafetySignal | None:
+        """The safety check alone (the dialogue asks it before reading a turn as small talk).
+        ``within``: the message continues an ordinary conversation (``SafetyChecker.check``)."""
         question = _read_whole(text)
         if not any(c.isalnum() for c in question):
             return None
-        return self._check(question, (profile or Profile()).rol)
+        return self._check(question, (profile or Profile()).rol, within)
 
-    def _check(self, question: str, rol: str | None) -> SafetySignal | None:
-        key, now = (question, rol), time.monotonic()
+    def _check(self, question: str, rol: str | None, within: bool = False) -> SafetySignal | None:
+        key, now = (question, rol, within), time.monotonic()
         with self._checked_lock:
             found = self._checked.get(key)
             if found is not None and now - found[0] <= CHECK_MEMO_SECONDS:
                 return found[1]
         # who writes, as the profile or else the message says ("ik ben leerkracht", "ik ben
         # 14"): the lines are chosen for them
-        signal = self.safety.check(question, rol or read_hints(question).rol)
+        signal = self.safety.check(question, rol or read_hints(question).rol, within)
         with self._checked_lock:
             self._checked[key] = (now, signal)
             self._checked.move_to_end(key)
@@ -257,8 +266,8 @@ class Assistant:
         if signal is None:
             return []
         categories = signal.categories  # every line when the writer asked for all of them
-        if signal.level == "zorg":  # one calm offer beside the local help
-            categories = categories[:1]
+        if signal.level == "zorg":  # one calm offer beside the local help (two when sure alone)
+            categories = categories[: 2 if signal.sure_alone else 1]
         return [self.lines.lijnen[c] for c in categories if c in self.lines.lijnen]
 
     def report_line(self, answer: Answer) -> None:
@@ -268,15 +277,23 @@ class Assistant:
             answer.crisis = SafetySignal.where_to_report()
             answer.crisis_lines = self._lines_for(answer.crisis)
 
-    def care(self, text: str, profile: Profile | None = None) -> Answer:
+    def care(self, text: str, profile: Profile | None = None, within: bool = False) -> Answer:
         """The safety part of an answer alone, without a search: the sign and its lines, for
         the calm line that goes beside a follow-up in the band of doubt."""
-        signal = self.danger(text, profile)
+        signal = self.danger(text, profile, within)
         question = _read_whole(text)
         return Answer(crisis=signal, crisis_lines=self._lines_for(signal), taal=detect(question))
 
-    def answer(self, text: str, profile: Profile | None = None, off_topic: bool = False) -> Answer:
+    def answer(
+        self,
+        text: str,
+        profile: Profile | None = None,
+        off_topic: bool = False,
+        within: bool = False,
+    ) -> Answer:
         """Answer one message. Never raises for odd input.
+
+        ``within``: the message continues an ordinary conversation (``SafetyChecker.check``).
 
         ``off_topic``: the dialogue found the message is not about parenting at all; after the
         safety check it gets the CJG with the honest no-match sentence (beside a calm line when
@@ -292,9 +309,15 @@ class Assistant:
         answer = Answer(notices=notices)
 
         # Safety first, on the whole message, before any retrieval.
-        signal = self._check(question, profile.rol)
-        answer.crisis, answer.crisis_lines = signal, self._lines_for(signal)
+        signal = self._check(question, profile.rol, within)
         answer.taal = detect(question)
+        if signal is None and (named := self.lines.named_in(question)) is not None:
+            signal = SafetySignal.named(named)  # "wat is het nummer van veilig thuis?"
+            question = self.lines.without_names(question)  # the rest says what else is asked
+            answer.taal = detect(question)  # "how do I reach the kindertelefoon?": English
+            # "hoe bereik ik de …?" asks nothing else: the CJG, unless a topic is named
+            off_topic = off_topic or len([w for w in words(question) if w not in HOW]) <= 1
+        answer.crisis, answer.crisis_lines = signal, self._lines_for(signal)
 
         if len(question) > MAX_QUESTION_CHARS:
             notices.append("te-lang")

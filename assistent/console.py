@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from assistent.conversation import ROLES, Conversation, Reply, Session, Store
@@ -19,6 +20,7 @@ from assistent.texts import (
     VRAAG_LEEFTIJD_ZELF,
     VRAAG_WIJK,
     WELKOM,
+    WIJK_ONBEKEND,
     translated,
 )
 
@@ -33,13 +35,19 @@ def _ask(prompt: str, read: Callable[[str], str]) -> str:
 
 
 PostcodeLookup = Callable[[str | None, str], str | None]
+_POSTCODE = re.compile(r"^\d{4}\s*[a-zA-Z]{0,2}$")
 
 
 def _wijk_from(
     answer: str, wijken: list[str], gemeente: str | None, by_postcode: PostcodeLookup | None
 ) -> str | None:
-    """A wijk typed by name, or found from a postcode (when gemeente.yaml lists postcodes)."""
+    """A wijk typed by name or by part of it ("Haven" for the one wijk "Oude Haven"), or found
+    from a postcode (when gemeente.yaml lists postcodes)."""
     wijk = next((w for w in wijken if same_name(w, answer)), None)
+    said = answer.casefold().split()
+    holding = [w for w in wijken if said and set(said) <= set(w.casefold().split())]
+    if wijk is None and len(holding) == 1:
+        wijk = holding[0]
     if wijk is None and by_postcode is not None and any(c.isdigit() for c in answer):
         wijk = by_postcode(gemeente, answer)
     return wijk
@@ -83,8 +91,10 @@ def _offer_wijk(
     session: Session,
     read: Callable[[str], str],
     by_postcode: PostcodeLookup | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> str | None:
-    """Ask the wijk once when the gemeente has wijken; anything else typed is the first question."""
+    """Ask the wijk once when the gemeente has wijken; anything else typed is the first question,
+    except a postcode of no wijk here: that gets a note ("1234AB" got a greeting)."""
     wijken = conversation.wijken(session.profile)
     if not wijken or session.profile.wijk:
         return None
@@ -98,7 +108,15 @@ def _offer_wijk(
     if wijk is not None:
         conversation.update_profile(USER, session, wijk=wijk)
         return None
+    if answer and say is not None and _names_a_place(answer):
+        say(WIJK_ONBEKEND.format(wijken=", ".join(wijken)))
+        return None
     return answer or None
+
+
+def _names_a_place(answer: str) -> bool:
+    """Whether an answer to the wijk question is a postcode (then it is no first message)."""
+    return bool(_POSTCODE.match(answer))
 
 
 def run_chat(
@@ -122,7 +140,7 @@ def run_chat(
             return None
         return instance.kennisbank.wijk_for_postcode(gemeente, postcode)
 
-    pending = _offer_wijk(conversation, session, read, by_postcode)
+    pending = _offer_wijk(conversation, session, read, by_postcode, say)
     while True:
         try:
             text = pending if pending is not None else read("\njij> ")

@@ -105,8 +105,7 @@ class Conversation:
 
     def wijken(self, profile: Profile) -> list[str]:
         """Wijken to choose from for the profile's gemeente."""
-        assistant = self.assistant
-        return assistant.searcher.wijken_in(assistant.gemeente_for(profile))
+        return self.assistant.searcher.wijken_in(self.assistant.gemeente_for(profile))
 
     def load_session(self, user_id: int | str) -> Session:
         """A session with the stored profile, if any."""
@@ -130,11 +129,11 @@ class Conversation:
     # --- turns ---
     def handle(self, user_id: int | str, session: Session, text: str) -> Turn:
         """One message: safety first, then small talk, 'meer', a follow-up, or a new question."""
-        now = self.clock()
-        if session.answer is not None and now - session.at > MEMORY_SECONDS:
+        if session.answer is not None and self.clock() - session.at > MEMORY_SECONDS:
             session.forget_answer()
         clean = clean_text(text)
-        signal = self.assistant.danger(clean, session.effective_profile) if clean else None
+        profile, within = session.effective_profile, session.continues  # before this turn
+        signal = self.assistant.danger(clean, profile, within) if clean else None
         if signal is not None and self._keeps_the_line(session, signal, clean):
             signal = None  # "ik weet het niet meer" right after 112: that line answers it
         if not clean or signal is not None:
@@ -152,20 +151,20 @@ class Conversation:
     def _with_care(
         self, user_id: int | str, session: Session, turn: Turn, text: str, clean: str
     ) -> Turn:
-        """A turn read from a message in the band of doubt, with the calm line of its sign: under
-        a turn that asks nothing new (113 stood above "ik woon in noord")."""
+        """A turn read from a message in the band of doubt, with the calm line of its sign."""
         if isinstance(turn, Reply) and turn.answer.crisis is not None:  # its own answer's sign
             turn.answer.crisis = replace(turn.answer.crisis, beside=turn.refined)
             return turn
-        care = self.assistant.care(clean, session.effective_profile)  # no second search
+        care = self.assistant.care(clean, session.effective_profile, session.continues)
         if care.crisis is None or care.lines_first or not care.crisis_lines:
             return turn
         care.crisis = replace(care.crisis, beside=True)
         if isinstance(turn, Reply) and turn.first_page:  # refined: the sign goes with it
             turn.answer.crisis, turn.answer.crisis_lines = care.crisis, care.crisis_lines
-        elif isinstance(turn, (FieldAnswer, SmallTalk)):
-            care.taal = session.taal
-            turn = replace(turn, care=care)
+        elif isinstance(turn, (FieldAnswer, SmallTalk)) and not (  # "hij slaat me": no follow-up
+            care.crisis.sure_alone and len(self.intents.content_words(clean)) > MAX_EXTRA_WORDS + 1
+        ):
+            turn = replace(turn, care=replace(care, taal=session.taal))
         else:  # 'meer' and the like have no room for the calm line: answer as a question
             return self.ask(user_id, session, text)
         self._count_crisis(session, care)
@@ -174,8 +173,9 @@ class Conversation:
     def _read(self, user_id: int | str, session: Session, text: str, clean: str) -> Turn:
         """The dialogue: small talk, 'meer', a follow-up, a refinement or a new question."""
         intent = self.intents.classify(clean)
-        bare = self._name_index().without_names(clean)
-        language = guess_past_names(clean, bare, session.taal, loose=intent.kind != QUESTION)
+        bare = self.assistant.lines.without_names(self._name_index().without_names(clean))
+        loose, settled = intent.kind != QUESTION, session.live  # settled: a question answered
+        language = guess_past_names(clean, bare, session.taal, loose, settled)
         # a word or two read loosely ("cheers" looks Dutch) does not switch it; a clear one does
         switch = len(words(clean)) > SWITCH_WORDS or guess(bare) is not None
         if language is not None and (switch or session.taal == DEFAULT_LANGUAGE):
@@ -249,7 +249,7 @@ class Conversation:
         intent = self.intents.classify(text)
         if not intent.is_small_talk or len(self.intents.content_words(text)) > MAX_EXTRA_WORDS + 1:
             return None
-        answer = self.assistant.answer(text, session.effective_profile)
+        answer = self.assistant.answer(text, session.effective_profile, within=session.continues)
         if answer.crisis is None or answer.lines_first or not answer.crisis_lines:
             return None
         session.taal = guess(text, loose=True) or session.taal
@@ -438,13 +438,13 @@ class Conversation:
         """Answer a free-text question and count it anonymously."""
         profile = session.effective_profile
         before = session.answer
-        answer = self.assistant.answer(text, profile, off_topic=off_topic)
+        answer = self.assistant.answer(text, profile, off_topic, session.continues)
         if not answer.answered and session.live:
             # "😭" or nothing at all says nothing: the last answer stays, its line and places too
             return Reply(answer, [], first_page=True, has_more=False, rol=profile.rol)
         if answer.answered:  # "ok", "thx", a place's name alone: the conversation's language
             clean = clean_text(text)
-            bare = self._name_index().without_names(clean)
+            bare = self.assistant.lines.without_names(self._name_index().without_names(clean))
             answer.taal = session.taal = guess_past_names(clean, bare, session.taal) or session.taal
         session.question = text if answer.answered else None
         session.last_field = None

@@ -131,14 +131,17 @@ def _cyrillic_letters(text: str) -> tuple[int, int]:
     )
 
 
-def guess_past_names(text: str, bare: str, current: str, loose: bool = False) -> str | None:
+def guess_past_names(
+    text: str, bare: str, current: str, loose: bool = False, settled: bool = True
+) -> str | None:
     """The language of a message that may name places (``bare``: the message without those
     names). A Dutch name makes a question look Dutch ("lichtpuntjes in adresi ne?"), but says
     nothing about the writer. So when the whole message reads Dutch or unclear, the rest
     decides: when it is clear on its own, or when it reads loosely as the conversation's
     language (``current``); else the message says no language (None: the conversation keeps
-    its own)."""
-    language = guess(text, loose=loose, current=current)
+    its own). ``settled``: a question was answered in ``current``, so a loose reading needs a
+    clear lead to leave it (``guess``); a first "vielen dank" is German as read."""
+    language = guess(text, loose=loose, current=current if settled else None)
     if (
         language in ("uk", "ru")
         and current in ("uk", "ru")
@@ -147,7 +150,7 @@ def guess_past_names(text: str, bare: str, current: str, loose: bool = False) ->
         return current  # "де це?" has no letter of its own: the conversation's Cyrillic language
     if bare == text or language not in (DEFAULT, None):
         return language
-    rest = guess(bare) or guess(bare, loose=True, current=current)
+    rest = guess(bare) or guess(bare, loose=True, current=current if settled else None)
     # "lichtpuntjes?" or "and wijkteam west?": the name says nothing, the rest too little
     return rest if rest is not None and (rest == current or guess(bare)) else None
 

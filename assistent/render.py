@@ -104,14 +104,22 @@ def crisis_block(answer: Answer, fmt: LineFormat, esc: Callable[[str], str]) -> 
 
 
 def care_sentence(answer: Answer, fmt: LineFormat, esc: Callable[[str], str]) -> str:
-    """The zorg reply: one calm sentence offering the line, under the local help."""
+    """The zorg reply: a calm sentence offering each line (one, or two for a sign that is sure
+    alone within a conversation), under or above the local help."""
     assert answer.crisis is not None and answer.crisis_lines
-    line = answer.crisis_lines[0]
-    contact = fmt(line, answer.taal)[0].split(": ", 1)[-1]
-    asked = answer.crisis.asked_where_to_report  # "moet ik dat melden?"
-    key = "zorg_zin_melden" if asked else f"zorg_zin.{answer.crisis.category}"
-    sentence = esc(translated(key, answer.taal, naam="\0", contact="\1"))
-    return sentence.replace("\0", esc(line.naam)).replace("\1", contact)
+    said = []
+    for category, line in zip(answer.crisis.categories, answer.crisis_lines, strict=False):
+        contact = fmt(line, answer.taal)[0].split(": ", 1)[-1]
+        key = (
+            "zorg_zin_melden"  # "moet ik dat melden?"
+            if answer.crisis.asked_where_to_report
+            else "zorg_zin_genoemd"  # "wat is het nummer van veilig thuis?"
+            if answer.crisis.asks_for_the_line
+            else f"zorg_zin.{category}"
+        )
+        sentence = esc(translated(key, answer.taal, naam="\0", contact="\1"))
+        said.append(sentence.replace("\0", esc(line.naam)).replace("\1", contact))
+    return " ".join(said)
 
 
 def hulp_text(lijnen: Crisislijnen, as_html: bool = False, language: str = "nl") -> str:
@@ -263,9 +271,9 @@ def _opening(reply: Reply) -> str:
     a = reply.answer
     if not reply.first_page:
         return translated("meer_intro", a.taal)
-    if a.abstained:
-        return translated("geen_match", a.taal)
-    if a.lines_first:
+    if a.abstained and not (a.crisis and a.crisis.asks_for_the_line):
+        return translated("geen_match", a.taal)  # not under the line asked for: it answers
+    if a.lines_first or a.abstained:
         return translated("intro_na_crisis", a.taal)
     openings = variants(f"opening.{reply.rol or 'ouder'}", a.taal)
     seed = sum(ord(c) for r in reply.results for c in r.entry.id) + len(a.results)

@@ -76,9 +76,11 @@ class Tally:
         if self.store is None:
             return
         profile = session.effective_profile
+        # a line asked for ("moet ik dat melden?", "hoe bereik ik de kindertelefoon?") is no crisis
+        crisis = answer.crisis if answer.crisis and not answer.crisis.asks_for_the_line else None
         try:
-            if answer.crisis:
-                self.store.record(_crisis_event(assistant, session, answer.crisis.category))
+            if crisis:
+                self.store.record(_crisis_event(assistant, session, crisis.category))
             top = answer.results[0].entry if answer.results else None
             self.store.record(
                 Event(
@@ -88,8 +90,8 @@ class Tally:
                     soort=top.soort if top and not answer.abstained else None,
                     onderwerp=answer.topic,
                     abstained=answer.abstained,
-                    crisis=answer.crisis.category if answer.crisis else None,
-                    behoefte=None if answer.crisis else self.need(assistant, text),
+                    crisis=crisis.category if crisis else None,
+                    behoefte=None if crisis else self.need(assistant, text),
                     leeftijd=age_band(profile.leeftijd),
                     rol=profile.rol,
                 )

@@ -130,6 +130,10 @@ PROFIEL_NU_NIET = "Prima! Typ gewoon je vraag. Je profiel invullen kan later met
 PROFIEL_HUIDIG = "Je profiel nu: {profiel}."
 VRAAG_GEMEENTE = "In welke gemeente woon je?"
 VRAAG_WIJK = "In welke wijk woon je?"
+WIJK_ONBEKEND = (
+    "Die wijk of postcode ken ik hier niet. Ik ken: {wijken}. Je kunt je wijk later nog kiezen"
+    " met /profiel."
+)
 VRAAG_LEEFTIJD = "Hoe oud is je kind? Kies het aantal jaren (0 = jonger dan 1 jaar)."
 VRAAG_LEEFTIJD_ZELF = "Hoe oud ben je?"
 VRAAG_ROL = "Wie ben jij?"

@@ -38,6 +38,12 @@ class Session:
         return self.answer is not None and self.answer.answered
 
     @property
+    def continues(self) -> bool:
+        """Whether a message continues a conversation that was ordinary so far: its sign of
+        danger is judged as one more sentence of what was told (``SafetyChecker.check``)."""
+        return self.live and self.answer is not None and self.answer.crisis is None
+
+    @property
     def effective_profile(self) -> Profile:
         """The stored profile with what the user said in this conversation on top."""
         said = {k: v for k, v in vars(self.refined).items() if v is not None}

@@ -415,3 +415,62 @@ def test_the_line_on_what_a_place_does_passes_over_a_hook(tmp_path: Path) -> Non
     assert reasons["cjg-steunouders"] == (
         "Bij Steunouders logeert een kind regelmatig in een vrijwillig gastgezin."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "first"),
+    [
+        ("wat is het nummer van veilig thuis", "veilig-thuis", "Zo bereik je Veilig Thuis"),
+        ("hoe bereik ik de kindertelefoon?", "kindertelefoon", "Zo bereik je De Kindertelefoon"),
+        ("how do I reach the kindertelefoon?", "kindertelefoon", "This is how to reach De"),
+        ("is 113 ook voor ouders?", "113", "Zo bereik je 113 Zelfmoordpreventie"),
+    ],
+)
+def test_a_line_asked_for_by_its_name_comes_first(
+    instance: Instance, text: str, line: str, first: str
+) -> None:
+    """'wat is het nummer van veilig thuis' got the CJG and a coaching project, and never
+    0800-2000 (a play test). A message that names a line gets that line first, in a plain
+    sentence; it is not a crisis, and the places are found for the rest of the message."""
+    answer = reply(instance, text)
+    crisis = answer.answer.crisis
+    assert crisis is not None and crisis.asks_for_the_line and not answer.answer.lines_first
+    assert [x.id for x in answer.answer.crisis_lines] == [LINE_IDS[line]]
+    shown = render_turn(answer, as_html=False)
+    assert shown.startswith(first), shown[:120]
+    assert "Ik vond geen plek" not in shown  # the line answers it
+
+
+def test_only_the_name_of_a_line_counts(instance: Instance) -> None:
+    lines = instance.current().lines
+    assert lines.named_in("ik voel me niet veilig") is None
+    assert lines.named_in("bel 0800-2000") == "veilig-thuis"
+    assert lines.without_names("Wat is het nummer van Veilig Thuis?") == "wat is het nummer van"
+    assert reply(instance, "mijn peuter praat nog weinig").answer.crisis is None
+    assert lines.without_names("Mijn peuter, 2, praat weinig!") == "Mijn peuter, 2, praat weinig!"
+
+
+def test_a_sign_sure_alone_within_a_conversation_offers_two_lines_calmly(
+    instance: Instance,
+) -> None:
+    from assistent.answer import Answer
+    from assistent.safety.detector import WITHIN_SOURCE, SafetySignal
+
+    lines = instance.current().lines.lijnen
+    signal = SafetySignal("112", ("112", "veilig-thuis"), "zorg", WITHIN_SOURCE, doubt=True)
+    answer = Answer(crisis=signal, crisis_lines=[lines["112"], lines["veilig-thuis"]])
+    shown = render_turn(Reply(answer, [], first_page=True, has_more=False), as_html=False)
+    first = shown.split("\n\n")[0]
+    assert "112" in first and "0800-2000" in first  # one calm sentence each, before the rest
+    assert answer.line_leads and not answer.lines_first
+
+
+def test_a_line_asked_for_is_no_crisis_in_the_eval(instance: Instance) -> None:
+    """A spreekbeurt about the Kindertelefoon names the line and gets it first; `eval` counted
+    that as a false alarm. A line asked for is not a crisis, found or false."""
+    from assistent.beheer.evaluation import EvalCase, run_eval
+
+    cases = [EvalCase(vraag="ik houd een spreekbeurt over de kindertelefoon", crisis="geen")]
+    result = run_eval(instance.current(), cases)
+    assert result["cases"][0]["crisis"] is None
+    assert result["metrics"]["crisis_false_positives"] == 0.0

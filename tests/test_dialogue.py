@@ -362,6 +362,29 @@ def test_console_asks_the_wijk_and_reads_a_postcode(tmp_path: Path) -> None:
     assert any("Opgeslagen: wijk Oost" in s for s in said), said
 
 
+def test_console_reads_part_of_a_wijk_name_and_says_when_it_knows_no_wijk(
+    tmp_path: Path,
+) -> None:
+    """'Haven' for the wijk 'Oude Haven' and the postcode '1234AB' of no wijk were taken as a
+    first message and got a greeting (a play test). Part of one wijk's name is that wijk; a
+    postcode of no wijk gets a note with the wijken there are."""
+    kennisbank = tmp_path / "kb"
+    shutil.copytree(MINI, kennisbank)
+    (kennisbank / "testdorp" / "gemeente.yaml").write_text(
+        "naam: Testdorp\nwijken:\n  - naam: Oude Haven\n    postcodes: [1234]\n  - West\n",
+        encoding="utf-8",
+    )
+    club = kennisbank / "testdorp" / "peuterclub-oost.md"
+    club.write_text(club.read_text().replace("wijken: [Oost]", "wijken: [Oude Haven]"))
+    settings = Settings(kennisbank=kennisbank, index_dir=tmp_path / "index", min_score=0.2)
+    instance = Instance.open(settings, embedder=FakeEmbedder())
+    said, _ = _console(instance, ["haven", "/profiel", "", "", "", "/stop"])
+    assert any("Opgeslagen: wijk Oude Haven" in s for s in said), said
+    said, _ = _console(instance, ["9999 ZZ", "/stop"])
+    assert any(s.startswith("Die wijk of postcode ken ik hier niet") for s in said), said
+    assert any("Oude Haven, West" in s for s in said)
+
+
 def test_console_takes_a_question_typed_at_the_wijk_prompt(instance: Instance) -> None:
     said, _ = _console(instance, ["mijn peuter praat nog weinig", "wat kost dat?", "/stop"])
     assert any("1. Peuterclub Oost" in s for s in said)
@@ -634,9 +657,9 @@ class CountingChecker:
         self.inner = inner
         self.calls = 0
 
-    def check(self, text: str, rol: str | None = None):
+    def check(self, text: str, rol: str | None = None, within: bool = False):
         self.calls += 1
-        return self.inner.check(text, rol)
+        return self.inner.check(text, rol, within)
 
 
 def test_a_turn_is_checked_for_danger_once(instance: Instance, clock: Clock) -> None:
@@ -1269,7 +1292,7 @@ class SignalOn:
     def __init__(self, word: str, signal: SafetySignal) -> None:
         self.word, self.signal = word, signal
 
-    def check(self, text: str, rol: str | None = None) -> SafetySignal | None:
+    def check(self, text: str, rol: str | None = None, within: bool = False) -> SafetySignal | None:
         return self.signal if self.word in text else None
 
 
@@ -1459,3 +1482,29 @@ def test_ok_right_after_the_lines_gets_the_line_not_you_are_welcome(
     assert translated("bedankt", "nl") not in text and line.boodschap in text and "112" in text
     _, plain = play(conversation, "mijn peuter praat nog weinig", "ok")
     assert isinstance(plain, SmallTalk) and "112" not in render_turn(plain, as_html=False)
+
+
+def test_a_remark_within_an_ordinary_conversation_gets_no_lines_first(
+    conversation: Conversation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'ik woon trouwens in Haven' after a question about breastfeeding got 113 first, and 'wat
+    kost dat?' next was answered about 113 (a play test). A message that continues an ordinary
+    conversation is held to the thresholds of a sentence within a story: here only its band of
+    doubt, so the conversation goes on with one calm line. Alone, the same message is sure."""
+    import dataclasses
+
+    session = Session()
+    first = conversation.handle("u", session, "mijn peuter praat nog weinig")
+    assert isinstance(first, Reply) and first.answer.crisis is None
+    safety = conversation.assistant.safety
+    assert safety.model is not None
+    anything_alone = dataclasses.replace(
+        safety.model, threshold=0.0, doubt_threshold=0.0, sentence_thresholds=(1.01, 0.0)
+    )
+    monkeypatch.setattr(safety, "model", anything_alone)
+    remark = conversation.handle("u", session, "ik woon trouwens in het dorp")
+    answer = remark.answer if isinstance(remark, Reply) else remark.care
+    assert answer is not None and answer.crisis is not None and answer.crisis.doubt
+    assert not answer.lines_first
+    alone = conversation.handle("v", Session(), "ik woon trouwens in het dorp")
+    assert isinstance(alone, Reply) and alone.answer.lines_first

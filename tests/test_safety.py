@@ -25,7 +25,7 @@ from assistent.config import Settings
 from assistent.embed import CachedEmbedder
 from assistent.instance import ensure_safety
 from assistent.safety.categories import CATEGORIES, LINE_IDS
-from assistent.safety.detector import SafetyChecker
+from assistent.safety.detector import WITHIN_SOURCE, SafetyChecker
 from assistent.safety.lines import (
     CrisisExamples,
     load_acute_rules,
@@ -579,6 +579,49 @@ def test_the_sentences_of_a_long_message_have_their_own_thresholds(
     # without own thresholds (an older model), a sentence is held to the whole message's
     plain = _read_with(checker, (0.7, 0.6), None).model
     assert plain is not None and (plain.sentence_threshold, plain.sentence_lowest) == (0.7, 0.6)
+
+
+def test_a_message_within_an_ordinary_conversation_is_held_to_the_sentence_thresholds(
+    checker: SafetyChecker,
+) -> None:
+    """'ik woon trouwens in Haven' after a question about breastfeeding put 113 first, and 'hij
+    wordt gepest' after 'mijn zoon is 9' put 112 first (a play test): alone, a short remark
+    looks like the short cries in the corpus. Within an ordinary conversation it is one more
+    sentence of what was told, held to the thresholds learned for a sentence in a story."""
+    text = "ik woon trouwens in Haven"
+    # the whole message's threshold lets it through; a sentence's only to its band of doubt
+    checker = _read_with(checker, (0.0, 0.0), (1.01, 0.0))
+    alone = checker.check(text)
+    assert alone is not None and not alone.doubt
+    within = checker.check(text, within=True)
+    assert within is not None and within.doubt and within.level == "zorg"
+    # sure alone: its one calm line comes first ("mijn man heeft me net geslagen")
+    assert within.source == WITHIN_SOURCE and within.offer_first
+    assert not dataclasses.replace(within, beside=True).offer_first  # under a refinement
+    # an acute phrase is acute wherever it stands
+    acute = checker.check("ik wil niet meer leven", within=True)
+    assert acute is not None and not acute.doubt and acute.level == "acuut"
+
+
+def test_a_sign_sure_alone_within_a_conversation_keeps_its_lines(checker: SafetyChecker) -> None:
+    """Held to a sentence's thresholds, 'mn stiefvader slaat mn moeder nu' kept only Veilig
+    Thuis and lost 112, and a teenager's sadness lost the Kindertelefoon (seen conversation
+    sets): a sign that is sure alone keeps the lines it would have had, for a calm offer of
+    two."""
+    read = _read_with(checker, (0.0, 0.0), (1.01, 0.0))
+    model = read.model
+    assert model is not None
+
+    class Shares(type(model)):  # type: ignore[misc]
+        def category_probabilities(self, texts, vectors=None):
+            return np.array([[0.0, 0.6, 0.4, 0.0]] * len(texts))  # 113, and Veilig Thuis too
+
+    fields = (f.name for f in dataclasses.fields(model) if f.init)
+    fixed = Shares(**{name: getattr(model, name) for name in fields})
+    shares = SafetyChecker(fixed, load_acute_rules(), load_taxonomy().levels(), checker.embedder)
+    signal = shares.check("ik zie het allemaal niet meer zitten", "jongere", within=True)
+    assert signal is not None and signal.sure_alone and signal.level == "zorg"
+    assert signal.categories == ("113", "veilig-thuis", "kindertelefoon")
 
 
 def test_sentence_thresholds_keep_long_negatives_within_the_budget() -> None:

@@ -138,7 +138,9 @@ def run_eval(
         answer = assistant.answer(case.vraag, case.profile, off_topic=elsewhere)
         ms = (time.perf_counter() - started) * 1000
         ids = answer.ids()[:IDS_SHOWN]
-        category = answer.crisis.category if answer.crisis else None
+        # a line asked for ("hoe bereik ik de kindertelefoon?") is no crisis, found or false
+        crisis = answer.crisis if answer.crisis and not answer.crisis.asks_for_the_line else None
+        category = crisis.category if crisis else None
         out_cases.append({"vraag": case.vraag, "ids": ids, "crisis": category, "ms": round(ms, 3)})
         if case.verwacht:
             expected = set(case.verwacht)

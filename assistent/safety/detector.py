@@ -53,6 +53,12 @@ SHORT_CALL_WORDS = 4  # "sos mijn kind": an emergency word in a message this sho
 # The source of the line offered to someone who asks where to report a worry ("moet ik dat
 # melden?"): Veilig Thuis advises anyone in doubt and takes the report, so its line is the answer.
 REPORT_SOURCE = "melden"
+# The source of the line offered to someone who names it ("wat is het nummer van veilig
+# thuis?"): the line is what they asked for, so it comes first, in a plain sentence.
+NAMED_SOURCE = "genoemd"
+# The source of a sign the model is sure of alone, but that continues an ordinary conversation
+# and is held to a sentence's thresholds (``SafetyChecker.check``): one calm line, first.
+WITHIN_SOURCE = "model-in-gesprek"
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,9 @@ class SafetySignal:
     category: str  # the line that comes first
     categories: tuple[str, ...]  # every line to offer, in priority order
     level: Level  # acuut: the line first; zorg: the line offered beside local help
-    source: str  # "hulpwoord", "regel" or "model"; REPORT_SOURCE for a question where to report
+    # "hulpwoord", "regel", "model", "model-twijfel" or WITHIN_SOURCE; REPORT_SOURCE for a
+    # question where to report, NAMED_SOURCE for a message that names the line
+    source: str
     all_lines: bool = False  # the writer asked for help in one word: show every line
     doubt: bool = False  # only the classifier's band of doubt found it (level zorg)
     # the calm line goes under the turn whatever the line: a doubtful sign on a turn of a chat
@@ -77,17 +85,37 @@ class SafetySignal:
         """The signal that answers "moet ik dat melden?": Veilig Thuis, calm, first."""
         return cls("veilig-thuis", ("veilig-thuis",), "zorg", REPORT_SOURCE)
 
+    @classmethod
+    def named(cls, category: str) -> SafetySignal:
+        """The signal for a message that names a line ("hoe bereik ik de kindertelefoon?")."""
+        return cls(category, (category,), "zorg", NAMED_SOURCE)
+
     @property
     def asked_where_to_report(self) -> bool:
         """The writer asked where to report a worry: the line is the answer, not a warning."""
         return self.source == REPORT_SOURCE
 
     @property
+    def sure_alone(self) -> bool:
+        """A sign the model is sure of alone, held to a sentence's thresholds because the
+        message continues an ordinary conversation: one calm line, first, that follow-ups are
+        about ("kan ik daar ook chatten?"), unless it stands under a refinement (``beside``)."""
+        return self.source == WITHIN_SOURCE
+
+    @property
+    def asks_for_the_line(self) -> bool:
+        """The line is what the writer asked for (where to report, or the line by its name):
+        it answers the message, first, and is not counted as a crisis."""
+        return self.source in (REPORT_SOURCE, NAMED_SOURCE)
+
+    @property
     def offer_first(self) -> bool:
         """A doubtful signal for a line where minutes count (112, 113), or one carried from the
         message before: its calm sentence comes before the local help instead of under it."""
-        if self.carried or self.asked_where_to_report:
+        if self.carried or self.asks_for_the_line:
             return True
+        if self.sure_alone:  # "mijn man heeft me net geslagen" mid-conversation
+            return not self.beside
         return self.doubt and not self.beside and self.category in ("112", "113")
 
 
@@ -115,10 +143,16 @@ class SafetyChecker:
         self.skip_settled = True
         self._retry_after = 0.0
 
-    def check(self, text: str, rol: str | None = None) -> SafetySignal | None:
-        """The crisis signal of one message, or None. Never raises."""
+    def check(self, text: str, rol: str | None = None, within: bool = False) -> SafetySignal | None:
+        """The crisis signal of one message, or None. Never raises.
+
+        ``within``: the message continues a conversation that was ordinary so far. It is then
+        one more sentence of what the writer told, and the model judges it against the
+        thresholds learned for a sentence within a longer message ("ik woon trouwens in Haven"
+        after a question about breastfeeding is no cry for help). Rules and help words count
+        as ever."""
         try:
-            return self._check(prepare(text if isinstance(text, str) else str(text)), rol)
+            return self._check(prepare(text if isinstance(text, str) else str(text)), rol, within)
         except Exception as exc:  # the safety check must never break a conversation
             log.warning("Veiligheidscheck faalde (%s); geen signaal", type(exc).__name__)
             return None
@@ -128,7 +162,7 @@ class SafetyChecker:
         self.check("Hallo, ik heb een vraag over de opvoeding van mijn kind.")
 
     # -- layers ------------------------------------------------------------------------------
-    def _check(self, text: str, rol: str | None) -> SafetySignal | None:
+    def _check(self, text: str, rol: str | None, within: bool = False) -> SafetySignal | None:
         if not any(c.isalnum() for c in text):
             return None
         bare = " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
@@ -142,27 +176,34 @@ class SafetyChecker:
             return SafetySignal(lead, lines, "acuut", "hulpwoord", all_lines=True)
         lowered = text.casefold()
         by_rule = {category for category, pattern in self.rules if pattern.search(lowered)}
-        by_model, doubt = self._model_categories(text, rol in ADULTS)
+        by_model, doubt, alone = self._model_categories(text, rol in ADULTS, within)
         found = by_rule | by_model
         if not found:
             return None
+        if rol == "jongere" and found & {"113", "veilig-thuis"}:
+            found.add("kindertelefoon")
+        if alone and not by_rule:  # sure alone, but one more sentence of a conversation
+            lines = ordered(found)
+            return SafetySignal(lines[0], lines, "zorg", WITHIN_SOURCE, doubt=True)
         if doubt and not by_rule:  # the band of doubt: one calm offer, the local help stays
             lead = ordered(by_model)[0]
             return SafetySignal(lead, (lead,), "zorg", "model-twijfel", doubt=True)
-        if rol == "jongere" and found & {"113", "veilig-thuis"}:
-            found.add("kindertelefoon")
         # an acute phrase is surer than the model: its line leads, the others follow in order
         lead = ordered(by_rule or by_model)[0]
         categories = (lead, *(c for c in ordered(found) if c != lead))
         level: Level = "acuut" if any(self.levels[c] == "acuut" for c in categories) else "zorg"
         return SafetySignal(lead, categories, level, "regel" if by_rule else "model")
 
-    def _model_categories(self, text: str, adult: bool = False) -> tuple[set[str], bool]:
-        """The categories the classifier finds, and whether only its band of doubt found them.
-        An ``adult`` writer is not offered the Kindertelefoon on a doubt: it is a line for
-        children, and another line in its place put 112 or 113 first for a tired parent."""
+    def _model_categories(
+        self, text: str, adult: bool = False, within: bool = False
+    ) -> tuple[set[str], bool, bool]:
+        """The categories the classifier finds, whether only its band of doubt found them, and
+        whether the message alone would have been sure (held to a sentence's thresholds
+        ``within`` a conversation). An ``adult`` writer is not offered the Kindertelefoon on a
+        doubt: it is a line for children, and another line in its place put 112 or 113 first
+        for a tired parent."""
         if self.model is None:
-            return set(), False
+            return set(), False, False
         model = self.model
         read = chunks(text)
         # the whole message against its thresholds, each sentence against the sentence ones
@@ -171,8 +212,12 @@ class SafetyChecker:
         words = model.word_crisis_probability(read)
         crisis, vectors, rows = self._crisis(model, read, words, doubt)
         over = crisis >= sure
+        # within a conversation the whole message is one more sentence: sure alone, it is
+        # offered as one calm line, with the lines it would have had
+        alone = within and bool(over[0]) and not (crisis[0] >= model.sentence_threshold)
+        alone = alone and not over[1:].any()
         if not over.any() and not (crisis >= doubt).any():
-            return set(), False
+            return set(), False, False
         # the surest chunk over its threshold, else the surest in its band of doubt
         best = int(np.argmax(np.where(over, crisis, -1.0) if over.any() else crisis - doubt))
         row = None if vectors is None else vectors[[rows.index(best)]]
@@ -180,11 +225,14 @@ class SafetyChecker:
         top = int(np.argmax(shares))
         if not over.any():
             if adult and CATEGORIES[top] == KINDERTELEFOON:
-                return set(), False
-            return {CATEGORIES[top]}, True
-        return {CATEGORIES[top]} | {
-            c for c, share in zip(CATEGORIES, shares, strict=True) if share >= SECONDARY_SHARE
-        }, False
+                return set(), False, False
+            return {CATEGORIES[top]}, True, False
+        return (
+            {CATEGORIES[top]}
+            | {c for c, share in zip(CATEGORIES, shares, strict=True) if share >= SECONDARY_SHARE},
+            alone,
+            alone,
+        )
 
     def _crisis(
         self, model: CrisisModel, read: list[str], words: np.ndarray, doubt: np.ndarray

@@ -24,6 +24,7 @@ CRISISLIJNEN_FILE = "crisislijnen.yaml"
 VOORBEELDEN_FILE = "crisis_voorbeelden.yaml"
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]*[0-9]$")
+_NOT_WORD = re.compile(r"[^\w]+")
 
 
 class CrisisLijn(BaseModel):
@@ -39,6 +40,9 @@ class CrisisLijn(BaseModel):
     website: str | None = None
     kosten: str | None = None
     boodschap: str = Field(min_length=1)
+    # how people name the line in a message ("veilig thuis", "kindertelefoon"): a message that
+    # names it gets the line first. Whole words, in lower case; optional.
+    genoemd: list[str] = Field(default_factory=list)
 
     @field_validator("telefoon")
     @classmethod
@@ -76,6 +80,28 @@ class Crisislijnen(BaseModel):
             if lijn.id != LINE_IDS[category]:
                 raise ValueError(f"lijn {category!r} moet id {LINE_IDS[category]!r} hebben")
         return self
+
+    def named_in(self, text: str) -> str | None:
+        """The category of the first line (in priority order) a message names, or None."""
+        lowered = _spaced(text)
+        for category in CATEGORIES:
+            if any(f" {name.casefold()} " in lowered for name in self.lijnen[category].genoemd):
+                return category
+        return None
+
+    def without_names(self, text: str) -> str:
+        """The message without the names of lines, in lower case: what else it asks. A message
+        that names no line comes back as it is."""
+        lowered = spaced = _spaced(text)
+        for lijn in self.lijnen.values():
+            for name in lijn.genoemd:
+                lowered = lowered.replace(f" {name.casefold()} ", " ")
+        return text if lowered == spaced else lowered.strip()
+
+
+def _spaced(text: str) -> str:
+    """The words of a text in lower case, with one space around each."""
+    return " " + " ".join(_NOT_WORD.sub(" ", text.casefold()).split()) + " "
 
 
 class CrisisExamples(BaseModel):
