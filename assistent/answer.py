@@ -105,7 +105,7 @@ class Answer:
             return False
         if self.crisis.asks_for_the_line:  # "moet ik dat melden?": the line answers it
             return True
-        if self.crisis.sure_alone:  # sure alone, one calm line within a conversation
+        if self.crisis.sure_alone:  # sure alone, its lines calmly first within a conversation
             return not self.crisis.beside
         return self.lines_first or (not self.crisis.doubt and self.abstained)
 

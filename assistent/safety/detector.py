@@ -57,7 +57,7 @@ REPORT_SOURCE = "melden"
 # thuis?"): the line is what they asked for, so it comes first, in a plain sentence.
 NAMED_SOURCE = "genoemd"
 # The source of a sign the model is sure of alone, but that continues an ordinary conversation
-# and is held to a sentence's thresholds (``SafetyChecker.check``): one calm line, first.
+# and is held to a sentence's thresholds (``SafetyChecker.check``): its lines calmly, first.
 WITHIN_SOURCE = "model-in-gesprek"
 
 
@@ -98,8 +98,9 @@ class SafetySignal:
     @property
     def sure_alone(self) -> bool:
         """A sign the model is sure of alone, held to a sentence's thresholds because the
-        message continues an ordinary conversation: one calm line, first, that follow-ups are
-        about ("kan ik daar ook chatten?"), unless it stands under a refinement (``beside``)."""
+        message continues an ordinary conversation: a calm sentence per line (at most two),
+        first, that follow-ups are about ("kan ik daar ook chatten?"), unless it stands under a
+        refinement (``beside``)."""
         return self.source == WITHIN_SOURCE
 
     @property
@@ -212,8 +213,8 @@ class SafetyChecker:
         words = model.word_crisis_probability(read)
         crisis, vectors, rows = self._crisis(model, read, words, doubt)
         over = crisis >= sure
-        # within a conversation the whole message is one more sentence: sure alone, it is
-        # offered as one calm line, with the lines it would have had
+        # within a conversation the whole message is one more sentence: sure alone, its lines
+        # are offered calmly
         alone = within and bool(over[0]) and not (crisis[0] >= model.sentence_threshold)
         alone = alone and not over[1:].any()
         if not over.any() and not (crisis >= doubt).any():
