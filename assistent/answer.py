@@ -15,15 +15,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_GERMAN
-
 from assistent.kennisbank import Voorziening
 from assistent.kennisbank.described import DescribedFields
 from assistent.kennisbank.sentences import sentences
 from assistent.kennisbank.summary import Summaries, one_line
 from assistent.kennisbank.topics import words
 from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN, FALLBACK_SOORT
-from assistent.language import detect
+from assistent.language import STOP_WORDS, detect
 from assistent.profile import read_hints
 from assistent.retrieval.search import Match, Profile, Searcher, SearchOutcome
 from assistent.safety.detector import SafetyChecker, SafetySignal
@@ -42,8 +40,6 @@ SAFETY_CHARS = 20_000
 CRISIS_FOLLOW_UP_MAX = 2
 # A turn's safety check is reused by its answer: this many recent checks, this long.
 CHECK_MEMO_SIZE = 256
-# Words that only say how a message asks, in the languages bm25s knows ("hoe", "how", "wie")
-HOW = frozenset(STOPWORDS_DUTCH) | frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_GERMAN)
 CHECK_MEMO_SECONDS = 10.0
 
 Notice = Literal["leeg", "geen-tekst", "te-lang", "andere-taal"]
@@ -316,7 +312,7 @@ class Assistant:
             question = self.lines.without_names(question)  # the rest says what else is asked
             answer.taal = detect(question)  # "how do I reach the kindertelefoon?": English
             # "hoe bereik ik de …?" asks nothing else: the CJG, unless a topic is named
-            off_topic = off_topic or len([w for w in words(question) if w not in HOW]) <= 1
+            off_topic = off_topic or len([w for w in words(question) if w not in STOP_WORDS]) <= 1
         answer.crisis, answer.crisis_lines = signal, self._lines_for(signal)
 
         if len(question) > MAX_QUESTION_CHARS:

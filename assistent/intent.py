@@ -22,10 +22,9 @@ from typing import Any
 
 import numpy as np
 import yaml
-from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_GERMAN
 
 from assistent.files import read_yaml, write_bytes_atomic
-from assistent.language import LANGUAGES
+from assistent.language import LANGUAGES, STOP_WORDS
 from assistent.linear import LinearModel, TextModel
 from assistent.safety.lines import load_corpus
 
@@ -54,7 +53,6 @@ NGRAM_WEIGHT = 0.0
 EVERYDAY_SHARE = 0.02
 FIELD_WORD_MIN = 2  # examples of one follow-up kind a field word is in (field_words)
 FIELD_WORD_RATIO = 3  # ... and how many times as often as in the other kinds
-STOP_WORDS = frozenset(STOPWORDS_DUTCH) | frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_GERMAN)
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
 

@@ -9,9 +9,13 @@ import threading
 from functools import lru_cache
 from typing import Any
 
+from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_GERMAN
+
 LANGUAGES = ("nl", "en", "de", "pl", "tr", "ar", "uk", "ru")
 DEFAULT = "nl"
 MIN_CONFIDENCE = 0.6
+# Words that only say how a message asks ("hoe", "how", "wie"), in the languages bm25s lists
+STOP_WORDS = frozenset(STOPWORDS_DUTCH) | frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_GERMAN)
 MIN_LETTERS = 8  # "ok", "hoi", "help" say nothing about the language
 LOOSE_CONFIDENCE = 0.4
 LOOSE_MARGIN = 0.15
