@@ -21,7 +21,7 @@ from assistent.kennisbank.sentences import sentences
 from assistent.kennisbank.summary import Summaries, one_line
 from assistent.kennisbank.topics import words
 from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN, FALLBACK_SOORT
-from assistent.language import STOP_WORDS, detect
+from assistent.language import detect
 from assistent.profile import read_hints
 from assistent.retrieval.search import Match, Profile, Searcher, SearchOutcome
 from assistent.safety.detector import SafetyChecker, SafetySignal
@@ -311,8 +311,9 @@ class Assistant:
             signal = SafetySignal.named(named)  # "wat is het nummer van veilig thuis?"
             question = self.lines.without_names(question)  # the rest says what else is asked
             answer.taal = detect(question)  # "how do I reach the kindertelefoon?": English
-            # "hoe bereik ik de …?" asks nothing else: the CJG, unless a topic is named
-            off_topic = off_topic or len([w for w in words(question) if w not in STOP_WORDS]) <= 1
+            # the line answers it: places only for a topic named whole, else the CJG ("how do I
+            # reach the…" found a language course)
+            off_topic = True
         answer.crisis, answer.crisis_lines = signal, self._lines_for(signal)
 
         if len(question) > MAX_QUESTION_CHARS:

@@ -474,3 +474,11 @@ def test_a_line_asked_for_is_no_crisis_in_the_eval(instance: Instance) -> None:
     result = run_eval(instance.current(), cases)
     assert result["cases"][0]["crisis"] is None
     assert result["metrics"]["crisis_false_positives"] == 0.0
+
+
+def test_under_a_line_asked_for_only_a_named_topic_brings_places(instance: Instance) -> None:
+    """'how do I reach the kindertelefoon?' showed a language course and a parents' training
+    under the line (found trying the change): 'how', 'do' and 'reach' are no stop words for
+    bm25s. The line answers the message; the CJG follows, or places for a topic named whole."""
+    answer = reply(instance, "how do I reach the kindertelefoon?").answer
+    assert answer.abstained and [r.entry.soort for r in answer.results] == ["cjg"]
