@@ -87,6 +87,12 @@ class Answer:
         return not ({"leeg", "geen-tekst"} & set(self.notices))
 
     @property
+    def danger(self) -> SafetySignal | None:
+        """The sign of danger to count as a crisis: not a line the writer asked for ("moet ik dat
+        melden?", "hoe bereik ik de kindertelefoon?")."""
+        return None if self.crisis is None or self.crisis.asks_for_the_line else self.crisis
+
+    @property
     def lines_first(self) -> bool:
         """True for an acute crisis: the lines come before any local help."""
         return self.crisis is not None and self.crisis.level == "acuut"

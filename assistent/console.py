@@ -108,15 +108,10 @@ def _offer_wijk(
     if wijk is not None:
         conversation.update_profile(USER, session, wijk=wijk)
         return None
-    if answer and say is not None and _names_a_place(answer):
+    if answer and say is not None and _POSTCODE.match(answer):
         say(WIJK_ONBEKEND.format(wijken=", ".join(wijken)))
         return None
     return answer or None
-
-
-def _names_a_place(answer: str) -> bool:
-    """Whether an answer to the wijk question is a postcode (then it is no first message)."""
-    return bool(_POSTCODE.match(answer))
 
 
 def run_chat(

@@ -76,8 +76,7 @@ class Tally:
         if self.store is None:
             return
         profile = session.effective_profile
-        # a line asked for ("moet ik dat melden?", "hoe bereik ik de kindertelefoon?") is no crisis
-        crisis = answer.crisis if answer.crisis and not answer.crisis.asks_for_the_line else None
+        crisis = answer.danger  # a line asked for ("moet ik dat melden?") is no crisis
         try:
             if crisis:
                 self.store.record(_crisis_event(assistant, session, crisis.category))

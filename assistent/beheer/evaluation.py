@@ -139,8 +139,7 @@ def run_eval(
         ms = (time.perf_counter() - started) * 1000
         ids = answer.ids()[:IDS_SHOWN]
         # a line asked for ("hoe bereik ik de kindertelefoon?") is no crisis, found or false
-        crisis = answer.crisis if answer.crisis and not answer.crisis.asks_for_the_line else None
-        category = crisis.category if crisis else None
+        category = answer.danger.category if answer.danger else None
         out_cases.append({"vraag": case.vraag, "ids": ids, "crisis": category, "ms": round(ms, 3)})
         if case.verwacht:
             expected = set(case.verwacht)
