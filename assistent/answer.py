@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from assistent.kennisbank import Voorziening
 from assistent.kennisbank.described import DescribedFields
-from assistent.kennisbank.sentences import sentences
+from assistent.kennisbank.sentences import description_sentences
 from assistent.kennisbank.summary import Summaries, one_line
 from assistent.kennisbank.topics import words
 from assistent.kennisbank.vocabulary import CRISIS_FOLLOW_UP_SOORTEN, FALLBACK_SOORT
@@ -183,7 +183,7 @@ def why(match: Match, profile: Profile, what: Callable[[Voorziening], str] | Non
 
 def what_it_does(entry: Voorziening) -> str:
     """The first sentence of the place's own description, cut to one line."""
-    return one_line(next(iter(sentences(" ".join(entry.beschrijving.split()))), ""))
+    return one_line(next(iter(description_sentences(entry.beschrijving)), ""))
 
 
 def fallback_reasons(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from assistent.answer import Answer, Result
 from assistent.conversation import FieldAnswer, NothingMore, Reply, SmallTalk, Turn
 from assistent.kennisbank import Voorziening
-from assistent.kennisbank.sentences import sentences
+from assistent.kennisbank.sentences import description_sentences
 from assistent.profile import Profile
 from assistent.safety.categories import LINE_IDS
 from assistent.safety.lines import CrisisLijn, Crisislijnen
@@ -253,7 +253,7 @@ def details_text(entries: list[Voorziening], as_html: bool, language: str = "nl"
     esc = html.escape if as_html else str
     blocks = []
     for e in entries:
-        first = sentences(" ".join(e.beschrijving.split()))
+        first = description_sentences(e.beschrijving)
         title = f"<b>{esc(e.naam)}</b>" if as_html else e.naam
         lines = [title, esc(" ".join(first[:2]))]
         for name, value in _details(e):

@@ -78,3 +78,32 @@ def test_a_description_that_says_it_first_keeps_its_first_sentence() -> None:
     )
     assert lines.line(places[2]) == "Klankbordgroep van ouders voor het jeugdbeleid."
     assert lines.line(place("x", "Leeg", "Kort.")) == "Kort."
+
+
+def test_a_description_in_markdown_is_shown_as_what_it_says() -> None:
+    """Rivierdal's descriptions are Markdown: the answer showed "**Doel:** Ondersteuning van
+    ouders…" as what a place does, and a list item with its "- " as why it fits (a play test).
+    The line, the sentence that fits the question and 'meer info' read the words, not the
+    markup; a list item is a sentence of its own."""
+    from assistent.render import details_text
+
+    text = (
+        "**Doel:** Ondersteuning van ouders van\nbaby's die veel huilen.\n\n"
+        "Aanbod:\n- een _huisbezoek_ door de [jeugdverpleegkundige](https://x.example);\n"
+        "- advies over slaap en voeding.\n\n## Werkwijze\nWe komen bij je thuis."
+    )
+    entry = place("hs", "Spreekuur Huilen", text)
+    assert Summaries([entry]).line(entry) == (
+        "Doel: Ondersteuning van ouders van baby's die veel huilen."
+    )
+    details = details_text([entry], as_html=False)
+    assert "Doel: Ondersteuning van ouders van baby's die veel huilen. Aanbod:\n" in details
+    from assistent.kennisbank.sentences import description_sentences
+
+    assert description_sentences(text)[2:] == [
+        "een huisbezoek door de jeugdverpleegkundige;",
+        "advies over slaap en voeding.",
+        "Werkwijze",
+        "We komen bij je thuis.",
+    ]
+    assert not any("*" in s or s.startswith("-") for s in description_sentences(text))

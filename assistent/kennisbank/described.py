@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from assistent.kennisbank.model import Voorziening
-from assistent.kennisbank.sentences import sentences
+from assistent.kennisbank.sentences import description_sentences, sentences
 
 FIELDS = ("kosten", "aanmelden", "openingstijden")  # the fields a description may answer
 MIN_EXAMPLES = 5  # field sentences a field needs before its classifier is trained
@@ -40,7 +40,7 @@ class DescribedFields:
         too when the field is filled: then the field itself answers."""
         if field_name not in FIELDS or getattr(entry, field_name, None):
             return None
-        candidates = sentences(entry.beschrijving)
+        candidates = description_sentences(entry.beschrijving)
         models = self._trained()
         if not candidates or field_name not in models:
             return None
@@ -67,7 +67,7 @@ class DescribedFields:
             if not value:  # its description may say the field: no example of either kind
                 continue
             said = sentences(value)
-            texts += said + (plain := sentences(entry.beschrijving))
+            texts += said + (plain := description_sentences(entry.beschrijving))
             labels += [1] * len(said) + [0] * len(plain)
         if sum(labels) < MIN_EXAMPLES or sum(labels) == len(labels):
             return None

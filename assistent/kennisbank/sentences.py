@@ -1,8 +1,23 @@
-"""The sentences of a description, as staff typed them: an abbreviation ends no sentence."""
+"""The sentences of a description, as staff typed them: an abbreviation ends no sentence.
+
+A description is Markdown (the body of a kennisbank file). Its sentences are read from what the
+Markdown says, not from its markup: "**Doel:** Ondersteuning van ouders" says "Doel:
+Ondersteuning van ouders", and a list item is a sentence of its own, without its "- ". The
+words stay exactly as typed. A chat message is no Markdown ("*zucht*", "1. hij slaat me"):
+the safety check splits it with :func:`sentences`.
+"""
 
 from __future__ import annotations
 
 import re
+
+from markdown_it import MarkdownIt
+
+# CommonMark without raw HTML, and without code blocks: a description indented by four spaces
+# (pasted from a spreadsheet cell) is text, not code to hide
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(["code", "fence"])
+_SAID = ("text", "code_inline")  # the inline tokens whose content is read
+_BREAKS = ("softbreak", "hardbreak")  # a line break inside a paragraph is a space
 
 _BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 # Dutch abbreviations that end in a full stop inside a sentence ("o.a. gepensioneerde docenten",
@@ -78,6 +93,28 @@ def sentences(text: str) -> list[str]:
             out[-1] = f"{out[-1]} {piece}"
         else:
             out.append(piece)
+    return out
+
+
+def description_sentences(markdown: str) -> list[str]:
+    """The sentences of a description in Markdown: per paragraph, heading or list item, without
+    markup; a sentence never runs from one list item into the next."""
+    return [sentence for block in blocks(markdown) for sentence in sentences(block)]
+
+
+def blocks(markdown: str) -> list[str]:
+    """The text of each paragraph, heading and list item of ``markdown``, without markup
+    (emphasis, list markers, link targets), whitespace as single spaces."""
+    out = []
+    for token in _MARKDOWN.parse(markdown):
+        if token.type != "inline":
+            continue
+        said = "".join(
+            child.content if child.type in _SAID else " " if child.type in _BREAKS else ""
+            for child in token.children or []
+        )
+        if said := " ".join(said.split()):
+            out.append(said)
     return out
 
 

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from assistent.kennisbank.model import Voorziening
-from assistent.kennisbank.sentences import sentences
+from assistent.kennisbank.sentences import description_sentences
 
 MAX_CHARS = 140  # one line on a phone
 MIN_WORDS = 4  # fewer is a label or a greeting ("Ouders voor ouders.", "Yo!")
@@ -56,7 +56,7 @@ class Summaries:
         return found
 
     def _choose(self, entry: Voorziening) -> str:
-        said = sentences(" ".join(entry.beschrijving.split()))
+        said = description_sentences(entry.beschrijving)
         if not said:
             return ""
         units = _units(said)

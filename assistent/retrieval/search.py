@@ -16,7 +16,7 @@ from bm25s.stopwords import STOPWORDS_DUTCH
 
 from assistent.embed import Embedder
 from assistent.kennisbank import Voorziening, gemeenten_of, months_before, wijken_of
-from assistent.kennisbank.sentences import sentences
+from assistent.kennisbank.sentences import description_sentences
 from assistent.profile import Profile, read_hints
 from assistent.retrieval.calibration import REFERENCE_LANGUAGE, language_gaps, language_shifts
 from assistent.retrieval.filters import FilterMasks, FilterNote
@@ -474,7 +474,7 @@ class Searcher:
         if known is None:
             known = [
                 (sentence, set(self._content_stems(sentence)))
-                for sentence in sentences(self.entries[entry].beschrijving)
+                for sentence in description_sentences(self.entries[entry].beschrijving)
                 if 20 <= len(sentence) <= 220
             ]
             self._sentences[entry] = known  # a race only computes it twice
