@@ -174,6 +174,10 @@ def test_an_emergency_word_alone_does_not_make_an_ordinary_question_a_crisis(
         ("moj syn ne dyshit, pomogite", "112"),
         ("dytyna ne dykhaie, guby syni", "112"),
         ("ya bilshe ne khochu zhyty, vybachte", "113"),
+        # violence happening now: 112 leads (the model read Veilig Thuis; a play test)
+        ("mijn vader slaat mijn moeder nu ik ben bang", "112"),
+        ("hij is nu beneden mijn moeder aan het slaan", "112"),
+        ("my dad is hitting my mom right now", "112"),
     ],
 )
 def test_acute_phrases_are_never_cancelled(
@@ -195,6 +199,29 @@ def test_acute_phrases_are_never_cancelled(
     ],
 )
 def test_ukrainian_and_russian_acute_phrases_stay_precise(text: str) -> None:
+    """The acute phrases are for what is unmistakable: no rule fires on these."""
+    rules = load_acute_rules().regels
+    assert [r.categorie for r in rules if re.search(r.patroon, text.casefold())] == [], text
+
+
+def test_violence_happening_now_puts_112_first(checker: SafetyChecker) -> None:
+    """ "mijn vader slaat mijn moeder nu" got Veilig Thuis first and 112 only in a side sentence
+    (a play test; the sentence is the kennisbank's own example for 112)."""
+    signal = checker.check("mijn vader slaat mijn moeder nu ik ben bang", "jongere")
+    assert signal is not None and signal.level == "acuut" and signal.category == "112"
+    assert "kindertelefoon" in signal.categories  # a child writes: its own line too
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mijn zoon van 3 slaat nu de hele dag iedereen",  # a toddler, not violence of this moment
+        "hij slaat haar nu al jaren, hoe help ik mijn zus",
+        "mijn peuter slaat nu ook zijn zusje",
+        "ik ben vroeger zelf mishandelt maar het gaat nu goed met me",
+    ],
+)
+def test_violence_now_stays_precise(text: str) -> None:
     """The acute phrases are for what is unmistakable: no rule fires on these."""
     rules = load_acute_rules().regels
     assert [r.categorie for r in rules if re.search(r.patroon, text.casefold())] == [], text
