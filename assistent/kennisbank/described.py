@@ -7,17 +7,22 @@ said it. Per field a small classifier (scikit-learn: character and word n-grams,
 regression) learns from this kennisbank what its staff write in that field, against what they
 write in descriptions. The description sentence it finds most like the field is quoted as
 typed, when the classifier calls it the field's (probability at least one half). It learns from
-the kennisbank itself, so it reads any municipality's style; a field too few entries fill
-teaches nothing and finds nothing. Trained on first use, in well under a second.
+the kennisbank itself, so it reads any municipality's style, and from the bundled examples in
+``data/veldzinnen.yaml`` (how people write each fact, and sentences that say none): a field that
+the kennisbank seldom fills taught nothing before ("Kosteloos." and "kom gewoon langs!" in
+Polderveen's descriptions went unanswered). Trained on first use, in well under a second.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import numpy as np
+import yaml
 
 from assistent.kennisbank.model import Voorziening
 from assistent.kennisbank.sentences import description_sentences, sentences
@@ -25,6 +30,15 @@ from assistent.kennisbank.sentences import description_sentences, sentences
 FIELDS = ("kosten", "aanmelden", "openingstijden")  # the fields a description may answer
 MIN_EXAMPLES = 5  # field sentences a field needs before its classifier is trained
 SEED = 0
+EXAMPLES_FILE = "veldzinnen.yaml"  # bundled: per field how people write it, and "geen"
+NONE = "geen"
+
+
+@cache
+def bundled_examples() -> dict[str, list[str]]:
+    """The bundled sentences per field, and those that say no field (``NONE``)."""
+    text = resources.files("assistent").joinpath("data", EXAMPLES_FILE).read_text("utf-8")
+    return {name: [str(s) for s in said] for name, said in yaml.safe_load(text).items()}
 
 
 class DescribedFields:
@@ -60,8 +74,9 @@ class DescribedFields:
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline, make_union
 
-        texts: list[str] = []
-        labels: list[int] = []
+        bundled = bundled_examples()
+        texts = [s for name, said in bundled.items() for s in said]
+        labels = [int(name == field_name) for name, said in bundled.items() for _ in said]
         for entry in self.entries:
             value = getattr(entry, field_name, None)
             if not value:  # its description may say the field: no example of either kind
