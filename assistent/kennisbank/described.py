@@ -28,7 +28,6 @@ from assistent.kennisbank.model import Voorziening
 from assistent.kennisbank.sentences import description_sentences, sentences
 
 FIELDS = ("kosten", "aanmelden", "openingstijden")  # the fields a description may answer
-MIN_EXAMPLES = 5  # field sentences a field needs before its classifier is trained
 SEED = 0
 EXAMPLES_FILE = "veldzinnen.yaml"  # bundled: per field how people write it, and "geen"
 NONE = "geen"
@@ -56,7 +55,7 @@ class DescribedFields:
             return None
         candidates = description_sentences(entry.beschrijving)
         models = self._trained()
-        if not candidates or field_name not in models:
+        if not candidates:
             return None
         # one sentence may say two fields: "Gratis, aanmelden niet nodig."
         share = models[field_name].predict_proba(candidates)[:, 1]
@@ -66,7 +65,7 @@ class DescribedFields:
     def _trained(self) -> dict[str, Any]:
         with self._lock:
             if self._models is None:
-                self._models = {f: m for f in FIELDS if (m := self._fit(f)) is not None}
+                self._models = {f: self._fit(f) for f in FIELDS}
             return self._models
 
     def _fit(self, field_name: str) -> Any:
@@ -84,8 +83,6 @@ class DescribedFields:
             said = sentences(value)
             texts += said + (plain := description_sentences(entry.beschrijving))
             labels += [1] * len(said) + [0] * len(plain)
-        if sum(labels) < MIN_EXAMPLES or sum(labels) == len(labels):
-            return None
         words = make_union(
             TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
             TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
