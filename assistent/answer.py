@@ -112,6 +112,14 @@ class Answer:
         return self.lines_first or (not self.crisis.doubt and self.abstained)
 
     @property
+    def line_beside(self) -> CrisisLijn | None:
+        """The line offered calmly beside the places (the Kindertelefoon under a child's story):
+        a follow-up that names no place is about it too ("is dat gratis?")."""
+        if self.crisis is None or not self.crisis_lines or self.line_leads:
+            return None
+        return self.crisis_lines[0]
+
+    @property
     def topic(self) -> str | None:
         """The topic to count: the first matched topic of the top result, else its first."""
         if self.abstained or not self.results:

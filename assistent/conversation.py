@@ -3,8 +3,7 @@
 It keeps no global state: a :class:`Session` per user holds the profile and, in memory only and
 for at most 30 minutes, the last question and answer. :meth:`Conversation.handle` turns one
 message into a :class:`Turn`: an answer page, a follow-up about the places just shown, the next
-page, or a short reply to small talk. The safety check always comes first. Formatting lives in
-``render``; Telegram wiring in ``telegram``.
+page, or a short reply to small talk. The safety check comes first. Formatting: ``render``.
 """
 
 from __future__ import annotations
@@ -535,12 +534,13 @@ class Conversation:
             return NothingMore(session.taal)
         if target is None and session.subject is not None and session.subject < len(session.page):
             target = session.subject  # "hoe meld ik me aan bij die groep?" ... "kost het iets?"
-        if target is None:  # no place named: every place just shown answers ("wat kost dat?")
+        if target is None:  # no place named: all just shown answer ("wat kost dat?"), the line too
             entries = [r.entry for r in session.page]
         else:
             entries, session.subject = [session.page[target].entry], target
+        line = answer.line_beside if target is None and field_name != "adres" else None
         said = self.assistant.described(entries, field_name)  # "Deelname is gratis."
-        return FieldAnswer(field_name, session.taal, entries, described=said)
+        return FieldAnswer(field_name, session.taal, entries, line, described=said)
 
     def details(self, session: Session) -> FieldAnswer | None:
         """'Meer info' under an answer: every detail of the places on the last page."""

@@ -366,20 +366,40 @@ def _line_with_message(line: CrisisLijn, language: str, as_html: bool) -> str:
 def _field_text(turn: FieldAnswer, as_html: bool) -> str:
     """A follow-up: the field as the kennisbank has it, or honestly that it is not known."""
     language = turn.taal
-    if turn.line is not None:
-        if turn.field in ("aanmelden", "info"):  # "wat moet ik doen": what the line says first
-            return _line_with_message(turn.line, language, as_html)
-        return "\n".join((_line_html if as_html else _line_plain)(turn.line, language))
+    line = [_line_field(turn.line, turn.field, language, as_html)] if turn.line else []
     entries = turn.entries
+    if not entries:
+        return "\n\n".join(line)
     if turn.field == "info":
-        return details_text(entries, as_html, language)
+        return "\n\n".join([details_text(entries, as_html, language), *line])
     # a follow-up that names no place answers for every place just shown, each in a block (of
-    # several places, one main contact each: every contact line of three is a screen)
+    # several places, one main contact each: every contact line of three is a screen), and for
+    # the line offered beside them
     brief = len(entries) > 1
     return "\n\n".join(
-        _one_field(e, turn.field, as_html, language, brief, turn.described.get(e.id))
-        for e in entries
+        [
+            *(
+                _one_field(e, turn.field, as_html, language, brief, turn.described.get(e.id))
+                for e in entries
+            ),
+            *line,
+        ]
     )
+
+
+def _line_field(line: CrisisLijn, field_name: str, language: str, as_html: bool) -> str:
+    """A follow-up about a line: how to act ("wat moet ik doen") is what it says first; else how
+    to reach it, with what it costs when that is asked ("is dat gratis?")."""
+    if field_name in ("aanmelden", "info"):
+        return _line_with_message(line, language, as_html)
+    lines = (_line_html if as_html else _line_plain)(line, language)
+    if field_name == "kosten" and line.kosten:
+        lines.append(
+            _value_html("kosten", line.kosten)
+            if as_html
+            else _value_plain("kosten", line.kosten, language)
+        )
+    return "\n".join(lines)
 
 
 def _one_field(

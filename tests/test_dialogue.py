@@ -1508,3 +1508,31 @@ def test_a_remark_within_an_ordinary_conversation_gets_no_lines_first(
     assert not answer.lines_first
     alone = conversation.handle("v", Session(), "ik woon trouwens in het dorp")
     assert isinstance(alone, Reply) and alone.answer.lines_first
+
+
+def test_a_follow_up_naming_nothing_is_also_about_the_calm_line_beside_the_places(
+    tmp_path: Path, crisis_model_dir: Path
+) -> None:
+    """'ze schreeuwen nu weer tegen elkaar beneden … met wie kan ik praten' got places with the
+    Kindertelefoon calmly under them; 'moet ik dan mn naam zeggen?' and 'is dat gratis?' got only
+    the places' fields (sealed conversations 31b), although the line was what the child meant.
+    A follow-up that names no place answers for everything just shown: the places and the line,
+    with what the line costs. Where it is ('waar is dat?') only a place can say."""
+    signal = SafetySignal("kindertelefoon", ("kindertelefoon",), "zorg", "model")
+    fitting = Settings(
+        kennisbank=MINI, index_dir=tmp_path / "j", min_score=0.2, crisis_model_dir=crisis_model_dir
+    )
+    found = Instance.open(fitting, embedder=FakeEmbedder()).current()
+    beside = Assistant(found.searcher, SignalOn("klappen", signal), found.lines)  # type: ignore[arg-type]
+    conversation = Conversation(lambda: beside, intents=default_model())
+    told, costs, where = play(
+        conversation, "ik ben 11 en thuis krijg ik soms klappen", "is dat gratis?", "waar is dat?"
+    )
+    assert isinstance(told, Reply) and not told.answer.line_leads and told.results
+    assert isinstance(costs, FieldAnswer) and costs.field == "kosten"
+    assert costs.line is not None and costs.line.id == "kindertelefoon"
+    assert [e.id for e in costs.entries] == [r.entry.id for r in told.results]
+    text = render_turn(costs, as_html=False)
+    assert all(r.entry.naam in text for r in told.results)
+    assert "De Kindertelefoon" in text and "gratis" in text.split("De Kindertelefoon")[-1]
+    assert isinstance(where, FieldAnswer) and where.field == "adres" and where.line is None

@@ -148,7 +148,9 @@ def describe(turn: Turn) -> str:
         kind = "crisis " + a.crisis.category if a.crisis else "geen-match" if a.abstained else ""
         return f"{kind} {[r.entry.id for r in turn.results]} taal={a.taal}".strip()
     if isinstance(turn, FieldAnswer):
-        about = turn.line.id if turn.line else ",".join(e.id for e in turn.entries) or "-"
+        about = (
+            ",".join([e.id for e in turn.entries] + ([turn.line.id] if turn.line else [])) or "-"
+        )
         return f"vervolg {turn.field} over {about} taal={turn.taal}"
     if isinstance(turn, SmallTalk):
         return f"smalltalk {turn.kind} taal={turn.taal}"
@@ -176,8 +178,8 @@ def judge(turn: Turn, expected: Expected, fallback_ids: set[str]) -> bool:
         if not isinstance(turn, FieldAnswer):
             return False
         # right when the answer gives the expected place's field: of the place the user named,
-        # or of every place just shown when they named none ("wat kost dat?")
-        about = {turn.line.id} if turn.line else {e.id for e in turn.entries}
+        # or of every place just shown, and the line beside them, when they named none
+        about = {e.id for e in turn.entries} | ({turn.line.id} if turn.line else set())
         same_field = expected.veld is None or turn.field == expected.veld
         return same_field and (expected.id is None or expected.id in about)
     if not isinstance(turn, Reply):
