@@ -94,6 +94,9 @@ def _meaning_model() -> Pipeline:
     return make_pipeline(StandardScaler(), calibrated)
 
 
+WordsOnly = tuple[np.ndarray, np.ndarray]  # texts and labels the word view alone learns from
+
+
 @dataclass
 class Views:
     """One fitted model per view (words, meaning) for one question."""
@@ -102,10 +105,23 @@ class Views:
     meaning: Pipeline
 
     @classmethod
-    def fit(cls, texts: np.ndarray, vectors: np.ndarray, labels: np.ndarray) -> Views:
-        """Fit both views on the same labelled messages."""
+    def fit(
+        cls,
+        texts: np.ndarray,
+        vectors: np.ndarray,
+        labels: np.ndarray,
+        words_only: WordsOnly | None = None,
+    ) -> Views:
+        """Fit both views on the same labelled messages; the word view also on ``words_only``."""
         binary = len(set(labels)) <= 2
-        return cls(_text_model(binary).fit(texts, labels), _meaning_model().fit(vectors, labels))
+        if words_only is not None and len(words_only[0]):
+            words = (
+                np.concatenate([texts, words_only[0]]),
+                np.concatenate([labels, words_only[1]]),
+            )
+        else:
+            words = (texts, labels)
+        return cls(_text_model(binary).fit(*words), _meaning_model().fit(vectors, labels))
 
     def probabilities(
         self, texts: np.ndarray, vectors: np.ndarray | None, classes: list[str]
@@ -344,14 +360,33 @@ def corpus_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def fit(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str]) -> CrisisModel:
-    """Fit both questions (crisis or not; which category) on all data; threshold 0.5."""
+def fit(
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    labels: Sequence[str],
+    words_only: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> CrisisModel:
+    """Fit both questions (crisis or not; which category) on all data; threshold 0.5.
+
+    ``words_only``: more labelled messages (texts, labels) for the word view alone. They cost no
+    embedding and the word view (a linear model) trains in seconds, where the meaning view's
+    RBF-SVM grows with the square of the corpus (see ``training.WORDS_ONLY_FILE``)."""
     prepared = np.array([normalise(t) for t in texts], dtype=object)
     labels_arr = np.asarray(labels)
     binary = np.where(labels_arr == NONE, NONE, "crisis")
     positive = labels_arr != NONE
-    crisis = Views.fit(prepared, vectors, binary)
-    category = Views.fit(prepared[positive], vectors[positive], labels_arr[positive])
+    more = words_only or ((), ())
+    more_texts = np.array([normalise(t) for t in more[0]], dtype=object)
+    more_labels = np.asarray(list(more[1]), dtype=object)
+    more_binary = np.where(more_labels == NONE, NONE, "crisis")
+    more_positive = more_labels != NONE
+    crisis = Views.fit(prepared, vectors, binary, (more_texts, more_binary))
+    category = Views.fit(
+        prepared[positive],
+        vectors[positive],
+        labels_arr[positive],
+        (more_texts[more_positive], more_labels[more_positive]),
+    )
     return CrisisModel(crisis, category, 0.5)
 
 
@@ -373,9 +408,31 @@ def out_of_fold(
     progress: Progress | None = None,
     folds: int = FOLDS,
     sentences: Sentences | None = None,
+    words_only: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Crisis and category probabilities of every message from a model that held out its group,
     and per message the highest crisis probability of its sentences (-1 without sentences)."""
+    crisis, category, sentence_max, _ = _folds(
+        texts, vectors, labels, groups, progress, folds, sentences, False, words_only
+    )
+    return crisis, category, sentence_max
+
+
+def _folds(
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    labels: Sequence[str],
+    groups: Sequence[str],
+    progress: Progress | None,
+    folds: int,
+    sentences: Sentences | None,
+    final: bool,
+    words_only: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, CrisisModel | None]:
+    """``out_of_fold``, and with ``final`` the model fitted on all messages in the same pool:
+    it is the longest job, so it starts first and the folds fill the other core (the last
+    fold no longer waits alone before it; a quarter less time). Every fold's word view also
+    learns from ``words_only``, which is never scored."""
     from joblib import Parallel, delayed
     from sklearn.model_selection import GroupKFold
 
@@ -383,16 +440,24 @@ def out_of_fold(
     category = np.zeros((len(texts), len(CATEGORIES)))
     sentence_max = np.full(len(texts), -1.0)
     splits = list(GroupKFold(n_splits=folds).split(texts, labels, np.asarray(groups)))
-    # The folds are independent: one process per core (libsvm itself uses one core).
-    jobs = Parallel(n_jobs=min(len(splits), os.cpu_count() or 1), return_as="generator")(
-        delayed(_held_out)(texts, vectors, labels, train, test, sentences) for train, test in splits
-    )
-    for n, (test, fold_crisis, fold_category, owners, fold_sentences) in enumerate(jobs):
-        crisis[test], category[test] = fold_crisis, fold_category
-        np.maximum.at(sentence_max, owners, fold_sentences)
+    jobs = [delayed(fit)(texts, vectors, labels, words_only)] if final else []
+    jobs += [
+        delayed(_held_out)(texts, vectors, labels, train, test, sentences, words_only)
+        for train, test in splits
+    ]
+    model = None
+    # The jobs are independent: one process per core (libsvm itself uses one core).
+    results = Parallel(n_jobs=min(len(jobs), os.cpu_count() or 1), return_as="generator")(jobs)
+    for n, result in enumerate(results):
+        if isinstance(result, CrisisModel):
+            model = result
+        else:
+            test, fold_crisis, fold_category, owners, fold_sentences = result
+            crisis[test], category[test] = fold_crisis, fold_category
+            np.maximum.at(sentence_max, owners, fold_sentences)
         if progress:
-            progress(n + 1, len(splits))
-    return crisis, category, sentence_max
+            progress(n + 1, len(jobs))
+    return crisis, category, sentence_max, model
 
 
 def _held_out(
@@ -402,9 +467,11 @@ def _held_out(
     train: np.ndarray,
     test: np.ndarray,
     sentences: Sentences | None = None,
+    words_only: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One fold: fit on ``train``, the probabilities of ``test`` and of its sentences."""
-    model = fit([texts[i] for i in train], vectors[train], [labels[i] for i in train])
+    train_labels = [labels[i] for i in train]
+    model = fit([texts[i] for i in train], vectors[train], train_labels, words_only)
     held_out = [texts[i] for i in test]
     owners, sentence_crisis = np.zeros(0, dtype=int), np.zeros(0)
     if sentences is not None:
@@ -475,15 +542,17 @@ def train(
     embedder_id: str,
     progress: Progress | None = None,
     sentences: Sentences | None = None,
+    words_only: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> CrisisModel:
     """Train on the whole corpus; the thresholds come from register-held-out probabilities (of
-    the messages, and of the sentences of the long ones when ``sentences`` is given)."""
-    crisis, category, sentence_max = out_of_fold(
-        texts, vectors, labels, registers, progress, sentences=sentences
+    the messages, and of the sentences of the long ones when ``sentences`` is given).
+    ``words_only``: more labelled messages for the word view alone (see ``fit``)."""
+    crisis, category, sentence_max, model = _folds(
+        texts, vectors, labels, registers, progress, FOLDS, sentences, True, words_only
     )
+    assert model is not None
     threshold = budget_threshold(crisis, labels)
     doubt = min(threshold, budget_threshold(crisis, labels, DOUBT_BUDGET))
-    model = fit(texts, vectors, labels)
     model.threshold = threshold
     model.doubt_threshold = doubt
     model.sentence_thresholds = sentence_thresholds(sentence_max, labels, threshold, doubt)
@@ -492,6 +561,7 @@ def train(
         "embedder": embedder_id,
         "corpus_hash": corpus_hash(texts, labels),
         "berichten": len(texts),
+        "alleen_woorden": len(words_only[0]) if words_only else 0,
         "per_klasse": {c: int(sum(label == c for label in labels)) for c in (NONE, *CATEGORIES)},
         "kruisvalidatie_registers": figures(crisis, category, labels, threshold),
         # the same held-out probabilities with the band of doubt counted as found

@@ -44,20 +44,35 @@ log = logging.getLogger(__name__)
 Embed = Callable[[list[str]], np.ndarray]
 
 
+# The corpus file of messages from seen evaluation sets (benchmarks/collect_seen.py): the word
+# view learns from them, the meaning view not. Thousands of messages by other writers, whose
+# embedding and RBF-SVM would cost minutes at every training (the SVM grows with the square of
+# the corpus); the word view trains on them in seconds. They are never scored in the threshold's
+# cross-validation, so the thresholds still come from the curated corpus.
+WORDS_ONLY_FILE = "verzameld.yaml"
+
+
 @dataclass(frozen=True)
 class TrainingData:
-    """The labelled messages with the groups used for honest validation."""
+    """The labelled messages with the groups used for honest validation, and the messages the
+    word view alone learns from (``WORDS_ONLY_FILE``)."""
 
     texts: list[str]
     labels: list[str]
     situations: list[str]
     registers: list[str]
+    words_only: tuple[list[str], list[str]] = ([], [])
 
 
 def training_data(examples: CrisisExamples | None = None) -> TrainingData:
     """The corpus, plus the curated example sentences when given (as their own group)."""
     texts, labels, situations, registers = [], [], [], []
+    words_only: tuple[list[str], list[str]] = ([], [])
     for message in load_corpus():
+        if message.bestand == WORDS_ONLY_FILE:
+            words_only[0].append(message.tekst)
+            words_only[1].append(message.categorie)
+            continue
         texts.append(message.tekst)
         labels.append(message.categorie)
         situations.append(message.situatie)
@@ -70,7 +85,7 @@ def training_data(examples: CrisisExamples | None = None) -> TrainingData:
             labels.append(label)
             situations.append(f"voorbeeldzin-{label}")
             registers.append("voorbeeldzin")
-    return TrainingData(texts, labels, situations, registers)
+    return TrainingData(texts, labels, situations, registers, words_only)
 
 
 def corpus_sentences(
@@ -130,6 +145,7 @@ def ensure_model(
             embedder_id,
             progress,
             corpus_sentences(data.texts, embed, data.labels),
+            data.words_only,
         )
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -203,5 +219,7 @@ def grouped_cv(
 ) -> dict:
     """Hold out whole groups (``situations`` or ``registers``) and score them at a threshold."""
     groups = getattr(data, by)
-    crisis, category, _ = out_of_fold(data.texts, vectors, data.labels, groups, progress)
+    crisis, category, _ = out_of_fold(
+        data.texts, vectors, data.labels, groups, progress, words_only=data.words_only
+    )
     return {"uitgehouden": by, **figures(crisis, category, data.labels, threshold)}
