@@ -16,7 +16,8 @@ What a set gives:
 - a conversation set (``beurten``): each turn, with its line for a crisis turn, else ordinary.
 
 A message already in the corpus, or given two labels, is left out (the corpus test requires one
-label per message). The word view alone learns from this file (``training.WORDS_ONLY_FILE``):
+label per message), and so are the crises of a language beyond the Dutch share (``balanced``).
+The word view alone learns from this file (``training.WORDS_ONLY_FILE``):
 it costs no embedding, and the word view trains in seconds where the meaning view's SVM grows
 with the square of the corpus.
 """
@@ -31,6 +32,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from assistent.language import detect  # noqa: E402
 from assistent.safety.categories import CATEGORIES  # noqa: E402
 from assistent.safety.lines import NONE, load_corpus  # noqa: E402
 
@@ -72,6 +74,28 @@ def labelled(path: Path) -> list[tuple[str, str]]:
     return pairs
 
 
+def balanced(found: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """At most the Dutch share of crises in every other language: where a language's messages
+    are more often crises than the Dutch ones, its letters alone start to look like danger
+    (Ukrainian 'що робити' went over 0.5 in the word view). The crises kept are spread over the
+    sets, in order."""
+    by_language: dict[str, list[tuple[str, str, str]]] = {}
+    for item in found:
+        by_language.setdefault(detect(item[0]), []).append(item)
+    dutch = by_language.get("nl", [])
+    share = sum(label != NONE for _, label, _ in dutch) / max(1, len(dutch))
+    kept: list[tuple[str, str, str]] = []
+    for language, items in by_language.items():
+        crises = [i for i in items if i[1] != NONE]
+        ordinary = [i for i in items if i[1] == NONE]
+        most = len(crises) if language == "nl" else int(len(ordinary) * share / (1 - share))
+        step = max(1, len(crises)) / max(1, min(most, len(crises)))
+        chosen = {id(crises[int(n * step)]) for n in range(min(most, len(crises)))}
+        kept += [i for i in items if i[1] == NONE or id(i) in chosen]
+    order = {id(item): n for n, item in enumerate(found)}
+    return sorted(kept, key=lambda item: order[id(item)])
+
+
 def main(paths: list[Path]) -> None:
     if not paths:
         raise SystemExit(__doc__)
@@ -87,13 +111,14 @@ def main(paths: list[Path]) -> None:
                     found[k] = None
                 continue
             found[k] = (text, label, path.stem)
+    kept = balanced([v for v in found.values() if v is not None])
     rows = [
         {
             "tekst": text,
             "situatie": f"verzameld-{'gewoon' if label == NONE else label}",
             "register": f"schrijver-{stem}",
         }
-        for text, label, stem in (v for v in found.values() if v is not None)
+        for text, label, stem in kept
     ]
     body = yaml.safe_dump(rows, allow_unicode=True, sort_keys=False, width=100_000)
     OUT.write_text(HEADER + body, encoding="utf-8")

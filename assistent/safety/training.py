@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,7 +61,7 @@ class TrainingData:
     labels: list[str]
     situations: list[str]
     registers: list[str]
-    words_only: tuple[list[str], list[str]] = ([], [])
+    words_only: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []))
 
 
 def training_data(examples: CrisisExamples | None = None) -> TrainingData:
