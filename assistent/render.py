@@ -366,8 +366,9 @@ def _line_with_message(line: CrisisLijn, language: str, as_html: bool) -> str:
 def _field_text(turn: FieldAnswer, as_html: bool) -> str:
     """A follow-up: the field as the kennisbank has it, or honestly that it is not known."""
     language = turn.taal
-    line = [_line_field(turn.line, turn.field, language, as_html)] if turn.line else []
     entries = turn.entries
+    alone = not entries  # beside places, the line only says how to reach it
+    line = [_line_field(turn.line, turn.field, language, as_html, alone)] if turn.line else []
     if not entries:
         return "\n\n".join(line)
     if turn.field == "info":
@@ -387,10 +388,14 @@ def _field_text(turn: FieldAnswer, as_html: bool) -> str:
     )
 
 
-def _line_field(line: CrisisLijn, field_name: str, language: str, as_html: bool) -> str:
-    """A follow-up about a line: how to act ("wat moet ik doen") is what it says first; else how
-    to reach it, with what it costs when that is asked ("is dat gratis?")."""
-    if field_name in ("aanmelden", "info"):
+def _line_field(
+    line: CrisisLijn, field_name: str, language: str, as_html: bool, alone: bool = True
+) -> str:
+    """A follow-up about a line: how to act ("wat moet ik doen") is what it says first, when the
+    line is the answer ``alone``; else how to reach it, with what it costs when that is asked
+    ("is dat gratis?"). Beside places it offered calmly, its warning ("Wat je vertelt is
+    ernstig") does not come back on "hoe meld ik me aan?"."""
+    if alone and field_name in ("aanmelden", "info"):
         return _line_with_message(line, language, as_html)
     lines = (_line_html if as_html else _line_plain)(line, language)
     if field_name == "kosten" and line.kosten:

@@ -1525,8 +1525,12 @@ def test_a_follow_up_naming_nothing_is_also_about_the_calm_line_beside_the_place
     found = Instance.open(fitting, embedder=FakeEmbedder()).current()
     beside = Assistant(found.searcher, SignalOn("klappen", signal), found.lines)  # type: ignore[arg-type]
     conversation = Conversation(lambda: beside, intents=default_model())
-    told, costs, where = play(
-        conversation, "ik ben 11 en thuis krijg ik soms klappen", "is dat gratis?", "waar is dat?"
+    told, costs, where, signup = play(
+        conversation,
+        "ik ben 11 en thuis krijg ik soms klappen",
+        "is dat gratis?",
+        "waar is dat?",
+        "hoe meld ik me aan?",
     )
     assert isinstance(told, Reply) and not told.answer.line_leads and told.results
     assert isinstance(costs, FieldAnswer) and costs.field == "kosten"
@@ -1536,3 +1540,7 @@ def test_a_follow_up_naming_nothing_is_also_about_the_calm_line_beside_the_place
     assert all(r.entry.naam in text for r in told.results)
     assert "De Kindertelefoon" in text and "gratis" in text.split("De Kindertelefoon")[-1]
     assert isinstance(where, FieldAnswer) and where.field == "adres" and where.line is None
+    # beside the places the line says how to reach it, not its warning again
+    assert isinstance(signup, FieldAnswer) and signup.line is not None
+    signup_text = render_turn(signup, as_html=False)
+    assert "0800-0432" in signup_text and signup.line.boodschap.split(".")[0] not in signup_text
