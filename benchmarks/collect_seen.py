@@ -55,7 +55,12 @@ def key(text: str) -> str:
 
 def labelled(path: Path) -> list[tuple[str, str]]:
     """The (message, label) pairs of one evaluation set; label a line or ``NONE``."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SystemExit(
+            f"{path}: niet te lezen ({type(exc).__name__}); geef een geziene set"
+        ) from exc
     if not isinstance(data, list):
         raise SystemExit(f"{path}: geen lijst van vragen of gesprekken")
     pairs: list[tuple[str, str]] = []
