@@ -1,4 +1,4 @@
-"""Fold seen evaluation sets into the crisis corpus: messages by other writers, with their labels.
+"""Fold seen evaluation sets into the training data: messages by other writers, with their labels.
 
     python benchmarks/collect_seen.py tests/eval/sealed/crisis_sealed_31.yaml ...
 
@@ -20,6 +20,14 @@ label per message), and so are the crises of a language beyond the Dutch share (
 The word view alone learns from this file (``training.WORDS_ONLY_FILE``):
 it costs no embedding, and the word view trains in seconds where the meaning view's SVM grows
 with the square of the corpus.
+
+The turns of the conversation sets also go to ``assistent/data/dialoog-verzameld.yaml``, for the
+turn model (``assistent.intent``), with the kind the set expects: a new question (``vraag``), a
+follow-up about a field (``vervolg_<veld>``), ``meer``, or not about parenting (``buiten``). Small
+talk (the set does not say which kind) and crisis turns (the safety check reads those first) are
+left out, and so is a short later question (``MIN_WORDS``): it may refine the last one, which the
+set does not tell apart. A turn already among the curated examples, or given two kinds, is left
+out too.
 """
 
 from __future__ import annotations
@@ -32,11 +40,33 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from assistent.intent import (  # noqa: E402
+    FIELDS,
+    FOLLOW_UP_PREFIX,
+    MORE,
+    OFF_TOPIC,
+    QUESTION,
+    _examples_in,
+    _key,
+)
 from assistent.language import detect  # noqa: E402
 from assistent.safety.categories import CATEGORIES  # noqa: E402
 from assistent.safety.lines import NONE, load_corpus  # noqa: E402
 
 OUT = ROOT / "assistent" / "data" / "crisis_corpus" / "verzameld.yaml"
+DIALOG_OUT = ROOT / "assistent" / "data" / "dialoog-verzameld.yaml"
+# A later question shorter than this may refine the last one ("en als hij 13 is?"): left out.
+MIN_WORDS = 10
+# New questions kept, evenly spread over the sets: every example is embedded when the turn model
+# trains (cold, in CI too), and the follow-ups, not the questions, are what the examples lacked.
+MAX_QUESTIONS = 400
+DIALOG_HEADER = """\
+# Beurten uit geziene gesprekssets, als voorbeelden voor het beurtmodel (assistent/intent.py).
+# Gemaakt met: python benchmarks/collect_seen.py (niet met de hand bewerken).
+# Elke set is geschreven door een helper die de code en de voorbeelden niet zag, en is één keer
+# als verzegelde set gescoord (docs/metingen.md). De soort komt uit de set: een nieuwe vraag, een
+# vervolgvraag over een veld, meer, of buiten bereik. Alle zinnen zijn verzonnen testberichten.
+"""
 HEADER = """\
 # Berichten uit geziene evaluatiesets, als trainingsdata voor de veiligheidscheck.
 # Gemaakt met: python benchmarks/collect_seen.py (niet met de hand bewerken).
@@ -77,6 +107,60 @@ def labelled(path: Path) -> list[tuple[str, str]]:
         if label != NONE and label not in CATEGORIES:
             raise SystemExit(f"{path}: onbekende crisis {label!r} bij {text[:40]!r}")
     return pairs
+
+
+def turn_kinds(path: Path) -> list[tuple[str, str]]:
+    """The (turn, kind) pairs of one conversation set, for the turn model; none for a crisis set."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    pairs: list[tuple[str, str]] = []
+    for item in data:
+        for number, turn in enumerate(item.get("beurten") or []):
+            text, expected = str(turn["gebruiker"]), turn.get("verwacht") or {}
+            soort = expected.get("soort")
+            if soort == "advies" and (number == 0 or len(text.split()) >= MIN_WORDS):
+                pairs.append((text, QUESTION))
+            elif soort == "vervolg" and expected.get("veld") in FIELDS:
+                pairs.append((text, FOLLOW_UP_PREFIX + expected["veld"]))
+            elif soort == "meer":
+                pairs.append((text, MORE))
+            elif soort == "geen-match":
+                pairs.append((text, OFF_TOPIC))
+    return pairs
+
+
+def collect_turns(paths: list[Path]) -> dict[str, list[str]]:
+    """The seen turns per kind, without the curated examples and without any turn given two
+    kinds (``dialoog-verzameld.yaml`` itself is not read: it is rewritten)."""
+    data = DIALOG_OUT.parent
+    curated = {
+        _key(t)
+        for path in sorted(data.glob("dialoog*.yaml"))
+        if path != DIALOG_OUT
+        for texts in _examples_in(path).values()
+        for t in texts
+    }
+    probes = yaml.safe_load((data / "buiten_bereik.yaml").read_text(encoding="utf-8"))
+    curated |= {_key(str(t)) for t in probes}
+    found: dict[str, tuple[str, str] | None] = {}
+    for path in sorted(paths):
+        for text, kind in turn_kinds(path):
+            k = _key(text)
+            if not k or k in curated:
+                continue
+            if k in found:
+                if found[k] is not None and found[k][1] != kind:  # type: ignore[index]
+                    found[k] = None
+                continue
+            found[k] = (text, kind)
+    per_kind: dict[str, list[str]] = {}
+    for item in found.values():
+        if item is not None:
+            per_kind.setdefault(item[1], []).append(item[0])
+    questions = per_kind.get(QUESTION, [])
+    if len(questions) > MAX_QUESTIONS:
+        step = len(questions) / MAX_QUESTIONS
+        per_kind[QUESTION] = [questions[int(n * step)] for n in range(MAX_QUESTIONS)]
+    return per_kind
 
 
 def balanced(found: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
@@ -129,6 +213,11 @@ def main(paths: list[Path]) -> None:
     OUT.write_text(HEADER + body, encoding="utf-8")
     crises = sum(r["situatie"] != "verzameld-gewoon" for r in rows)
     print(f"{OUT.relative_to(ROOT)}: {len(rows)} berichten ({crises} crises) uit {len(paths)} sets")
+    turns = collect_turns(paths)
+    body = yaml.safe_dump(turns, allow_unicode=True, sort_keys=True, width=100_000)
+    DIALOG_OUT.write_text(DIALOG_HEADER + body, encoding="utf-8")
+    counts = ", ".join(f"{kind} {len(texts)}" for kind, texts in sorted(turns.items()))
+    print(f"{DIALOG_OUT.relative_to(ROOT)}: {counts}")
 
 
 if __name__ == "__main__":

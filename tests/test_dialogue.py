@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from assistent.answer import Assistant, Result
 from assistent.config import Settings
@@ -29,7 +30,7 @@ from assistent.safety.categories import LINE_IDS
 from assistent.safety.detector import SafetySignal
 from assistent.store import Store
 from assistent.texts import translated
-from tests.support import MINI, FakeEmbedder
+from tests.support import MINI, ROOT, FakeEmbedder
 
 
 class Clock:
@@ -1544,3 +1545,52 @@ def test_a_follow_up_naming_nothing_is_also_about_the_calm_line_beside_the_place
     assert isinstance(signup, FieldAnswer) and signup.line is not None
     signup_text = render_turn(signup, as_html=False)
     assert "0800-0432" in signup_text and signup.line.boodschap.split(".")[0] not in signup_text
+
+
+def test_seen_conversation_turns_teach_the_turn_model_the_kind_their_set_expects(
+    tmp_path: Path,
+) -> None:
+    """benchmarks/collect_seen.py also writes the turns of seen conversation sets to
+    data/dialoog-verzameld.yaml: a new question, a follow-up per field, 'meer', off-topic. Small
+    talk (the set does not say which kind), crisis turns (the safety check reads them first), a
+    short later question (it may refine the last one), a curated example and a turn given two
+    kinds are left out."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from collect_seen import collect_turns, turn_kinds
+
+    story = "mijn zoon van 9 wordt al weken gepest op school en wil niet meer gaan, wat kan ik doen"
+    turns = [
+        ("slaapt slecht", {"soort": "advies", "ids": ["a"]}),
+        ("en voor zijn zus van 14?", {"soort": "advies", "ids": ["a"]}),
+        (story, {"soort": "advies", "ids": ["a"]}),
+        ("is het gratis of moet ik betalen", {"soort": "vervolg", "veld": "kosten", "id": "a"}),
+        ("hoe meld ik me aan", {"soort": "vervolg", "veld": "aanmelden", "id": "a"}),
+        ("zijn er nog andere", {"soort": "meer"}),
+        ("wordt het morgen droog in het park", {"soort": "geen-match"}),
+        ("dankjewel!!", {"soort": "smalltalk"}),
+        ("hij ademt niet meer", {"soort": "crisis", "crisis": "112"}),
+    ]
+    seen = tmp_path / "gesprekken_sealed_x.yaml"
+    seen.write_text(
+        yaml.safe_dump(
+            [{"naam": "n", "beurten": [{"gebruiker": t, "verwacht": v} for t, v in turns]}]
+        ),
+        encoding="utf-8",
+    )
+    assert turn_kinds(seen) == [
+        ("slaapt slecht", "vraag"),
+        (story, "vraag"),
+        ("is het gratis of moet ik betalen", "vervolg_kosten"),
+        ("hoe meld ik me aan", "vervolg_aanmelden"),
+        ("zijn er nog andere", "meer"),
+        ("wordt het morgen droog in het park", "buiten"),
+    ]
+    other = tmp_path / "gesprekken_sealed_y.yaml"
+    twice = {"gebruiker": "zijn er nog andere", "verwacht": {"soort": "geen-match"}}
+    other.write_text(yaml.safe_dump([{"naam": "m", "beurten": [twice]}]), encoding="utf-8")
+    collected = collect_turns([seen, other])
+    assert "hoe meld ik me aan" not in collected.get("vervolg_aanmelden", [])  # curated
+    assert "zijn er nog andere" not in collected.get("meer", [])  # two kinds
+    assert collected["vervolg_kosten"] == ["is het gratis of moet ik betalen"]
