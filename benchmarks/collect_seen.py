@@ -33,6 +33,7 @@ out too.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import yaml
@@ -109,6 +110,24 @@ def labelled(path: Path) -> list[tuple[str, str]]:
     return pairs
 
 
+def one_label(
+    items: Iterable[tuple[str, str, str]], keyed: Callable[[str], str], known: set[str]
+) -> list[tuple[str, str, str]]:
+    """(text, label, set) in order, each text once: none already ``known``, none given two
+    labels (by ``keyed`` text)."""
+    found: dict[str, tuple[str, str, str] | None] = {}  # key -> the item, or None: a conflict
+    for item in items:
+        k = keyed(item[0])
+        if not k or k in known:
+            continue
+        if k in found:
+            if found[k] is not None and found[k][1] != item[1]:  # type: ignore[index]
+                found[k] = None
+            continue
+        found[k] = item
+    return [item for item in found.values() if item is not None]
+
+
 def turn_kinds(path: Path) -> list[tuple[str, str]]:
     """The (turn, kind) pairs of one conversation set, for the turn model; none for a crisis set."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
@@ -141,21 +160,12 @@ def collect_turns(paths: list[Path]) -> dict[str, list[str]]:
     }
     probes = yaml.safe_load((data / "buiten_bereik.yaml").read_text(encoding="utf-8"))
     curated |= {_key(str(t)) for t in probes}
-    found: dict[str, tuple[str, str] | None] = {}
-    for path in sorted(paths):
-        for text, kind in turn_kinds(path):
-            k = _key(text)
-            if not k or k in curated:
-                continue
-            if k in found:
-                if found[k] is not None and found[k][1] != kind:  # type: ignore[index]
-                    found[k] = None
-                continue
-            found[k] = (text, kind)
+    labelled_turns = (
+        (text, kind, path.stem) for path in sorted(paths) for text, kind in turn_kinds(path)
+    )
     per_kind: dict[str, list[str]] = {}
-    for item in found.values():
-        if item is not None:
-            per_kind.setdefault(item[1], []).append(item[0])
+    for text, kind, _ in one_label(labelled_turns, _key, curated):
+        per_kind.setdefault(kind, []).append(text)
     questions = per_kind.get(QUESTION, [])
     if len(questions) > MAX_QUESTIONS:
         step = len(questions) / MAX_QUESTIONS
@@ -189,18 +199,10 @@ def main(paths: list[Path]) -> None:
     if not paths:
         raise SystemExit(__doc__)
     existing = {key(m.tekst) for m in load_corpus() if m.bestand != OUT.name}
-    found: dict[str, tuple[str, str, str] | None] = {}  # key -> (text, label, set) or a conflict
-    for path in sorted(paths):
-        for text, label in labelled(path):
-            k = key(text)
-            if not k or k in existing:
-                continue
-            if k in found:
-                if found[k] is not None and found[k][1] != label:  # type: ignore[index]
-                    found[k] = None
-                continue
-            found[k] = (text, label, path.stem)
-    kept = balanced([v for v in found.values() if v is not None])
+    messages = (
+        (text, label, path.stem) for path in sorted(paths) for text, label in labelled(path)
+    )
+    kept = balanced(one_label(messages, key, existing))
     rows = [
         {
             "tekst": text,
