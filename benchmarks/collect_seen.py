@@ -47,15 +47,16 @@ from assistent.intent import (  # noqa: E402
     MORE,
     OFF_TOPIC,
     QUESTION,
-    _examples_in,
+    SEEN_FILE,
     _key,
+    load_examples,
 )
 from assistent.language import detect  # noqa: E402
 from assistent.safety.categories import CATEGORIES  # noqa: E402
 from assistent.safety.lines import NONE, load_corpus  # noqa: E402
 
 OUT = ROOT / "assistent" / "data" / "crisis_corpus" / "verzameld.yaml"
-DIALOG_OUT = ROOT / "assistent" / "data" / "dialoog-verzameld.yaml"
+DIALOG_OUT = ROOT / "assistent" / "data" / SEEN_FILE
 # A later question shorter than this may refine the last one ("en als hij 13 is?"): left out.
 MIN_WORDS = 10
 # New questions kept, evenly spread over the sets: every example is embedded when the turn model
@@ -148,18 +149,9 @@ def turn_kinds(path: Path) -> list[tuple[str, str]]:
 
 
 def collect_turns(paths: list[Path]) -> dict[str, list[str]]:
-    """The seen turns per kind, without the curated examples and without any turn given two
-    kinds (``dialoog-verzameld.yaml`` itself is not read: it is rewritten)."""
-    data = DIALOG_OUT.parent
-    curated = {
-        _key(t)
-        for path in sorted(data.glob("dialoog*.yaml"))
-        if path != DIALOG_OUT
-        for texts in _examples_in(path).values()
-        for t in texts
-    }
-    probes = yaml.safe_load((data / "buiten_bereik.yaml").read_text(encoding="utf-8"))
-    curated |= {_key(str(t)) for t in probes}
+    """The seen turns per kind, without the curated examples (``load_examples(seen=False)``:
+    this file itself is not read, it is rewritten) and without any turn given two kinds."""
+    curated = {_key(t) for texts in load_examples(seen=False).values() for t in texts}
     labelled_turns = (
         (text, kind, path.stem) for path in sorted(paths) for text, kind in turn_kinds(path)
     )
