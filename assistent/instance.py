@@ -31,6 +31,7 @@ from assistent.intent import (
 from assistent.kennisbank import Kennisbank, load_kennisbank
 from assistent.language import LANGUAGES
 from assistent.retrieval.index import (
+    KIND_DESCRIPTION,
     KIND_QUESTION,
     BuildReport,
     EmbeddingCache,
@@ -41,6 +42,7 @@ from assistent.retrieval.index import (
     ensure_index,
     load_index,
 )
+from assistent.retrieval.rerank import QuestionBank, Reranker, load_bank_text, load_weights
 from assistent.retrieval.search import Searcher
 from assistent.retrieval.stored import LoadedIndex
 from assistent.safety.detector import SafetyChecker
@@ -63,6 +65,7 @@ def make_searcher(
     embedder: Embedder,
     center: np.ndarray | None = None,
     language_samples: Mapping[str, np.ndarray] | None = None,
+    reranker: Reranker | None = None,
 ) -> Searcher:
     """A searcher over a loaded index with the settings' filters and threshold."""
     return Searcher(
@@ -75,20 +78,22 @@ def make_searcher(
         today=date.today,
         center=center,
         language_samples=language_samples,
+        reranker=reranker,
     )
 
 
 def curated_vectors(
-    embedder: CachedEmbedder, texts: list[str], cache_dir: Path | None
+    embedder: CachedEmbedder, texts: list[str], cache_dir: Path | None, kind: str = KIND_QUESTION
 ) -> np.ndarray:
     """Query embeddings of curated text (examples, corpus messages; never a user's message), so
-    they may be cached on disk: the crisis corpus's cache in ``cache_dir`` (None: no cache)."""
+    they may be cached on disk: the crisis corpus's cache in ``cache_dir`` (None: no cache).
+    With ``kind`` KIND_DESCRIPTION, passage embeddings (the question bank's places)."""
     if cache_dir is None:
-        return embedder.inner.embed_queries(texts)
+        inner = embedder.inner
+        embed = inner.embed_queries if kind == KIND_QUESTION else inner.embed_passages
+        return embed(texts)
     cache = EmbeddingCache(cache_dir, embedder.inner)
-    vectors, embedded = embed_rows(
-        [Row(-1, KIND_QUESTION, t) for t in texts], embedder.inner, cache
-    )
+    vectors, embedded = embed_rows([Row(-1, kind, t) for t in texts], embedder.inner, cache)
     if embedded:
         cache.save(set(cache.vectors))
     return vectors
@@ -105,6 +110,24 @@ def background_center(embedder: CachedEmbedder, cache_dir: Path | None) -> np.nd
         log.warning("Zoeken zonder achtergrond van gewone vragen (%s)", type(exc).__name__)
         return None
     return np.asarray(vectors, np.float32).mean(axis=0) if len(vectors) else None
+
+
+def question_reranker(embedder: CachedEmbedder, cache_dir: Path | None) -> Reranker | None:
+    """The learned second look at the best places (retrieval/rerank.py), with the question
+    bank embedded (curated text: cached on disk beside the crisis corpus's). None for an
+    embedder the weights were not trained for, or when the bank cannot be embedded: then the
+    fused order ranks alone."""
+    weights = load_weights(f"{embedder.backend}/{embedder.model}")
+    if weights is None:
+        return None
+    try:
+        bank = load_bank_text()
+        questions = curated_vectors(embedder, bank.questions, cache_dir)
+        places = curated_vectors(embedder, bank.places, cache_dir, KIND_DESCRIPTION)
+    except Exception as exc:
+        log.warning("Zoeken zonder vraagbank (%s)", type(exc).__name__)
+        return None
+    return Reranker(QuestionBank(questions, places, bank.answers, bank.sources), weights)
 
 
 SAMPLES_PER_LANGUAGE = 120
@@ -242,6 +265,7 @@ class Instance:
         assistant: Assistant,
         center: np.ndarray | None = None,
         language_samples: Mapping[str, np.ndarray] | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -249,6 +273,7 @@ class Instance:
         self.assistant = assistant
         self.center = center  # see background_center; kept for a reload
         self.language_samples = language_samples  # see language_samples; kept for a reload
+        self.reranker = reranker  # see question_reranker; kept for a reload
         self._reload_lock = threading.Lock()
         self._intents: IntentModel | None = None
         self._intents_lock = threading.Lock()
@@ -300,9 +325,10 @@ class Instance:
         safety = ensure_safety(settings, cached)
         center = background_center(cached, settings.safety_dir / "cache")
         samples = language_samples(cached, settings.safety_dir / "cache")
-        searcher = make_searcher(settings, index, cached, center, samples)
+        reranker = question_reranker(cached, settings.safety_dir / "cache")
+        searcher = make_searcher(settings, index, cached, center, samples, reranker)
         assistant = Assistant(searcher, safety, lines)
-        return cls(settings, cached, kennisbank, assistant, center, samples)
+        return cls(settings, cached, kennisbank, assistant, center, samples, reranker)
 
     @property
     def lines(self) -> Crisislijnen:
@@ -325,6 +351,7 @@ class Instance:
                 self.embedder,
                 self.center,
                 self.language_samples,
+                self.reranker,
             )
             old = self.assistant
             self.kennisbank = kb

