@@ -139,6 +139,9 @@ def test_weights_serve_only_the_embedder_they_were_trained_for() -> None:
     assert load_weights("fake/fake-trigram-256") is None
     changed = json.dumps({**packaged, "kenmerken": [*FEATURES[:-1], "iets anders"]})
     assert load_weights(packaged["embedder"], changed) is None
+    # a damaged file: the search ranks as without a reranker, the assistant still starts
+    assert load_weights(packaged["embedder"], "{niet af") is None
+    assert load_weights(packaged["embedder"], json.dumps({**packaged, "schaal": "x"})) is None
     # the training was checked with one kennisbank held out at a time: the reranker must beat
     # the search's own order there, or it has no business in the product
     cv = packaged["kruisvalidatie"]["alle"]

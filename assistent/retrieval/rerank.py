@@ -180,13 +180,17 @@ def load_weights(embedder_id: str, text: str | None = None) -> Weights | None:
         if not source.is_file():
             return None
         text = source.read_text(encoding="utf-8")
-    data = json.loads(text)
-    if data.get("embedder") != embedder_id or list(data.get("kenmerken", [])) != list(FEATURES):
+    try:
+        data = json.loads(text)
+        if data.get("embedder") != embedder_id or list(data["kenmerken"]) != list(FEATURES):
+            return None
+        arrays = [np.asarray(data[k], np.float32) for k in ("gemiddelde", "schaal", "gewichten")]
+        intercept = float(data["intercept"])
+    except (ValueError, TypeError, KeyError, AttributeError):  # damaged: rank without it
         return None
-    arrays = [np.asarray(data[k], np.float32) for k in ("gemiddelde", "schaal", "gewichten")]
-    if any(len(a) != len(FEATURES) for a in arrays) or not math.isfinite(data["intercept"]):
+    if any(a.shape != (len(FEATURES),) for a in arrays) or not math.isfinite(intercept):
         return None
-    return Weights(embedder_id, *arrays, intercept=float(data["intercept"]))
+    return Weights(embedder_id, *arrays, intercept=intercept)
 
 
 @dataclass(frozen=True)

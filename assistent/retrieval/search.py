@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (FAISS) + BM25 (Dutch stemmer), profile filters, honest abstain."""
+"""Hybrid retrieval: dense (FAISS) + BM25 (Dutch stemmer), profile filters, honest abstain, and
+a learned second look at the best places (rerank.py)."""
 
 from __future__ import annotations
 
@@ -315,7 +316,9 @@ class Searcher:
         The wijk, age and doelgroep filters are soft: when the best match lies outside them, is
         clearly better than what fits and nothing of its soort fits, it is shown first with a
         ``FilterNote`` instead of hidden (see ``_outside_best``). A question in another
-        language than Dutch (``taal``) meets the threshold minus that language's gap.
+        language than Dutch (``taal``) meets the threshold minus that language's gap. With a
+        reranker, the best places that fit are put in its order (``_head``); the threshold and
+        the band of doubt do not depend on it.
         """
         found = self.scores(question, profile, taal)
         if found is None:
