@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -54,7 +55,7 @@ from assistent.safety.lines import (
     load_crisislijnen,
     load_taxonomy,
 )
-from assistent.safety.training import embedder_slug, ensure_model, remove_stale
+from assistent.safety.training import embedder_slug, ensure_model, remove_stale, training_lock
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +121,13 @@ def question_reranker(embedder: CachedEmbedder, cache_dir: Path | None) -> Reran
     weights = load_weights(f"{embedder.backend}/{embedder.model}")
     if weights is None:
         return None
+    # one process embeds the bank, the others wait and read it from the cache
+    slug = embedder_slug(f"{embedder.backend}/{embedder.model}")
     try:
-        bank = load_bank_text()
-        questions = curated_vectors(embedder, bank.questions, cache_dir)
-        places = curated_vectors(embedder, bank.places, cache_dir, KIND_DESCRIPTION)
+        with training_lock(cache_dir.parent, slug) if cache_dir else nullcontext():
+            bank = load_bank_text()
+            questions = curated_vectors(embedder, bank.questions, cache_dir)
+            places = curated_vectors(embedder, bank.places, cache_dir, KIND_DESCRIPTION)
     except Exception as exc:
         log.warning("Zoeken zonder vraagbank (%s)", type(exc).__name__)
         return None
@@ -214,27 +218,30 @@ def ensure_intents(settings: Settings, embedder: CachedEmbedder) -> IntentModel:
     key = (f"{embedder.backend}/{embedder.model}", digest)
     if key in _FITTED_INTENTS:
         return _FITTED_INTENTS[key].bound_to(embed_query)
-    stored = _intents_file(settings, key)
-    if stored.exists():  # trained by an earlier process: a restart is warm at once
+    # One process trains, the others wait and load what it saved (pytest workers, a bot and
+    # `assistent index` started together): the crisis model's lock for this embedder.
+    with training_lock(settings.safety_dir, embedder_slug(key[0])):
+        stored = _intents_file(settings, key)
+        if stored.exists():  # trained by an earlier process: a restart is warm at once
+            try:
+                model = IntentModel.load(stored, embed_query)
+                _FITTED_INTENTS[key] = model
+                return model
+            except Exception as exc:  # damaged, or another scikit-learn: train again
+                log.warning("Dialoogmodel %s onbruikbaar (%s); opnieuw trainen", stored.name, exc)
+        try:  # the crisis corpus's cache: the ordinary questions are embedded there already
+            vectors = curated_vectors(embedder, texts, settings.safety_dir / "cache")
+        except Exception as exc:  # the n-gram view alone still reads the turns
+            log.warning("Dialoogmodel zonder embeddings (%s)", type(exc).__name__)
+            return IntentModel.fit(examples, questions)
+        model = IntentModel.fit(examples, questions, vectors, embed_query, words_only)
+        _FITTED_INTENTS[key] = model
         try:
-            model = IntentModel.load(stored, embed_query)
-            _FITTED_INTENTS[key] = model
-            return model
-        except Exception as exc:  # damaged, or another scikit-learn: train again
-            log.warning("Dialoogmodel %s onbruikbaar (%s); opnieuw trainen", stored.name, exc)
-    try:  # the crisis corpus's cache: the ordinary questions are embedded there already
-        vectors = curated_vectors(embedder, texts, settings.safety_dir / "cache")
-    except Exception as exc:  # the n-gram view alone still reads the turns
-        log.warning("Dialoogmodel zonder embeddings (%s)", type(exc).__name__)
-        return IntentModel.fit(examples, questions)
-    model = IntentModel.fit(examples, questions, vectors, embed_query, words_only)
-    _FITTED_INTENTS[key] = model
-    try:
-        model.save(stored)
-        remove_stale(stored)
-    except OSError as exc:  # a read-only folder: train again next time
-        log.warning("Dialoogmodel niet bewaard (%s)", type(exc).__name__)
-    return model
+            model.save(stored)
+            remove_stale(stored)
+        except OSError as exc:  # a read-only folder: train again next time
+            log.warning("Dialoogmodel niet bewaard (%s)", type(exc).__name__)
+        return model
 
 
 def _intents_file(settings: Settings, key: tuple[str, str]) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -961,6 +962,48 @@ def test_the_turn_model_is_kept_on_disk_and_a_restart_loads_it(
     again = instance_module.ensure_intents(settings, embedder)
     assert [again.classify(t) for t in texts] == [trained.classify(t) for t in texts]
     assert stored.read_bytes() != b"kapot"
+
+
+def test_processes_started_together_train_the_turn_model_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two pytest workers (or a bot and `assistent vraag`) started together each trained the
+    turn model, 40-70 s of CPU each with the real model. Under the crisis model's lock one
+    trains and the other waits and loads what it saved."""
+    import threading
+
+    from assistent import instance as instance_module
+    from assistent.embed import CachedEmbedder
+    from assistent.intent import IntentModel
+
+    settings = Settings(
+        kennisbank=MINI, index_dir=tmp_path / "index", crisis_model_dir=tmp_path / "veiligheid"
+    )
+    monkeypatch.setattr(instance_module, "_FITTED_INTENTS", {})
+    fits: list[int] = []
+    real_fit = IntentModel.fit.__func__  # type: ignore[attr-defined]
+
+    def counted_fit(cls: type[IntentModel], *args: object, **kwargs: object) -> IntentModel:
+        fits.append(1)
+        time.sleep(0.3)  # training takes a while: the other process has started by then
+        return real_fit(cls, *args, **kwargs)
+
+    monkeypatch.setattr(IntentModel, "fit", classmethod(counted_fit))
+    start = threading.Barrier(2)
+    models: list[IntentModel] = []
+
+    def process() -> None:
+        start.wait()
+        models.append(instance_module.ensure_intents(settings, CachedEmbedder(FakeEmbedder())))
+
+    threads = [threading.Thread(target=process) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(models) == 2
+    assert len(fits) == 1
+    assert models[0].classify("nog meer") == models[1].classify("nog meer")
 
 
 def test_turn_examples_in_a_file_of_their_own_are_merged_per_kind(tmp_path: Path) -> None:
