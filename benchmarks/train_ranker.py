@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import yaml  # noqa: E402
+from collect_seen import MIN_WORDS  # noqa: E402  (the same later questions the turn model learns)
 from conversations import KENNISBANKEN, kennisbank_of  # noqa: E402
 from retrieval_fusion import is_off_topic, stripped_copy  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -63,7 +64,6 @@ from assistent.retrieval.search import Searcher, _best_first  # noqa: E402
 EVAL = ROOT / "tests" / "eval"
 SEALED = EVAL / "sealed"
 DATA = ROOT / "assistent" / "data"
-MIN_WORDS = 10
 # The seen question sets per kennisbank: each was sealed, written by a helper from the
 # kennisbank alone, and scored once.
 QUESTION_SETS = {
@@ -92,6 +92,12 @@ def floor_texts() -> set[str]:
     return texts
 
 
+def real_questions(name: str) -> list:
+    """The cases of a seen question set that ask for places: not off-topic, not a crisis."""
+    cases = load_cases(SEALED / name)
+    return [c for c in cases if not is_off_topic(c) and c.crisis in (None, "geen")]
+
+
 def collect(conversation_files: list[Path]) -> tuple[list[str], list[dict]]:
     """The bank: the place texts, and the questions with the places (numbers) and source."""
     entries = {n: {e.id: e for e in load_kennisbank(p).entries} for n, p in KENNISBANKEN.items()}
@@ -108,9 +114,8 @@ def collect(conversation_files: list[Path]) -> tuple[list[str], list[dict]]:
         questions.append({"vraag": text, "plekken": numbers, "bron": source})
 
     for source, name in QUESTION_SETS.items():
-        for case in load_cases(SEALED / name):
-            if not is_off_topic(case) and (case.crisis in (None, "geen")):
-                add(case.vraag, list(case.verwacht), source)
+        for case in real_questions(name):
+            add(case.vraag, list(case.verwacht), source)
     for path in conversation_files:
         source = kennisbank_of(path)
         for gesprek in load_conversations(path):
@@ -143,9 +148,7 @@ def rows_for(embedder, center, samples, work: Path) -> list[Row]:
         index = ensure_index(load_kennisbank(folder), embedder, work / f"index-{name}")
         searcher = Searcher(index, embedder, center=center, language_samples=samples)
         group = "voorbeeldstad" if name == STRIPPED else name
-        for case in load_cases(SEALED / QUESTION_SETS[group]):
-            if is_off_topic(case) or case.crisis not in (None, "geen"):
-                continue
+        for case in real_questions(QUESTION_SETS[group]):
             found = searcher.scores(case.vraag, case.profile, detect(case.vraag))
             if found is None or not found.mask.any():
                 continue
