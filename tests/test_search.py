@@ -98,6 +98,20 @@ def test_an_outside_entry_is_hidden_when_one_of_its_kind_fits(tmp_path: Path) ->
     assert "peuterclub-west" not in ids(searcher, "peuter praat weinig", wijk="Oost")
 
 
+def test_without_a_wijk_one_location_of_a_service_leaves_room_for_other_help(
+    tmp_path: Path,
+) -> None:
+    """Peuterclub Oost and West are one kind of place in two wijken: without a wijk the first
+    three show one of them, and the other comes after them instead of filling a place."""
+    searcher = with_entry(tmp_path, "peuterclub-west.md", PEUTERCLUB_WEST)
+    clubs = {"peuterclub-oost", "peuterclub-west"}
+    found = ids(searcher, "peuter praat weinig")
+    assert len(clubs & set(found[:3])) == 1
+    assert clubs <= set(found)  # after the first three, not hidden
+    # with a wijk the filter chooses, and a place of another wijk may follow as before
+    assert ids(searcher, "peuter praat weinig", wijk="West")[0] == "peuterclub-west"
+
+
 def test_services_for_professionals_only_reach_professionals(searcher: Searcher) -> None:
     question = "ik maak me zorgen over een leerling"
     assert "schoolwerk-professionals" not in ids(searcher, question)
