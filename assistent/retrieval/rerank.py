@@ -7,10 +7,10 @@ sets) holds questions people asked about places in other kennisbanks, with the t
 that answered them. For a new question, its nearest bank questions vote for the places of *this*
 kennisbank that resemble their answers: the borrowed score (``QuestionBank.borrowed``).
 
-A logistic regression (``data/herordening.json``) weighs that vote against the search's own
-scores for the best ``CANDIDATES`` places. It was trained across kennisbanks, each one's own
-questions left out of the bank while its features were computed, as a new municipality's are
-(docs/metingen.md). Its weights belong to one embedder: with another, the search ranks as before.
+A linear score (``data/herordening.json``) weighs that vote against the search's own scores for
+the best ``CANDIDATES`` places. It was trained across kennisbanks on pairs of places for one
+question (a right one against a wrong one), each kennisbank's own questions left out of the bank
+while its features were computed, as a new municipality's are (docs/metingen.md). Its weights belong to one embedder: with another, the search ranks as before.
 """
 
 from __future__ import annotations
@@ -147,7 +147,8 @@ def features(
 
 @dataclass(frozen=True)
 class Weights:
-    """A fitted logistic regression over ``FEATURES`` (standardised), for one embedder."""
+    """A fitted linear score over ``FEATURES`` (standardised), for one embedder: a logistic
+    regression on the difference of a right and a wrong place of one question."""
 
     embedder: str
     mean: np.ndarray
@@ -156,7 +157,8 @@ class Weights:
     intercept: float
 
     def score(self, x: np.ndarray) -> np.ndarray:
-        """The log-odds that each candidate is a right answer (higher: earlier)."""
+        """Each candidate's score: a higher one comes earlier (the difference of two is the
+        log-odds that the first is the right one of the two)."""
         return ((x - self.mean) / self.scale) @ self.coef + self.intercept
 
     def to_dict(self, **extra: Any) -> dict[str, Any]:
