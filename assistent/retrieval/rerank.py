@@ -10,7 +10,8 @@ kennisbank that resemble their answers: the borrowed score (``QuestionBank.borro
 A linear score (``data/herordening.json``) weighs that vote against the search's own scores for
 the best ``CANDIDATES`` places. It was trained across kennisbanks on pairs of places for one
 question (a right one against a wrong one), each kennisbank's own questions left out of the bank
-while its features were computed, as a new municipality's are (docs/metingen.md). Its weights belong to one embedder: with another, the search ranks as before.
+while its features were computed, as a new municipality's are (docs/metingen.md). Its weights
+belong to one embedder: with another, the search ranks as before.
 """
 
 from __future__ import annotations
