@@ -202,6 +202,7 @@ def load_instance(settings: Settings, serve_last_build: bool = False) -> Instanc
             progress=update,
             on_rebuild=lambda why: env().stderr.print(f"Index wordt (opnieuw) gebouwd: {why}."),
             on_broken=_serving_last_build if serve_last_build else None,
+            step=progress_bar,
         )
 
 
@@ -251,7 +252,7 @@ def build(
 ) -> None:
     """Bouw de index (alleen wat veranderd is wordt opnieuw ingebed)."""
     from assistent.embed import CachedEmbedder, make_embedder
-    from assistent.instance import ensure_safety
+    from assistent.instance import BANK_STEP, SAFETY_STEP, ensure_safety, question_reranker
     from assistent.kennisbank import load_kennisbank
     from assistent.retrieval.index import build_index, read_meta, staleness
 
@@ -278,8 +279,11 @@ def build(
                     "dat kan ook met --opnieuw."
                 )
         _print_threshold(read_meta(settings.index_dir) or {}, settings.min_score)
-        with progress_bar("Veiligheidsmodel trainen (eenmalig per model)") as update:
-            ensure_safety(settings, CachedEmbedder(embedder), update)
+        cached = CachedEmbedder(embedder)
+        with progress_bar(SAFETY_STEP) as update:
+            ensure_safety(settings, cached, update)
+        with progress_bar(BANK_STEP) as update:
+            question_reranker(cached, settings.safety_dir / "cache", update)
 
 
 def _print_threshold(meta: dict, override: float | None) -> None:

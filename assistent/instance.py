@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -84,17 +84,36 @@ def make_searcher(
 
 
 def curated_vectors(
-    embedder: CachedEmbedder, texts: list[str], cache_dir: Path | None, kind: str = KIND_QUESTION
+    embedder: CachedEmbedder,
+    texts: list[str],
+    cache_dir: Path | None,
+    kind: str = KIND_QUESTION,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Query embeddings of curated text (examples, corpus messages; never a user's message), so
     they may be cached on disk: the crisis corpus's cache in ``cache_dir`` (None: no cache).
     With ``kind`` KIND_DESCRIPTION, passage embeddings (the question bank's places)."""
+    return curated_rows(embedder, [Row(-1, kind, t) for t in texts], cache_dir, progress)
+
+
+def curated_rows(
+    embedder: CachedEmbedder,
+    rows: list[Row],
+    cache_dir: Path | None,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """Embeddings of curated rows of either kind, cached in ``cache_dir`` (see curated_vectors);
+    ``progress`` hears (done, total) of what is not cached yet."""
     if cache_dir is None:
-        inner = embedder.inner
-        embed = inner.embed_queries if kind == KIND_QUESTION else inner.embed_passages
-        return embed(texts)
+        inner, found = embedder.inner, {}
+        queries = [i for i, r in enumerate(rows) if r.kind == KIND_QUESTION]
+        passages = [i for i, r in enumerate(rows) if r.kind != KIND_QUESTION]
+        for ids, embed in ((queries, inner.embed_queries), (passages, inner.embed_passages)):
+            if ids:
+                found.update(zip(ids, embed([rows[i].text for i in ids]), strict=True))
+        return np.asarray([found[i] for i in range(len(rows))], np.float32)
     cache = EmbeddingCache(cache_dir, embedder.inner)
-    vectors, embedded = embed_rows([Row(-1, kind, t) for t in texts], embedder.inner, cache)
+    vectors, embedded = embed_rows(rows, embedder.inner, cache, progress)
     if embedded:
         cache.save(set(cache.vectors))
     return vectors
@@ -113,11 +132,13 @@ def background_center(embedder: CachedEmbedder, cache_dir: Path | None) -> np.nd
     return np.asarray(vectors, np.float32).mean(axis=0) if len(vectors) else None
 
 
-def question_reranker(embedder: CachedEmbedder, cache_dir: Path | None) -> Reranker | None:
+def question_reranker(
+    embedder: CachedEmbedder, cache_dir: Path | None, progress: Progress | None = None
+) -> Reranker | None:
     """The learned second look at the best places (retrieval/rerank.py), with the question
-    bank embedded (curated text: cached on disk beside the crisis corpus's). None for an
-    embedder the weights were not trained for, or when the bank cannot be embedded: then the
-    fused order ranks alone."""
+    bank embedded (curated text: cached on disk beside the crisis corpus's; ``progress`` hears
+    how far the first embedding is). None for an embedder the weights were not trained for, or
+    when the bank cannot be embedded: then the fused order ranks alone."""
     weights = load_weights(f"{embedder.backend}/{embedder.model}")
     if weights is None:
         return None
@@ -126,12 +147,24 @@ def question_reranker(embedder: CachedEmbedder, cache_dir: Path | None) -> Reran
     try:
         with training_lock(cache_dir.parent, slug) if cache_dir else nullcontext():
             bank = load_bank_text()
-            questions = curated_vectors(embedder, bank.questions, cache_dir)
-            places = curated_vectors(embedder, bank.places, cache_dir, KIND_DESCRIPTION)
+            rows = [Row(-1, KIND_QUESTION, t) for t in bank.questions]
+            rows += [Row(-1, KIND_DESCRIPTION, t) for t in bank.places]
+            vectors = curated_rows(embedder, rows, cache_dir, progress)
     except Exception as exc:
         log.warning("Zoeken zonder vraagbank (%s)", type(exc).__name__)
         return None
+    questions, places = vectors[: len(bank.questions)], vectors[len(bank.questions) :]
     return Reranker(QuestionBank(questions, places, bank.answers, bank.sources), weights)
+
+
+# The long steps of a first start, by the label a progress bar shows (Instance.open's ``step``).
+SAFETY_STEP = "Veiligheidsmodel trainen (eenmalig per model)"
+BANK_STEP = "Vraagbank inbedden (eenmalig per model)"
+Step = Callable[[str], AbstractContextManager[Progress | None]]
+
+
+def _silent(label: str) -> AbstractContextManager[Progress | None]:
+    return nullcontext(None)
 
 
 SAMPLES_PER_LANGUAGE = 120
@@ -310,13 +343,16 @@ class Instance:
         progress: Progress | None = None,
         on_rebuild: Callable[[str], None] | None = None,
         on_broken: Callable[[KennisbankError], None] | None = None,
+        step: Step | None = None,
     ) -> Instance:
         """Load the kennisbank and the index (rebuilding a missing or stale one), wire it up.
 
         With ``on_broken``, a kennisbank with errors does not stop the assistant: the last good
         index serves, with its places as they were built, and ``on_broken`` hears why. A typo
         typed by staff must not take the crisis lines away from everyone at the next restart.
-        Without it, or without a good index, the error is raised."""
+        Without it, or without a good index, the error is raised. ``step`` gives a progress
+        callback for each long first-start step by its Dutch label (training the crisis model,
+        embedding the question bank): without it they run silently."""
         cached = CachedEmbedder(embedder or make_embedder(settings))
         lines = load_crisislijnen()
         try:
@@ -329,10 +365,13 @@ class Instance:
             on_broken(exc)
         else:
             index = ensure_index(kennisbank, cached, settings.index_dir, progress, on_rebuild)
-        safety = ensure_safety(settings, cached)
+        step = step or _silent
+        with step(SAFETY_STEP) as update:
+            safety = ensure_safety(settings, cached, update)
         center = background_center(cached, settings.safety_dir / "cache")
         samples = language_samples(cached, settings.safety_dir / "cache")
-        reranker = question_reranker(cached, settings.safety_dir / "cache")
+        with step(BANK_STEP) as update:
+            reranker = question_reranker(cached, settings.safety_dir / "cache", update)
         searcher = make_searcher(settings, index, cached, center, samples, reranker)
         assistant = Assistant(searcher, safety, lines)
         return cls(settings, cached, kennisbank, assistant, center, samples, reranker)

