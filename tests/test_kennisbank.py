@@ -653,3 +653,33 @@ def test_terse_sociale_kaart_abbreviations_end_no_sentence() -> None:
         "Omgaan met lastig gedrag.",
         "Kosten p.p. 10 euro, i.s.m. de bibliotheek.",
     ]
+
+
+def test_the_benchmarks_know_an_off_topic_question_by_the_cjgs_soort_not_its_id(
+    tmp_path: Path,
+) -> None:
+    """A municipality's CJG may be called "punt-7", and "cjg-cursus-..." may be a course: the
+    benchmarks counted a real question expecting only such a course as off-topic, and an
+    off-topic question expecting "punt-7" as a real one."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from retrieval_fusion import fallback_ids, is_off_topic
+
+    from assistent.beheer.evaluation import load_cases
+
+    entries = load_kennisbank(MINI).entries
+    cjg = fallback_ids(entries)
+    assert cjg == {e.id for e in entries if e.soort == "cjg"} and cjg
+    (the_cjg,) = cjg
+    cases = tmp_path / "vragen.yaml"
+    cases.write_text(
+        f"- {{vraag: 'hoe laat is het journaal', verwacht: [{the_cjg}]}}\n"
+        "- {vraag: 'een cursus voor ouders van pubers', verwacht: [cjg-pubercursus]}\n"
+        "- {vraag: 'mijn puber luistert niet', verwacht: [pubercursus]}\n",
+        encoding="utf-8",
+    )
+    off, course, real = load_cases(cases)
+    assert is_off_topic(off, cjg)
+    assert not is_off_topic(course, cjg) and not is_off_topic(real, cjg)
+    assert is_off_topic(off, {"punt-7", the_cjg}) and not is_off_topic(off, {"punt-7"})
