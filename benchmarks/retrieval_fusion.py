@@ -8,10 +8,11 @@ municipality's own sociale kaart arrives); Rivierdal, written in another style w
 voorbeeldvragen; Kranenveld, a regional sociale kaart imported from HSDS (with services that are
 not about parenting); with --sealed also Heuvelland, a sociale-kaart export in a third style,
 Lindewaard, written by the providers themselves in a fourth, Polderveen, a municipality's
-spreadsheet in a fifth, and a second question set on Zandhoven (sealed set 34). Per kennisbank:
-the product's search (self-calibrated threshold, hybrid ranking on the question minus half the
-mean parenting question, asked in the language the question is written in), the same without
-that centring, and a 40-line baseline (one passage vector per entry, same filters, no abstain).
+spreadsheet in a fifth, a second question set on Zandhoven (sealed set 34), and Brakeldijk,
+written by a municipality's own editors in an eighth. Per kennisbank: the product's search
+(self-calibrated threshold, hybrid ranking on the question minus half the mean parenting
+question, asked in the language the question is written in), the same without that centring, and
+a 40-line baseline (one passage vector per entry, same filters, no abstain).
 Reports hit@1, hit@3, MRR on real questions, and the share of real and off-topic questions that
 get only the CJG. Prints one JSON object.
 """
@@ -207,6 +208,11 @@ def main() -> None:
         kennisbanken["zandhoven (verzegeld)"] = (
             ROOT / "tests" / "fixtures" / "kennisbank_zandhoven",
             load_cases(sealed / "zandhoven_sealed_34.yaml"),
+        )
+        # an eighth style: a municipality's own editors, names that hide what a place does
+        kennisbanken["brakeldijk (verzegeld)"] = (
+            ROOT / "tests" / "fixtures" / "kennisbank_brakeldijk",
+            load_cases(sealed / "brakeldijk_sealed_35.yaml"),
         )
     report = {}
     center = background_center(embedder, None)
