@@ -48,6 +48,27 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "eval"
 
 
+FIXTURES = ROOT / "tests" / "fixtures"
+# The question sets once sealed, now seen (--sealed): the kennisbank's name, its folder (None: the
+# copy of Voorbeeldstad without voorbeeldvragen) and the set.
+SEALED_SETS = [
+    ("voorbeeldstad", ROOT / "kennisbank", "voorbeeldstad_sealed.yaml"),
+    ("voorbeeldstad-zonder-voorbeeldvragen", None, "voorbeeldstad_sealed.yaml"),
+    ("rivierdal", FIXTURES / "kennisbank_rivierdal", "rivierdal_sealed.yaml"),
+    # a third style (a sociale-kaart export), with questions written from its overview only
+    ("heuvelland", FIXTURES / "kennisbank_heuvelland", "heuvelland_sealed.yaml"),
+    # a fourth style (written by the providers themselves: brand names, their own voice)
+    ("lindewaard", FIXTURES / "kennisbank_lindewaard", "lindewaard_sealed.yaml"),
+    # a fifth style (a municipality's spreadsheet: acronyms, jargon, copied website texts),
+    # imported with `assistent kennisbank importeer`
+    ("polderveen", FIXTURES / "kennisbank_polderveen", "polderveen_sealed.yaml"),
+    ("kranenveld", FIXTURES / "kennisbank_kranenveld", "kranenveld_sealed.yaml"),
+    ("zandhoven", FIXTURES / "kennisbank_zandhoven", "zandhoven_sealed_34.yaml"),
+    # an eighth style: a municipality's own editors, names that hide what a place does
+    ("brakeldijk", FIXTURES / "kennisbank_brakeldijk", "brakeldijk_sealed_35.yaml"),
+]
+
+
 def stripped_copy(source: Path, target: Path) -> Path:
     """A copy of a kennisbank without any voorbeeldvragen (block or flow lists)."""
     shutil.copytree(source, target)
@@ -172,48 +193,9 @@ def main() -> None:
         ),
     }
     if args.sealed:
-        sealed = EVAL / "sealed"
-        kennisbanken["voorbeeldstad (verzegeld)"] = (
-            ROOT / "kennisbank",
-            load_cases(sealed / "voorbeeldstad_sealed.yaml"),
-        )
-        kennisbanken["voorbeeldstad-zonder-voorbeeldvragen (verzegeld)"] = (
-            work / "stripped",
-            load_cases(sealed / "voorbeeldstad_sealed.yaml"),
-        )
-        kennisbanken["rivierdal (verzegeld)"] = (
-            ROOT / "tests" / "fixtures" / "kennisbank_rivierdal",
-            load_cases(sealed / "rivierdal_sealed.yaml"),
-        )
-        # a third style (a sociale-kaart export), with questions written from its overview only
-        kennisbanken["heuvelland (verzegeld)"] = (
-            ROOT / "tests" / "fixtures" / "kennisbank_heuvelland",
-            load_cases(sealed / "heuvelland_sealed.yaml"),
-        )
-        # a fourth style (written by the providers themselves: brand names, their own voice)
-        kennisbanken["lindewaard (verzegeld)"] = (
-            ROOT / "tests" / "fixtures" / "kennisbank_lindewaard",
-            load_cases(sealed / "lindewaard_sealed.yaml"),
-        )
-        # a fifth style (a municipality's spreadsheet: acronyms, jargon, copied website texts),
-        # imported with `assistent kennisbank importeer`
-        kennisbanken["polderveen (verzegeld)"] = (
-            ROOT / "tests" / "fixtures" / "kennisbank_polderveen",
-            load_cases(sealed / "polderveen_sealed.yaml"),
-        )
-        kennisbanken["kranenveld (verzegeld)"] = (
-            ROOT / "tests" / "fixtures" / "kennisbank_kranenveld",
-            load_cases(sealed / "kranenveld_sealed.yaml"),
-        )
-        kennisbanken["zandhoven (verzegeld)"] = (
-            ROOT / "tests" / "fixtures" / "kennisbank_zandhoven",
-            load_cases(sealed / "zandhoven_sealed_34.yaml"),
-        )
-        # an eighth style: a municipality's own editors, names that hide what a place does
-        kennisbanken["brakeldijk (verzegeld)"] = (
-            ROOT / "tests" / "fixtures" / "kennisbank_brakeldijk",
-            load_cases(sealed / "brakeldijk_sealed_35.yaml"),
-        )
+        for name, folder, file in SEALED_SETS:
+            cases = load_cases(EVAL / "sealed" / file)
+            kennisbanken[f"{name} (verzegeld)"] = (folder or work / "stripped", cases)
     report = {}
     center = background_center(embedder, None)
     samples = language_samples(embedder, None)
