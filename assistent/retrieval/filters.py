@@ -1,10 +1,12 @@
 """Who a place is for: the profile filters (gemeente, wijk, age, doelgroep) and the note that
 says why a place outside them is shown anyway. ``FilterMasks`` holds one boolean mask per
 gemeente, wijk, age and role, computed once when an index loads; ``passes_filters`` is the
-reference for one entry."""
+reference for one entry. Without a wijk, ``one_location_each`` keeps two locations of one
+service from filling the first page together."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,3 +143,37 @@ class FilterMasks:
             tot=int(self.tot[i]) if old else None,
             doelgroep=() if self.role(profile.rol)[i] else self.doelgroepen[i],
         )
+
+
+# An answer shows this many places first (the default ASSISTENT_TOP_K): without a wijk, two
+# locations of one service do not both take one of them.
+FIRST_PAGE = 3
+
+
+def one_location_each(
+    order: np.ndarray, entries: Sequence[Voorziening], profile: Profile
+) -> np.ndarray:
+    """Without a wijk to choose by, another location of a service already among the first
+    FIRST_PAGE of ``order`` (the same soort, only in other wijken: Consultatiebureau Zuid after
+    Noord) comes after them, and leaves its place to another kind of help."""
+    if profile.wijk is not None:
+        return order
+    first: list[int] = []
+    later: list[int] = []
+    for i in order.tolist():
+        entry = entries[i]
+        elsewhere = (
+            len(first) < FIRST_PAGE
+            and bool(entry.wijken)
+            and entry.soort != FALLBACK_SOORT
+            and any(
+                other.soort == entry.soort
+                and bool(other.wijken)
+                and not set(other.wijken) & set(entry.wijken)
+                for other in (entries[j] for j in first)
+            )
+        )
+        (later if elsewhere else first).append(i)
+    if not later:
+        return order
+    return np.array(first[:FIRST_PAGE] + later + first[FIRST_PAGE:], dtype=order.dtype)

@@ -18,10 +18,9 @@ from bm25s.stopwords import STOPWORDS_DUTCH
 from assistent.embed import Embedder
 from assistent.kennisbank import Voorziening, gemeenten_of, months_before, wijken_of
 from assistent.kennisbank.sentences import description_sentences
-from assistent.kennisbank.vocabulary import FALLBACK_SOORT
 from assistent.profile import Profile, read_hints
 from assistent.retrieval.calibration import REFERENCE_LANGUAGE, language_gaps, language_shifts
-from assistent.retrieval.filters import FilterMasks, FilterNote
+from assistent.retrieval.filters import FilterMasks, FilterNote, one_location_each
 from assistent.retrieval.filters import key as _key
 from assistent.retrieval.filters import passes_filters as passes_filters  # callers import it here
 from assistent.retrieval.index import build_lexical
@@ -45,9 +44,6 @@ MAYBE_MAX = 2
 # A follow-up word names a new subject only when it is a topic of at most this share of the
 # places (and at least 2): "zwemles" does, "school" or "ouders" (topics of 9 of 44) do not.
 DISTINCT_TOPIC_SHARE = 0.1
-# An answer shows this many places first (the default ASSISTENT_TOP_K): without a wijk, two
-# locations of one service do not both take one of them (see _one_location_each).
-FIRST_PAGE = 3
 
 
 # Calibrated on tests/eval (see docs/metingen.md): below this best cosine the assistant says it
@@ -395,7 +391,8 @@ class Searcher:
         """The best k places that fit, best first: by the fused score, and the best CANDIDATES
         of those in the reranker's order (when there is one for this embedder)."""
         if self.reranker is None or not found.mask.any():
-            return self._one_location_each(_best_first(found.fused, found.mask, k), found.profile)
+            order = _best_first(found.fused, found.mask, k)
+            return one_location_each(order, self.entries, found.profile)
         head = _best_first(found.fused, found.mask, max(k, CANDIDATES))
         top = head[:CANDIDATES]
         top = self.reranker.order(
@@ -408,33 +405,7 @@ class Searcher:
             found.best,
         )
         order = np.concatenate([top, head[CANDIDATES:]])[:k]
-        return self._one_location_each(order, found.profile)
-
-    def _one_location_each(self, order: np.ndarray, profile: Profile) -> np.ndarray:
-        """Without a wijk to choose by, another location of a service already among the first
-        FIRST_PAGE (the same soort, only in other wijken: Consultatiebureau Zuid after Noord)
-        comes after them, and leaves its place to another kind of help."""
-        if profile.wijk is not None:
-            return order
-        first: list[int] = []
-        later: list[int] = []
-        for i in order.tolist():
-            entry = self.entries[i]
-            elsewhere = (
-                len(first) < FIRST_PAGE
-                and bool(entry.wijken)
-                and entry.soort != FALLBACK_SOORT
-                and any(
-                    other.soort == entry.soort
-                    and bool(other.wijken)
-                    and not set(other.wijken) & set(entry.wijken)
-                    for other in (self.entries[j] for j in first)
-                )
-            )
-            (later if elsewhere else first).append(i)
-        if not later:
-            return order
-        return np.array(first[:FIRST_PAGE] + later + first[FIRST_PAGE:], dtype=order.dtype)
+        return one_location_each(order, self.entries, found.profile)
 
     def other_topics(self, words: Sequence[str], shown: Sequence[str]) -> list[str]:
         """Those of ``words`` that name a topic of a place not among ``shown`` (ids): a follow-up
