@@ -392,19 +392,19 @@ class Searcher:
         of those in the reranker's order (when there is one for this embedder)."""
         if self.reranker is None or not found.mask.any():
             order = _best_first(found.fused, found.mask, k)
-            return one_location_each(order, self.entries, found.profile)
-        head = _best_first(found.fused, found.mask, max(k, CANDIDATES))
-        top = head[:CANDIDATES]
-        top = self.reranker.order(
-            found.query,
-            top,
-            self.index.passage_vectors(top),
-            found.dense,
-            found.ranking,
-            found.lexical,
-            found.best,
-        )
-        order = np.concatenate([top, head[CANDIDATES:]])[:k]
+        else:
+            head = _best_first(found.fused, found.mask, max(k, CANDIDATES))
+            top = head[:CANDIDATES]
+            top = self.reranker.order(
+                found.query,
+                top,
+                self.index.passage_vectors(top),
+                found.dense,
+                found.ranking,
+                found.lexical,
+                found.best,
+            )
+            order = np.concatenate([top, head[CANDIDATES:]])[:k]
         return one_location_each(order, self.entries, found.profile)
 
     def other_topics(self, words: Sequence[str], shown: Sequence[str]) -> list[str]:
