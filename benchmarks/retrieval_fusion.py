@@ -55,6 +55,8 @@ SEALED_SETS = [
     ("voorbeeldstad", ROOT / "kennisbank", "voorbeeldstad_sealed.yaml"),
     ("voorbeeldstad-zonder-voorbeeldvragen", None, "voorbeeldstad_sealed.yaml"),
     ("rivierdal", FIXTURES / "kennisbank_rivierdal", "rivierdal_sealed.yaml"),
+    # a sixth style: a regional sociale kaart imported from HSDS
+    ("kranenveld", FIXTURES / "kennisbank_kranenveld", "kranenveld_sealed.yaml"),
     # a third style (a sociale-kaart export), with questions written from its overview only
     ("heuvelland", FIXTURES / "kennisbank_heuvelland", "heuvelland_sealed.yaml"),
     # a fourth style (written by the providers themselves: brand names, their own voice)
@@ -62,7 +64,6 @@ SEALED_SETS = [
     # a fifth style (a municipality's spreadsheet: acronyms, jargon, copied website texts),
     # imported with `assistent kennisbank importeer`
     ("polderveen", FIXTURES / "kennisbank_polderveen", "polderveen_sealed.yaml"),
-    ("kranenveld", FIXTURES / "kennisbank_kranenveld", "kranenveld_sealed.yaml"),
     ("zandhoven", FIXTURES / "kennisbank_zandhoven", "zandhoven_sealed_34.yaml"),
     # an eighth style: a municipality's own editors, names that hide what a place does
     ("brakeldijk", FIXTURES / "kennisbank_brakeldijk", "brakeldijk_sealed_35.yaml"),

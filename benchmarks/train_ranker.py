@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import yaml  # noqa: E402
 from collect_seen import MIN_WORDS  # noqa: E402  (the same later questions the turn model learns)
 from conversations import KENNISBANKEN, kennisbank_of  # noqa: E402
-from retrieval_fusion import fallback_ids, is_off_topic, stripped_copy  # noqa: E402
+from retrieval_fusion import SEALED_SETS, fallback_ids, is_off_topic, stripped_copy  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from assistent.beheer.evaluation import load_cases  # noqa: E402
@@ -65,18 +65,9 @@ from assistent.retrieval.search import Searcher, _best_first  # noqa: E402
 EVAL = ROOT / "tests" / "eval"
 SEALED = EVAL / "sealed"
 DATA = ROOT / "assistent" / "data"
-# The seen question sets per kennisbank: each was sealed, written by a helper from the
-# kennisbank alone, and scored once.
-QUESTION_SETS = {
-    "voorbeeldstad": "voorbeeldstad_sealed.yaml",
-    "rivierdal": "rivierdal_sealed.yaml",
-    "kranenveld": "kranenveld_sealed.yaml",
-    "heuvelland": "heuvelland_sealed.yaml",
-    "lindewaard": "lindewaard_sealed.yaml",
-    "polderveen": "polderveen_sealed.yaml",
-    "zandhoven": "zandhoven_sealed_34.yaml",
-    "brakeldijk": "brakeldijk_sealed_35.yaml",
-}
+# The seen question sets per kennisbank (retrieval_fusion.SEALED_SETS without the stripped copy):
+# each was sealed, written by a helper from the kennisbank alone, and scored once.
+QUESTION_SETS = {name: file for name, folder, file in SEALED_SETS if folder is not None}
 STRIPPED = "voorbeeldstad-zonder-voorbeeldvragen"
 HEADER = (
     "# Questions people asked about places in other kennisbanks, with the places that answered\n"
