@@ -25,8 +25,10 @@ def phone_doubt(typed: str) -> str | None:
         number = phonenumbers.parse(typed, REGION)
     except phonenumbers.NumberParseException:
         return None
-    digits = len(re.sub(r"\D", "", typed))
-    if not typed.lstrip().startswith(("0", "+")) and digits >= MIN_WHOLE:
+    only_digits = re.sub(r"\D", "", typed)
+    digits = len(only_digits)
+    # the first digit counts, not the first character: '(0123) 456 770' has its 0
+    if "+" not in typed and not only_digits.startswith("0") and digits >= MIN_WHOLE:
         # a spreadsheet that stored the number as a number dropped its 0 ('612345678')
         return f"'{typed}' mist de 0 vooraan. {CHECK}"
     if phonenumbers.is_valid_number(number):
