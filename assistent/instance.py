@@ -31,6 +31,7 @@ from assistent.intent import (
 )
 from assistent.kennisbank import Kennisbank, load_kennisbank
 from assistent.language import LANGUAGES
+from assistent.retrieval.bundled import bundled_for
 from assistent.retrieval.index import (
     KIND_DESCRIPTION,
     KIND_QUESTION,
@@ -112,7 +113,7 @@ def curated_rows(
             if ids:
                 found.update(zip(ids, embed([rows[i].text for i in ids]), strict=True))
         return np.asarray([found[i] for i in range(len(rows))], np.float32)
-    cache = EmbeddingCache(cache_dir, embedder.inner)
+    cache = EmbeddingCache(cache_dir, embedder.inner, bundled_for(embedder.inner))
     vectors, embedded = embed_rows(rows, embedder.inner, cache, progress)
     if embedded:
         cache.save(set(cache.vectors))
@@ -211,7 +212,7 @@ def ensure_safety(
     The corpus is curated text, not user messages, so its embeddings may be cached on disk.
     """
     folder = settings.safety_dir
-    cache = EmbeddingCache(folder / "cache", embedder.inner)
+    cache = EmbeddingCache(folder / "cache", embedder.inner, bundled_for(embedder.inner))
     used: set[str] = set()  # training embeds twice (messages, then sentences): keep both
 
     def embed(texts: list[str]) -> np.ndarray:

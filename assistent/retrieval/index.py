@@ -31,11 +31,9 @@ nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -53,6 +51,7 @@ from assistent.embed import Embedder
 from assistent.errors import IndexUnavailableError
 from assistent.kennisbank import Kennisbank, Voorziening
 from assistent.kennisbank.model import combined_hash
+from assistent.retrieval.bundled import KIND_QUESTION, BundledVectors, cache_key, cache_slug
 from assistent.retrieval.calibration import calibrate, pseudo_questions
 from assistent.retrieval.lexical import LexicalIndex, tokenize
 from assistent.retrieval.stored import LoadedIndex, laid_over, read_build
@@ -83,7 +82,6 @@ Progress = Callable[[int, int], None]
 # Kinds of vectors per entry. Voorbeeldvragen are questions, so they are embedded the way a
 # user's question is (e5 "query:" prefix): question-to-question similarity is the strongest
 # signal we have. The other texts are embedded as passages.
-KIND_QUESTION = "vraag"
 KIND_DESCRIPTION = "beschrijving"
 
 
@@ -120,11 +118,14 @@ def build_lexical(
 
 
 class EmbeddingCache:
-    """Vectors keyed by a hash of (kind, text), stored per model, so unchanged texts are reused."""
+    """Vectors keyed by a hash of (kind, text), stored per model, so unchanged texts are reused.
+    ``seed``: vectors shipped with the package (bundled.py), used for the keys not stored here."""
 
-    def __init__(self, folder: Path, embedder: Embedder) -> None:
-        slug = re.sub(r"[^a-zA-Z0-9]+", "-", f"{embedder.backend}-{embedder.model}").strip("-")
-        self.path = folder / f"{slug}.npz"
+    def __init__(
+        self, folder: Path, embedder: Embedder, seed: BundledVectors | None = None
+    ) -> None:
+        self.path = folder / f"{cache_slug(embedder)}.npz"
+        self.seed = seed
         self.vectors: dict[str, np.ndarray] = {}
         if self.path.exists():
             try:
@@ -135,11 +136,15 @@ class EmbeddingCache:
                     "Embedding-cache %s is onleesbaar (%s); wordt opnieuw gemaakt.", self.path, exc
                 )
 
-    @staticmethod
-    def key(kind: str, text: str) -> str:
-        """Cache key of one text."""
-        prefix = "q" if kind == KIND_QUESTION else "p"
-        return hashlib.sha256(f"{prefix}\0{text}".encode()).hexdigest()
+    key = staticmethod(cache_key)
+
+    def seeded(self, keys: Sequence[str]) -> None:
+        """Take the keys not stored here from the seed, where it has them."""
+        if self.seed is None:
+            return
+        for key in keys:
+            if key not in self.vectors and (vector := self.seed.get(key)) is not None:
+                self.vectors[key] = vector
 
     def save(self, keep: set[str]) -> None:
         """Write the cache, keeping only the keys still in use."""
@@ -165,6 +170,7 @@ def embed_rows(
     uses every core (other backends serialise internally and lose nothing).
     """
     keys = [cache.key(r.kind, r.text) for r in rows]
+    cache.seeded(keys)
     missing = [i for i, k in enumerate(keys) if k not in cache.vectors]
     total = len(missing)
     if progress:
