@@ -341,7 +341,7 @@ class Assistant:
                 self._off_topic(question, profile, answer.taal)
                 # a calm line for a doubtful sign does not make the message about parenting
                 if off_topic and (signal is None or signal.level == "zorg")
-                else self.searcher.search(question, profile, self.max_results, answer.taal)
+                else self.searcher.search(question, profile, self.max_results, answer.taal, within)
             )
         except Exception as exc:  # the model failed: the crisis reply and the CJG still go out
             log.warning("Zoeken mislukt (%s); terugval naar het CJG", type(exc).__name__)

@@ -396,6 +396,29 @@ def test_a_question_in_another_language_meets_the_threshold_minus_its_measured_g
     assert Searcher(index, embedder, min_score=0.2).language_gaps == {}  # no samples: no gaps
 
 
+def test_a_question_within_a_conversation_meets_the_lower_edge_of_the_band_of_doubt(
+    tmp_path: Path,
+) -> None:
+    """Inside an ordinary conversation a short follow-on question ("en voor mezelf, ik wil beter
+    Nederlands leren") got only the CJG, under a threshold set for first messages, where one in
+    three may be off-topic. There the bar is the band of doubt's lower edge; the turn model
+    still sends an off-topic message to the CJG. On 13 seen conversation sets: 1,440 -> 1,448
+    of 1,642 turns."""
+    embedder = FakeEmbedder()
+    index = ensure_index(load_kennisbank(MINI), embedder, tmp_path / "index")
+    question = "mijn puber luistert niet"
+    best_dense = float(index.entry_scores(embedder.embed_queries([question])[0], None).max())
+    strict = Searcher(index, embedder, min_score=best_dense + 0.02)
+    strict.doubt_from = best_dense - 0.02  # the band of doubt, calibrated at the build
+    assert strict.search(question).abstained  # a first message: under the threshold
+    found = strict.search(question, within=True)
+    assert not found.abstained and found.matches[0].entry.id == "pubercursus"
+    strict.doubt_from = best_dense + 0.01  # the question is under the band: still nothing
+    assert strict.search(question, within=True).abstained
+    strict.doubt_from = None  # no band calibrated: the threshold holds
+    assert strict.search(question, within=True).abstained
+
+
 def test_a_question_in_another_language_is_ranked_on_what_it_says_not_on_its_language(
     searcher: Searcher,
 ) -> None:

@@ -309,6 +309,7 @@ class Searcher:
         profile: Profile | None = None,
         limit: int = 9,
         taal: str | None = None,
+        within: bool = False,
     ) -> SearchOutcome:
         """Rank the voorzieningen for a question within the profile's filters.
 
@@ -318,9 +319,9 @@ class Searcher:
         ``FilterNote`` instead of hidden (see ``_outside_best``). A question in another
         language than Dutch (``taal``) meets the threshold minus that language's gap. With a
         reranker, the best places that fit are put in its order (``_head``); the threshold and
-        the band of doubt do not depend on it.
+        the band of doubt do not depend on it; ``within``: see ``scores``.
         """
-        found = self.scores(question, profile, taal)
+        found = self.scores(question, profile, taal, within)
         if found is None:
             return self.abstain(self.profile_for(question, profile or Profile()))
         profile, question, hard, mask = found.profile, found.question, found.hard, found.mask
@@ -350,10 +351,15 @@ class Searcher:
         return SearchOutcome(matches=matches, abstained=False)
 
     def scores(
-        self, question: str, profile: Profile | None = None, taal: str | None = None
+        self,
+        question: str,
+        profile: Profile | None = None,
+        taal: str | None = None,
+        within: bool = False,
     ) -> Scores | None:
         """Every score the ranking of one question uses; None when the profile's hard filters
-        leave no place at all."""
+        leave no place at all. ``within`` a conversation ("en voor mezelf, beter Nederlands
+        leren?") the threshold is the band of doubt's lower edge (off-topic: the turn model)."""
         profile = self.profile_for(question, profile or Profile())
         question = self._without_own_name(question)
         n = len(self.entries)
@@ -367,6 +373,8 @@ class Searcher:
         # of a small index, within the hard filters for a large one (see LoadedIndex).
         dense = self.index.entry_scores(query, hard)
         gap = self.language_gaps.get(taal or REFERENCE_LANGUAGE, 0.0)
+        if within and self.doubt_from is not None:
+            gap += self.min_score - self.doubt_from
         if gap:  # the same as a lower threshold and band of doubt for this question
             dense = dense + np.float32(gap)
         # What every parenting question shares ranks no place first: the places are ranked on
