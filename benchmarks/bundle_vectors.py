@@ -7,8 +7,9 @@ Run after a change to the crisis corpus, the question bank or the turn examples:
 It opens the assistant on the demo kennisbank with a fresh model folder and trains the turn
 model, exactly as a first start does, and records every curated text the first start looks up.
 Their vectors come from ``--cache`` (an embedding cache of the same model, e.g. the crisis
-model folder's ``cache/<model>.npz``) where it has them, and are embedded otherwise. The file
-goes to ``assistent/data/vectoren/<model>.npz``. Without ``--cache`` it takes about ten minutes.
+model folder's ``cache/<model>.npz``) or the file it replaces where they have them, and are
+embedded otherwise. The file goes to ``assistent/data/vectoren/<model>.npz``. With neither it
+takes about ten minutes.
 """
 
 from __future__ import annotations
@@ -39,15 +40,19 @@ PROBES = 6
 
 class Recorder:
     """Stands in for the bundled vectors during a first start: hears every key looked up, and
-    answers from an older cache where it has the key."""
+    answers from an older cache or the file this replaces, where they have the key."""
 
-    def __init__(self, old: dict[str, np.ndarray]) -> None:
+    def __init__(self, old: dict[str, np.ndarray], shipped: BundledVectors | None) -> None:
         self.old = old
+        self.shipped = shipped
         self.keys: list[str] = []
 
     def get(self, key: str) -> np.ndarray | None:
         self.keys.append(key)
-        return self.old.get(key)
+        found = self.old.get(key)
+        if found is None and self.shipped is not None:
+            found = self.old[key] = self.shipped.get(key)
+        return found
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:
@@ -72,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings(kennisbank=ROOT / "kennisbank")
     embedder: Embedder = make_embedder(settings)
-    recorder = Recorder(_read(args.cache) if args.cache else {})
+    target = DATA / f"{cache_slug(embedder)}.npz"
+    shipped = BundledVectors.load(target, embedder)  # its vectors need no new embedding
+    recorder = Recorder(_read(args.cache) if args.cache else {}, shipped)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             kennisbank=ROOT / "kennisbank",
@@ -86,7 +93,6 @@ def main(argv: list[str] | None = None) -> int:
         stored = _read(settings.safety_dir / "cache" / f"{cache_slug(embedder)}.npz")
         keys = sorted(set(recorder.keys))
         vectors = np.stack([stored.get(k, recorder.old.get(k)) for k in keys])
-        target = DATA / f"{cache_slug(embedder)}.npz"
         embedder_id = f"{embedder.backend}/{embedder.model}"
         BundledVectors.write(target, keys, vectors, probes(), embedder_id)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -8,8 +8,9 @@ municipality's own sociale kaart arrives); Rivierdal, written in another style w
 voorbeeldvragen; Kranenveld, a regional sociale kaart imported from HSDS (with services that are
 not about parenting); with --sealed also Heuvelland, a sociale-kaart export in a third style,
 Lindewaard, written by the providers themselves in a fourth, Polderveen, a municipality's
-spreadsheet in a fifth, a second question set on Zandhoven (sealed set 34), and Brakeldijk,
-written by a municipality's own editors in an eighth. Per kennisbank: the product's search
+spreadsheet in a fifth, a second question set on Zandhoven (sealed set 34), Brakeldijk,
+written by a municipality's own editors in an eighth, and Wolderveen, by several hands in a
+ninth. Per kennisbank: the product's search
 (self-calibrated threshold, hybrid ranking on the question minus half the mean parenting
 question, asked in the language the question is written in), the same without that centring, and
 a 40-line baseline (one passage vector per entry, same filters, no abstain).
@@ -67,6 +68,9 @@ SEALED_SETS = [
     ("zandhoven", FIXTURES / "kennisbank_zandhoven", "zandhoven_sealed_34.yaml"),
     # an eighth style: a municipality's own editors, names that hide what a place does
     ("brakeldijk", FIXTURES / "kennisbank_brakeldijk", "brakeldijk_sealed_35.yaml"),
+    # a ninth: a merged gemeente written by several hands (umbrella entries, English text,
+    # services not about parenting)
+    ("wolderveen", FIXTURES / "kennisbank_wolderveen", "wolderveen_sealed_36.yaml"),
 ]
 
 
