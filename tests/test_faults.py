@@ -390,6 +390,7 @@ def test_no_failure_path_prints_the_token_or_a_traceback(
         env["webhook_port"] = "1"  # never reached: setWebhook fails first
     else:
         fake.on_poll = lambda n: fake.revoke() if n >= 2 else None
+    before = set(threading.enumerate())
     result = run_cli_bot(monkeypatch, settings, fake, **env)
     out, err = capfd.readouterr()
     everything = "\n".join([result.output, out, err, all_log_text(caplog)])
@@ -398,7 +399,13 @@ def test_no_failure_path_prints_the_token_or_a_traceback(
     assert "Traceback" not in result.output
     last = result.output.strip().splitlines()[-1]
     assert "Telegram weigert" in last or "ASSISTENT_TELEGRAM_TOKEN" in last
-    # collect a cut-off long poll's socket here, under this test's filter, not in a later test
+    # collect a cut-off long poll's socket here, under this test's filter, not in a later test:
+    # first let every thread the bot started end (a fresh-clone CI run once met the socket in
+    # the next test, freed there by a thread still finishing its request)
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=10)
+    del result
+    caplog.clear()
     gc.collect()
 
 
