@@ -411,17 +411,6 @@ def test_no_failure_path_prints_the_token_or_a_traceback(
     del result
     caplog.clear()
     gc.collect()
-    port = int(fake.base_url.split(":")[2].split("/")[0])
-    for obj in gc.get_objects():
-        if not isinstance(obj, asyncio.Transport):
-            continue
-        with contextlib.suppress(Exception):
-            sock = obj.get_extra_info("socket")
-            if sock is not None and sock.getpeername()[1] == port:
-                raw = obj._sock  # type: ignore[attr-defined]  # its loop is closed: close() can't
-                obj._sock = None  # type: ignore[attr-defined]
-                raw.close()
-    gc.collect()
 
 
 # --- 6. duplicates, forged buttons, one vote ---------------------------------------------------
