@@ -40,6 +40,7 @@ KENNISBANKEN = {
     "zandhoven": ROOT / "tests" / "fixtures" / "kennisbank_zandhoven",
     "brakeldijk": ROOT / "tests" / "fixtures" / "kennisbank_brakeldijk",
     "wolderveen": ROOT / "tests" / "fixtures" / "kennisbank_wolderveen",
+    "hoogeroord": ROOT / "tests" / "fixtures" / "kennisbank_hoogeroord",
 }
 
 

@@ -652,7 +652,11 @@ def test_a_sign_sure_alone_within_a_conversation_keeps_its_lines(checker: Safety
 
 
 def test_sentence_thresholds_keep_long_negatives_within_the_budget() -> None:
-    from assistent.safety.classifier import FALSE_ALARM_BUDGET, sentence_thresholds
+    from assistent.safety.classifier import (
+        FALSE_ALARM_BUDGET,
+        SENTENCE_DOUBT_BUDGET,
+        sentence_thresholds,
+    )
 
     rng = np.random.default_rng(0)
     labels = ["geen"] * 1000 + ["112"] * 200
@@ -663,7 +667,12 @@ def test_sentence_thresholds_keep_long_negatives_within_the_budget() -> None:
     sure, in_doubt = found
     long_negatives = sentence_max[:1000][sentence_max[:1000] >= 0]
     assert (long_negatives >= sure).mean() <= FALSE_ALARM_BUDGET + 0.005
-    assert sure > 0.9 and in_doubt == 0.4  # a sentence still offers a line where a message does
+    assert sure > 0.9
+    # the band of doubt is a sentence's own too: with the whole message's (0.4) every sentence
+    # of a story was one more chance at it, and one ordinary question in ten from other
+    # writers got a line ("wil 's avonds niet naar bed" → Veilig Thuis)
+    assert (long_negatives >= in_doubt).mean() <= SENTENCE_DOUBT_BUDGET + 0.005
+    assert 0.4 < in_doubt < sure
     # never below the whole message's own thresholds, and none without long negatives
     assert sentence_thresholds(np.full(1200, 0.01), labels, 0.9, 0.8) == (0.9, 0.8)
     assert sentence_thresholds(np.full(1200, -1.0), labels, 0.9, 0.8) is None
@@ -677,7 +686,7 @@ def test_the_model_derives_sentence_thresholds_and_keeps_them(
     model = checker.model
     assert model is not None and model.sentence_thresholds is not None
     assert model.sentence_threshold >= model.threshold
-    assert model.sentence_lowest == model.lowest  # the band of doubt is shared
+    assert model.lowest <= model.sentence_lowest <= model.sentence_threshold
     model.save(tmp_path)
     assert CrisisModel.load(tmp_path).sentence_thresholds == model.sentence_thresholds
 
