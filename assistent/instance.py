@@ -25,6 +25,7 @@ from assistent.errors import IndexUnavailableError, KennisbankError
 from assistent.intent import (
     IntentModel,
     default_model,
+    everyday_words,
     training_questions,
     training_texts,
     words_only_examples,
@@ -81,6 +82,7 @@ def make_searcher(
         center=center,
         language_samples=language_samples,
         reranker=reranker,
+        everyday_words=everyday_words(),
     )
 
 

@@ -518,3 +518,62 @@ def test_the_best_place_in_another_wijk_gives_its_place_to_its_own_wijk_counterp
     # instead of its counterpart (and nothing but the CJG): found on sealed set 26b
     strict = Searcher(searcher.index, searcher.embedder, min_score=0.6)
     assert notes(strict, question, wijk="West")["peuterclub-oost"] == FilterNote(wijken=("Oost",))
+
+
+BUREAU = (
+    "---\nid: bureau\nnaam: Consultatiebureau Oost\nsoort: consultatiebureau\n"
+    "gemeente: Testdorp\ncontact:\n  telefoon: 012-345 6711\nlaatst_gecontroleerd: 2026-09-01\n"
+    "---\nHet consultatiebureau volgt de groei en ontwikkeling van je kind tot 4 jaar.\n\n"
+    "## Spraak en nieuwe woordjes\n\n"
+    "We kijken ook naar de taal en naar het aantal woordjes dat je kind zegt. "
+    "Herken je dat je kind nog niet loopt? "
+    "Zitting op dinsdag, alleen op afspraak.\n"
+)
+
+
+@pytest.fixture
+def bureau(tmp_path: Path) -> Searcher:
+    kennisbank = tmp_path / "kb"
+    shutil.copytree(MINI, kennisbank)
+    (kennisbank / "testdorp" / "bureau.md").write_text(BUREAU, encoding="utf-8")
+    embedder = FakeEmbedder()
+    index = ensure_index(load_kennisbank(kennisbank), embedder, tmp_path / "index")
+    return Searcher(index, embedder, min_score=-1.0, everyday_words=["alleen", "zegt", "kind"])
+
+
+def _bureau(searcher: Searcher, question: str, taal: str | None = None):
+    return next(m for m in searcher.search(question, taal=taal).matches if m.entry.id == "bureau")
+
+
+def test_a_reason_shares_a_telling_word_never_only_an_everyday_one(bureau: Searcher) -> None:
+    """A sentence sharing one everyday word of parents' questions was shown as why a place
+    fits: a mother whose toddler does not walk yet read "Zitting di- en do-ochtend, alleen op
+    afspraak." (seen set Wolderveen 36). Only telling words count; without them the answer
+    says what the place does."""
+    match = _bureau(bureau, "mijn dochter van 18 maanden kruipt alleen, wat nu")
+    assert match.sentence is None
+    assert why(match, Profile()).startswith("Het consultatiebureau volgt de groei")
+    # not the heading "Spraak en nieuwe woordjes" before it
+    told = _bureau(bureau, "hij zegt nog maar een paar woordjes")
+    assert told.sentence == (
+        "We kijken ook naar de taal en naar het aantal woordjes dat je kind zegt."
+    )
+
+
+def test_a_question_sentence_is_no_reason_and_another_language_has_no_dutch_stems(
+    bureau: Searcher,
+) -> None:
+    # "Herken je dat…?" is a lure, not what the place does
+    assert _bureau(bureau, "ze loopt nog niet").sentence is None
+    # English "meet" is no Dutch stem of "gemeten"; "taal" is no word of an English question
+    assert _bureau(bureau, "what about taal woordjes", taal="en").sentence is None
+
+
+def test_a_word_in_the_texts_of_many_places_tells_nothing(bureau: Searcher) -> None:
+    from assistent.retrieval.reasons import TELLING_MAX_SHARE
+
+    share = bureau._lexical.share
+    common = [w for w in ("jaar", "ouder") if share(w) > TELLING_MAX_SHARE]
+    assert common  # the fixture's places share these
+    assert not bureau._reasons.telling(" ".join(common))
+    assert bureau._reasons.telling("woordjes") == {"woord"}

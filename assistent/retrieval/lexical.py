@@ -57,6 +57,7 @@ class LexicalIndex:
         lengths = np.asarray(self.counts.sum(axis=1), np.float32).reshape(-1)
         average = float(lengths.mean()) if n_docs and lengths.sum() else 1.0
         df = np.bincount(self.counts.indices, minlength=len(self.vocabulary))
+        self._df = df
         idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         weighted = self.counts.tocoo()
         norm = K1 * (1.0 - B + B * lengths[weighted.row] / average)
@@ -82,6 +83,11 @@ class LexicalIndex:
     def size(self) -> int:
         """Number of entries."""
         return int(self.counts.shape[0])
+
+    def share(self, token: str) -> float:
+        """The share of the entries that have this token (0 for an unknown one)."""
+        i = self._ids.get(token)
+        return 0.0 if i is None or not self.size else float(self._df[i]) / self.size
 
     def scores(self, tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of the tokenised question for every entry (a token counts each time)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
@@ -17,7 +17,6 @@ from bm25s.stopwords import STOPWORDS_DUTCH
 
 from assistent.embed import Embedder
 from assistent.kennisbank import Voorziening, gemeenten_of, months_before, wijken_of
-from assistent.kennisbank.sentences import description_sentences
 from assistent.profile import Profile, read_hints
 from assistent.retrieval.calibration import REFERENCE_LANGUAGE, language_gaps, language_shifts
 from assistent.retrieval.filters import FilterMasks, FilterNote, one_location_each
@@ -25,6 +24,7 @@ from assistent.retrieval.filters import key as _key
 from assistent.retrieval.filters import passes_filters as passes_filters  # callers import it here
 from assistent.retrieval.index import build_lexical
 from assistent.retrieval.lexical import tokenize
+from assistent.retrieval.reasons import Reasons
 from assistent.retrieval.rerank import CANDIDATES, Reranker
 from assistent.retrieval.stored import LoadedIndex
 
@@ -128,7 +128,10 @@ class Searcher:
         center: np.ndarray | None = None,
         language_samples: Mapping[str, np.ndarray] | None = None,
         reranker: Reranker | None = None,
+        everyday_words: Iterable[str] = (),
     ) -> None:
+        """``everyday_words``: words of parents' questions that tell nothing about which place
+        fits ("weet", "school"): they never make a place's reason (``reasons.Reasons``)."""
         self.index = index
         # a learned second look at the best places (rerank.py); None: the fused order alone
         self.reranker = reranker
@@ -203,8 +206,10 @@ class Searcher:
         # A word in the topics of many places ("ouders", "school") names no new subject: a
         # follow-up "moet dat via school?" still asks about the places just shown.
         self._distinct_owners = max(2, round(DISTINCT_TOPIC_SHARE * len(self.entries)))
-        # An entry's description sentences and their stems, on first use (shown entries only)
-        self._sentences: dict[int, list[tuple[str, set[str]]]] = {}
+        # why a shown place fits: the topics and the sentence of its own that the question names
+        self._reasons = Reasons(
+            self.entries, self._content_stems, self._lexical.share, everyday_words
+        )
         # Whether an entry is expired depends on the day of the question, not of the load.
         self._today = today
         self.hide_expired = hide_expired
@@ -331,7 +336,7 @@ class Searcher:
         if mask.any() and float(dense[mask].max()) >= self.min_score:  # else: _outside_best
             order = self._counterpart_first(ranking, lexical, fused, hard, mask, order, profile)
         outside = self._outside_best(dense, lexical, hard, mask, order)
-        query_stems = set(self._content_stems(question))
+        query_stems = self._reasons.telling(question, taal)
         if outside is None and (not mask.any() or float(dense[mask].max()) < self.min_score):
             return self.abstain(profile, self._doubtful(near, dense, query_stems))
 
@@ -475,12 +480,12 @@ class Searcher:
     def _topic_stems(self, i: int) -> dict[str, frozenset[str]]:
         return {t: self._stems_of_topic[t] for t in self.entries[i].onderwerpen}
 
-    def _match(self, i: int, score: float, query_stems: set[str]) -> Match:
-        topics = [t for t, stems in self._topic_stems(i).items() if stems & query_stems]
+    def _match(self, i: int, score: float, telling: set[str]) -> Match:
+        topics = [t for t, stems in self._topic_stems(i).items() if stems & telling]
         return Match(
             entry=self.entries[i],
             score=score,
-            sentence=self._best_sentence(i, query_stems),
+            sentence=self._reasons.sentence(i, telling),
             topics=topics,
         )
 
@@ -537,26 +542,6 @@ class Searcher:
         shown = order[:NOTE_WINDOW]
         if np.any(self.masks.soort[shown] == self.masks.soort[best]):
             return None  # one of the same kind that fits is shown: no need to go outside
-        return best
-
-    def _best_sentence(self, entry: int, query_stems: set[str]) -> str | None:
-        """The entry's own description sentence sharing the most content words with the question.
-
-        Extractive and true by construction; never another person's sample question.
-        """
-        known = self._sentences.get(entry)
-        if known is None:
-            known = [
-                (sentence, set(self._content_stems(sentence)))
-                for sentence in description_sentences(self.entries[entry].beschrijving)
-                if 20 <= len(sentence) <= 220
-            ]
-            self._sentences[entry] = known  # a race only computes it twice
-        best, overlap = None, 0
-        for sentence, stems in known:
-            shared = len(stems & query_stems)
-            if shared > overlap:
-                best, overlap = sentence, shared
         return best
 
     def _fuse(self, dense: np.ndarray, lexical: np.ndarray, mask: np.ndarray) -> np.ndarray:
