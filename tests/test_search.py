@@ -249,6 +249,14 @@ def test_role_filter(searcher: Searcher) -> None:
     assert "schoolwerk-professionals" not in ids(searcher, question, rol="ouder")
 
 
+def test_a_professional_sees_the_services_of_the_families_they_refer(searcher: Searcher) -> None:
+    """A wijkagent asking about hangjongeren did not get the jongerenwerk (doelgroep jongeren):
+    the filter kept a professional to services for professionals (seen set 37b). A
+    professional refers; the services for parents and young people fit their question."""
+    found = ids(searcher, "mijn puber luistert niet", rol="professional")
+    assert {"pubercursus", "wijkteam-west"} <= set(found)  # both for parents (and jongeren)
+
+
 def test_gemeente_filter_keeps_landelijk(searcher: Searcher) -> None:
     found = ids(searcher, "informatie over opvoeden", gemeente="Anderdorp")
     assert found == ["oudersite-test"]
