@@ -71,6 +71,8 @@ SEALED_SETS = [
     # a ninth: a merged gemeente written by several hands (umbrella entries, English text,
     # services not about parenting)
     ("wolderveen", FIXTURES / "kennisbank_wolderveen", "wolderveen_sealed_36.yaml"),
+    # a tenth: a city's sociale-kaart export (organisation names first, one entry per stadsdeel)
+    ("hoogeroord", FIXTURES / "kennisbank_hoogeroord", "hoogeroord_sealed_37.yaml"),
 ]
 
 
