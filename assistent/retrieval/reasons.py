@@ -13,7 +13,6 @@ the consultatiebureau ("alleen"). Then the answer shows what the place does inst
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Sequence
 
 from assistent.kennisbank import Voorziening
@@ -46,7 +45,6 @@ class Reasons:
         self._everyday = frozenset(self._stems(" ".join(everyday_words)))
         # an entry's sentences and their stems, on first use (shown entries only)
         self._sentences: dict[int, list[tuple[str, frozenset[str]]]] = {}
-        self._lock = threading.Lock()
 
     def telling(self, question: str, taal: str | None = None) -> set[str]:
         """The stems of the question's telling words (none for a question in another
@@ -83,6 +81,5 @@ class Reasons:
                 and len(sentence.split()) >= SENTENCE_WORDS
                 and not sentence.rstrip().endswith("?")
             ]
-            with self._lock:
-                self._sentences[entry] = known
+            self._sentences[entry] = known  # a race only computes it twice
         return known

@@ -336,13 +336,13 @@ class Searcher:
         if mask.any() and float(dense[mask].max()) >= self.min_score:  # else: _outside_best
             order = self._counterpart_first(ranking, lexical, fused, hard, mask, order, profile)
         outside = self._outside_best(dense, lexical, hard, mask, order)
-        query_stems = self._reasons.telling(question, taal)
+        telling = self._reasons.telling(question, taal)
         if outside is None and (not mask.any() or float(dense[mask].max()) < self.min_score):
-            return self.abstain(profile, self._doubtful(near, dense, query_stems))
+            return self.abstain(profile, self._doubtful(near, dense, telling))
 
         matches = []
         if outside is not None:
-            matches.append(self._match(outside, float(fused[outside]), query_stems))
+            matches.append(self._match(outside, float(fused[outside]), telling))
             matches[0].note = self.masks.note(outside, profile)
             if float(dense[mask].max(initial=-1.0)) < self.min_score:  # nothing else fits
                 others = [
@@ -352,7 +352,7 @@ class Searcher:
                 ]
                 return SearchOutcome(matches=matches + others, abstained=False)
         for i in order[: limit - len(matches)]:
-            matches.append(self._match(int(i), float(fused[i]), query_stems))
+            matches.append(self._match(int(i), float(fused[i]), telling))
         return SearchOutcome(matches=matches, abstained=False)
 
     def scores(
@@ -557,12 +557,12 @@ class Searcher:
         lexical_norm = lexical / top if top > 0 else np.zeros_like(lexical)
         return dense + self.bm25_weight * lexical_norm * (dense.max() - dense.min() + 1e-6)
 
-    def _doubtful(self, order: np.ndarray, dense: np.ndarray, query_stems: set[str]) -> list[Match]:
+    def _doubtful(self, order: np.ndarray, dense: np.ndarray, telling: set[str]) -> list[Match]:
         """The nearest places of a question under the threshold but in the band of doubt."""
         if self.doubt_from is None:
             return []
         near = [int(i) for i in order[:MAYBE_MAX] if dense[i] >= self.doubt_from]
-        return [replace(self._match(i, float(dense[i]), query_stems), maybe=True) for i in near]
+        return [replace(self._match(i, float(dense[i]), telling), maybe=True) for i in near]
 
     def abstain(self, profile: Profile, maybe: Sequence[Match] = ()) -> SearchOutcome:
         """The honest 'nothing specific': the warm fallback, then any doubtful near places."""
