@@ -41,6 +41,7 @@ KENNISBANKEN = {
     "brakeldijk": ROOT / "tests" / "fixtures" / "kennisbank_brakeldijk",
     "wolderveen": ROOT / "tests" / "fixtures" / "kennisbank_wolderveen",
     "hoogeroord": ROOT / "tests" / "fixtures" / "kennisbank_hoogeroord",
+    "elsterhove": ROOT / "tests" / "fixtures" / "kennisbank_elsterhove",
 }
 
 
