@@ -31,7 +31,7 @@ from assistent.kennisbank import Voorziening
 from assistent.language import DEFAULT as DEFAULT_LANGUAGE
 from assistent.language import guess, guess_past_names
 from assistent.profile import ROLES, Profile, read_hints
-from assistent.referents import NameIndex, ordinal, pointed_at, without_name
+from assistent.referents import NameIndex, line_asked_about, ordinal, pointed_at, without_name
 from assistent.safety.detector import SafetySignal
 from assistent.store import Store
 from assistent.tally import Tally
@@ -220,6 +220,9 @@ class Conversation:
             if intent.is_follow_up and not extra and not self._places_named(clean):
                 return self._small_talk(ABOUT_WHAT, session)  # "wat kost dat?" points at nothing
             return self.ask(user_id, session, text)
+        if asked := line_asked_about(clean, self.assistant.lines, intent, self.intents.classify):
+            session.last_field = asked[1]
+            return FieldAnswer(field=asked[1], taal=session.taal, line=asked[0])
         turn = self._about_last_answer(user_id, session, clean, intent, extra, follow_up)
         if turn is not None:
             return turn
@@ -284,8 +287,7 @@ class Conversation:
         )
 
     def _finds_nothing(self, text: str, profile: Profile) -> bool:
-        """Whether the kennisbank has nothing for a message (then small talk with a clause,
-        "dank u wel, dan bespreek ik het eerst met mijn dochter", is small talk)."""
+        """Whether the kennisbank has nothing for a message ("dank u wel, dan bespreek ik het")."""
         answer = self.assistant.answer(text, profile)
         return answer.abstained and answer.crisis is None
 
@@ -414,13 +416,11 @@ class Conversation:
         return answer.answered and answer.crisis is None and bool(named & top)
 
     def _points_at_page(self, text: str, session: Session) -> bool:
-        """Whether a message numbers a place just shown, or names one by a word few names in
-        the kennisbank have ("eigen koers"; not "rivierdal"): then it is about that place."""
+        """Whether a message numbers a place just shown or names one ("eigen koers")."""
         shown = [r.entry.id for r in session.page]
         return ordinal(text, len(shown)) is not None or bool(self._places_named(text) & set(shown))
 
     def _places_named(self, text: str) -> set[str]:
-        """The places of the kennisbank a message names (see referents.NameIndex)."""
         return self._name_index().places_named(text)
 
     def _name_index(self) -> NameIndex:

@@ -10,10 +10,14 @@ import bisect
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from assistent.intent import STOP_WORDS, everyday_words, field_words, words
+from assistent.intent import STOP_WORDS, Intent, everyday_words, field_words, words
 from assistent.kennisbank import Voorziening, wijken_of
 from assistent.kennisbank.vocabulary import SOORT_WORDS
+
+if TYPE_CHECKING:
+    from assistent.safety.lines import CrisisLijn, Crisislijnen
 
 # A word of a place's name points at that place when at most this share of the names has it
 # (and at least 2): "schuldhulp" or "pubers" do, "voorbeeldstad" or "steunpunt" do not.
@@ -92,6 +96,22 @@ def pointed_at(
     scores = [len(found) for found in hits]
     best = max(scores, default=0)
     return scores.index(best) if best else None
+
+
+def line_asked_about(
+    text: str, lines: Crisislijnen, intent: Intent, classify: Callable[[str], Intent]
+) -> tuple[CrisisLijn, str] | None:
+    """The crisis line a follow-up names and the field it asks ("is die kindertelefoon
+    gratis?", "wat is het nummer van veilig thuis"), read without the line's name; None when it
+    names none or asks no field. The lines are not places of the page: "is die kindertelefoon
+    gratis?" under a list answered with the costs of the places shown."""
+    category = lines.named_in(text)
+    if category is None:
+        return None
+    rest = lines.without_names(text)
+    read = classify(rest) if words(rest) else None
+    field_name = read.field if read is not None and read.is_follow_up else intent.field
+    return (lines.lijnen[category], field_name) if field_name else None
 
 
 def same_word(said: str, name: str) -> bool:

@@ -1637,3 +1637,24 @@ def test_seen_conversation_turns_teach_the_turn_model_the_kind_their_set_expects
     assert "hoe meld ik me aan" not in collected.get("vervolg_aanmelden", [])  # curated
     assert "zijn er nog andere" not in collected.get("meer", [])  # two kinds
     assert collected["vervolg_kosten"] == ["is het gratis of moet ik betalen"]
+
+
+def test_a_follow_up_naming_a_line_not_shown_answers_about_that_line(
+    conversation: Conversation,
+) -> None:
+    """'is die kindertelefoon gratis?' under a list of local places got the costs of those
+    places (four such turns in the seen conversation sets of other writers): the line it names
+    answers, from the reviewed crisis-line file."""
+    first, costs, number = play(
+        conversation,
+        "mijn peuter praat nog weinig",
+        "is die kindertelefoon gratis?",
+        "wat is het nummer van de kindertelefoon",
+    )
+    assert isinstance(first, Reply) and first.answer.crisis is None
+    assert "kindertelefoon" not in [r.entry.id for r in first.results[:3]]
+    assert isinstance(costs, FieldAnswer) and costs.field == "kosten" and not costs.entries
+    assert costs.line is not None and costs.line.id == LINE_IDS["kindertelefoon"]
+    assert "gratis" in render_turn(costs, as_html=False)
+    assert isinstance(number, FieldAnswer) and number.field == "contact" and not number.entries
+    assert number.line is not None and "0800-0432" in render_turn(number, as_html=False)
