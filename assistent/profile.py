@@ -337,10 +337,20 @@ def _stage(text: str) -> tuple[int, int] | None:
     return stages.pop() if len(stages) == 1 else None
 
 
+_APOSTROPHE = "['\u2019\u2018`]"  # a phone types 't as \u2019t
+
+
+def _wijk_word(word: str) -> str:
+    """A word of a wijk's name as people type it: "'t" also as "\u2019t", "t" or "het"."""
+    if re.fullmatch(f"{_APOSTROPHE}t", word):
+        return f"(?:{_APOSTROPHE}?t|het)"
+    return _APOSTROPHE.join(re.escape(part) for part in re.split(_APOSTROPHE, word))
+
+
 def _wijk(text: str, wijken: Sequence[str]) -> str | None:
     found = set()
     for wijk in wijken:
-        words = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", wijk.lower()) if w)
+        words = r"[\s-]+".join(_wijk_word(w) for w in re.split(r"[\s-]+", wijk.lower()) if w)
         # whole word, not part of a compound ("Zuid-Afrika", "Noord-Holland") and not the
         # "Centrum voor Jeugd en Gezin"
         pattern = rf"(?<![\w-]){words}(?![\w-])(?!\s+voor\s+jeugd)"

@@ -315,3 +315,13 @@ def test_a_life_stage_gives_an_age_range_when_no_age_is_named(
 ) -> None:
     assert read_hints(text).leeftijd_fase == stage
     assert read_hints("mijn peuter van 3 bijt").leeftijd == 3
+
+
+def test_a_wijk_with_an_article_is_read_as_people_type_it() -> None:
+    """A phone types the apostrophe of "'t Holt" curly, and many leave it out: "ik woon in
+    ’t Holt" or "t holt" read no wijk, and the places of another kern came first."""
+    wijken = ["'t Holt", "Oost", "'s-Heerenbroek"]
+    for text in ("ik woon in ’t Holt", "wij wonen in t holt", "wij wonen in het Holt"):
+        assert read_hints(text, wijken).wijk == "'t Holt", text
+    assert read_hints("wij wonen in ’s-Heerenbroek", wijken).wijk == "'s-Heerenbroek"
+    assert read_hints("wij wonen in Holten", wijken).wijk is None
