@@ -27,11 +27,17 @@ from assistent.intent import (
     default_model,
     words,
 )
-from assistent.kennisbank import Voorziening
 from assistent.language import DEFAULT as DEFAULT_LANGUAGE
 from assistent.language import guess, guess_past_names
 from assistent.profile import ROLES, Profile, read_hints
-from assistent.referents import NameIndex, line_asked_about, ordinal, pointed_at, without_name
+from assistent.referents import (
+    NAMED_FOLLOW_UP_SHARE,
+    NameIndex,
+    field_apart_from_name,
+    line_asked_about,
+    ordinal,
+    pointed_at,
+)
 from assistent.safety.detector import SafetySignal
 from assistent.store import Store
 from assistent.tally import Tally
@@ -53,8 +59,6 @@ LINELESS = ("adres", "aanmelden")  # no crisis line has these: asked of the plac
 # small talks or a follow-up of these fields) is answered by the line, with its message
 PLEAS = ("wat_kun_je", "weet_het_niet_meer")
 PLEA_FIELDS = ("aanmelden", "info")
-# A place named in a message ("waar zit het jongerenwerk") makes it a follow-up at this share.
-NAMED_FOLLOW_UP_SHARE = 0.3
 SWITCH_WORDS = 2  # a message this short switches the conversation's language only when clear
 # A message the turn model calls a question with less than this share is also read in parts
 # (sentences and clauses), at most MAX_PARTS of them, when it is at most MAX_PARTS_CHARS long.
@@ -315,8 +319,8 @@ class Conversation:
         field_name = intent.field
         # "en de tweede?" (a clause that is a follow-up of its own already says its field)
         if target is not None and (in_part is None or field_name in (None, "info")):
-            entry = session.page[target].entry
-            field_name = self._field_apart_from_name(text, entry, session.last_field) or field_name
+            entry, carried = session.page[target].entry, session.last_field
+            field_name = field_apart_from_name(text, entry, self.intents, carried) or field_name
         if field_name is None and target is not None:
             # "waar zit het jongerenwerk": a place just shown, asked about in a follow-up way
             if session.last_field and len(extra) <= MAX_EXTRA_WORDS + 1:  # "en de tweede?"
@@ -355,7 +359,7 @@ class Conversation:
         place = next((r.entry for r in reply.results if r.entry.id in named), None)
         if place is None:
             return None
-        field_name = self._field_apart_from_name(text, place, last_field) or intent.field
+        field_name = field_apart_from_name(text, place, self.intents, last_field) or intent.field
         if field_name is None and intent.follow_up_share >= NAMED_FOLLOW_UP_SHARE:
             field_name = (intent.follow_up or "").removeprefix(FOLLOW_UP_PREFIX)
         if not field_name and last_field and len(extra) <= MAX_EXTRA_WORDS + 1:  # "en bij VT?"
@@ -365,31 +369,6 @@ class Conversation:
         session.last_field = field_name
         session.subject = next(i for i, r in enumerate(session.page) if r.entry.id == place.id)
         return FieldAnswer(field=field_name, taal=session.taal, entries=[place])
-
-    def _field_apart_from_name(
-        self, text: str, place: Voorziening, carried: str | None = None
-    ) -> str | None:
-        """The field a message asks about a place it names or numbers, read without the name
-        or number (a name such as "Jou Jongerenwerk", or "de tweede", hides "waar zit dat"
-        from the turn model). The message is known to be about that place, so the field is what
-        the rest clearly asks; when the rest says nothing of its own ("en de tweede?", "and the
-        second one?"), the field ``carried`` from the last follow-up, or every detail when there
-        is none; else the likeliest follow-up kind of the rest, when it reads as one at all."""
-        rest = without_name(text, place)
-        if rest == text:
-            return None
-        read = self.intents.classify(rest) if words(rest) else None
-        if read is not None and read.field not in (None, "info"):
-            return read.field
-        pointer_only = not self.intents.content_words(rest)
-        if carried and pointer_only:
-            return carried
-        field_name = None
-        if read is not None and read.follow_up_share >= NAMED_FOLLOW_UP_SHARE:
-            field_name = (read.follow_up or "").removeprefix(FOLLOW_UP_PREFIX) or None
-        if field_name in (None, "info"):
-            return "info" if pointer_only else None  # "the second one": all of it
-        return field_name
 
     def _asks_what_it_offers(self, text: str, place_id: str) -> bool:
         """Whether the message, apart from the place's name, says one of its topics whole: then
@@ -417,8 +396,8 @@ class Conversation:
 
     def _points_at_page(self, text: str, session: Session) -> bool:
         """Whether a message numbers a place just shown or names one ("eigen koers")."""
-        shown = [r.entry.id for r in session.page]
-        return ordinal(text, len(shown)) is not None or bool(self._places_named(text) & set(shown))
+        shown = {r.entry.id for r in session.page}
+        return ordinal(text, len(shown)) is not None or bool(self._places_named(text) & shown)
 
     def _places_named(self, text: str) -> set[str]:
         return self._name_index().places_named(text)

@@ -12,7 +12,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from assistent.intent import STOP_WORDS, Intent, everyday_words, field_words, words
+from assistent.intent import (
+    FOLLOW_UP_PREFIX,
+    STOP_WORDS,
+    Intent,
+    IntentModel,
+    everyday_words,
+    field_words,
+    words,
+)
 from assistent.kennisbank import Voorziening, wijken_of
 from assistent.kennisbank.vocabulary import SOORT_WORDS
 
@@ -23,7 +31,9 @@ if TYPE_CHECKING:
 # (and at least 2): "schuldhulp" or "pubers" do, "voorbeeldstad" or "steunpunt" do not.
 DISTINCT_NAME_SHARE = 0.05
 MIN_NAME_PART = 8  # letters a part of a name word needs to point at it ("schuldhulp")
-MIN_COMPOUND_PART = 5  # the same among the few names on one page ("groep" in "Oudergroep")
+MIN_COMPOUND_PART = 5
+# A place named in a message ("waar zit het jongerenwerk") makes it a follow-up at this share.
+NAMED_FOLLOW_UP_SHARE = 0.3  # the same among the few names on one page ("groep" in "Oudergroep")
 ORDINALS: dict[int, tuple[str, ...]] = {
     0: (
         *("eerste", "1e", "1ste", "nummer 1", "first", "erste", "pierwsz", "birinci", "الأول"),
@@ -96,6 +106,32 @@ def pointed_at(
     scores = [len(found) for found in hits]
     best = max(scores, default=0)
     return scores.index(best) if best else None
+
+
+def field_apart_from_name(
+    text: str, place: Voorziening, intents: IntentModel, carried: str | None = None
+) -> str | None:
+    """The field a message asks about a place it names or numbers, read without the name
+    or number (a name such as "Jou Jongerenwerk", or "de tweede", hides "waar zit dat"
+    from the turn model). The message is known to be about that place, so the field is what
+    the rest clearly asks; when the rest says nothing of its own ("en de tweede?", "and the
+    second one?"), the field ``carried`` from the last follow-up, or every detail when there
+    is none; else the likeliest follow-up kind of the rest, when it reads as one at all."""
+    rest = without_name(text, place)
+    if rest == text:
+        return None
+    read = intents.classify(rest) if words(rest) else None
+    if read is not None and read.field not in (None, "info"):
+        return read.field
+    pointer_only = not intents.content_words(rest)
+    if carried and pointer_only:
+        return carried
+    field_name = None
+    if read is not None and read.follow_up_share >= NAMED_FOLLOW_UP_SHARE:
+        field_name = (read.follow_up or "").removeprefix(FOLLOW_UP_PREFIX) or None
+    if field_name in (None, "info"):
+        return "info" if pointer_only else None  # "the second one": all of it
+    return field_name
 
 
 def line_asked_about(

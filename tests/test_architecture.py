@@ -27,7 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "answer": {"safety", "retrieval", "kennisbank", "profile", "texts", "language"},
     "store": {"profile"},
     "intent": {"safety", "files", "language", "linear"},
-    "referents": {"intent", "kennisbank"},
+    "referents": {"intent", "kennisbank", "safety"},  # safety: the crisis lines it can name
     "turns": {"answer", "kennisbank", "profile", "safety"},
     "tally": {"answer", "kennisbank", "store", "turns"},
     "conversation": {
