@@ -254,3 +254,11 @@ def test_a_place_outside_the_profile_comes_first_only_when_the_reranker_agrees(
         ["elders"],
     )
     assert first(Reranker(wijkteam, on_borrowed(embedder)))[1] is None
+    # but it may not hide the only place that fits: nothing in West clears this threshold
+    # (on the sealed Elsterhove set the vote sent 3 real questions to the CJG alone)
+    strict = Searcher(
+        index, embedder, min_score=0.9, reranker=Reranker(wijkteam, on_borrowed(embedder))
+    )
+    outcome = strict.search("Mijn peuter praat nog weinig", Profile(wijk="West"))
+    assert not outcome.abstained
+    assert (outcome.matches[0].entry.id, outcome.matches[0].note) == outside

@@ -520,8 +520,9 @@ class Searcher:
 
     def _outside_best(self, found: Scores, order: np.ndarray) -> int | None:
         """The best match when it lies outside the soft filters, is clearly better than every
-        match that fits (or nothing fits), nothing of its soort that fits is shown and, with a
-        reranker, the reranker too puts it first of all places that may be shown; else None.
+        match that fits (or nothing fits), nothing of its soort that fits is shown and, when
+        something does fit, the reranker too puts it first of all places that may be shown (it
+        may not hide the only place that fits); else None.
         (Without that last check, Home-Start for young children came first for a parent of a
         16-year-old asking about jongerenwerk: its plain cosine is high for any family worry.)"""
         dense, lexical, hard, mask = found.dense, found.lexical, found.hard, found.mask
@@ -538,7 +539,7 @@ class Searcher:
         shown = order[:NOTE_WINDOW]
         if np.any(self.masks.soort[shown] == self.masks.soort[best]):
             return None  # one of the same kind that fits is shown: no need to go outside
-        if self.reranker is not None:
+        if self.reranker is not None and best_fitting >= self.min_score:
             everywhere = replace(found, mask=hard, fused=self._fuse(found.ranking, lexical, hard))
             head = _best_first(everywhere.fused, hard, CANDIDATES)
             if best not in head:
