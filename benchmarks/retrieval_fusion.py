@@ -73,6 +73,8 @@ SEALED_SETS = [
     ("wolderveen", FIXTURES / "kennisbank_wolderveen", "wolderveen_sealed_36.yaml"),
     # a tenth: a city's sociale-kaart export (organisation names first, one entry per stadsdeel)
     ("hoogeroord", FIXTURES / "kennisbank_hoogeroord", "hoogeroord_sealed_37.yaml"),
+    # an eleventh: a rural gemeente of nine kernen, terse spreadsheet-born entries
+    ("elsterhove", FIXTURES / "kennisbank_elsterhove", "elsterhove_sealed_38.yaml"),
 ]
 
 
