@@ -407,18 +407,17 @@ class Searcher:
             order = _best_first(found.fused, found.mask, k)
         else:
             head = _best_first(found.fused, found.mask, max(k, CANDIDATES))
-            top = head[:CANDIDATES]
-            top = self.reranker.order(
-                found.query,
-                top,
-                self.index.passage_vectors(top),
-                found.dense,
-                found.ranking,
-                found.lexical,
-                found.best,
-            )
+            top = self._reranked(found, head[:CANDIDATES])
             order = np.concatenate([top, head[CANDIDATES:]])[:k]
         return one_location_each(order, self.entries, found.profile)
+
+    def _reranked(self, found: Scores, head: np.ndarray) -> np.ndarray:
+        """``head`` (entry numbers) in the reranker's order, on the scores of ``found``."""
+        assert self.reranker is not None
+        vectors = self.index.passage_vectors(head)
+        return self.reranker.order(
+            found.query, head, vectors, found.dense, found.ranking, found.lexical, found.best
+        )
 
     def other_topics(self, words: Sequence[str], shown: Sequence[str]) -> list[str]:
         """Those of ``words`` that name a topic of a place not among ``shown`` (ids): a follow-up
@@ -544,16 +543,7 @@ class Searcher:
             head = _best_first(everywhere.fused, hard, CANDIDATES)
             if best not in head:
                 head = np.concatenate([[best], head[:-1]])
-            top = self.reranker.order(
-                found.query,
-                head,
-                self.index.passage_vectors(head),
-                dense,
-                found.ranking,
-                lexical,
-                everywhere.best,
-            )
-            if int(top[0]) != best:
+            if int(self._reranked(everywhere, head)[0]) != best:
                 return None
         return best
 
