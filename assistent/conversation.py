@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -87,6 +88,7 @@ class Conversation:
         self.tally = Tally(store)
         self._names: NameIndex | None = None  # see _name_index
         self._names_for: Assistant | None = None
+        self._names_lock = threading.Lock()
 
     @property
     def assistant(self) -> Assistant:
@@ -403,12 +405,20 @@ class Conversation:
         return self._name_index().places_named(text)
 
     def _name_index(self) -> NameIndex:
-        """The name index of the assistant that serves now (a reload swaps it)."""
+        """The name index of the assistant that serves now (a reload swaps it). Built once: the
+        first turns after a start come in together, and each one built it (with the word lists
+        it reads) while holding the others up."""
         assistant = self.assistant
-        if self._names is None or self._names_for is not assistant:
-            self._names = NameIndex(assistant.searcher.entries)
-            self._names_for = assistant
-        return self._names
+        with self._names_lock:
+            if self._names is None or self._names_for is not assistant:
+                self._names = NameIndex(assistant.searcher.entries)
+                self._names_for = assistant
+            return self._names
+
+    def warm_up(self) -> None:
+        """Build what the first turn needs besides the assistant's own warm-up (the name index
+        and the word lists behind it), so the first users do not wait for it."""
+        self._name_index()
 
     def ask(
         self, user_id: int | str, session: Session, text: str, off_topic: bool = False

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from assistent.files import read_yaml, write_bytes_atomic
+from assistent.files import SAFE_LOADER, read_yaml, write_bytes_atomic
 from assistent.language import LANGUAGES, STOP_WORDS
 from assistent.linear import LinearModel, TextModel
 from assistent.safety.lines import load_corpus
@@ -141,7 +141,7 @@ def load_examples(data_dir: Traversable | None = None, seen: bool = True) -> dic
 def _examples_in(path: Traversable) -> dict[str, list[str]]:
     """The example turns of one ``dialoog*.yaml`` file, per kind. A kind written twice in one
     file keeps both lists, as two files do: plain YAML keeps only the last one."""
-    loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+    loader = SAFE_LOADER(path.read_text(encoding="utf-8"))  # libyaml: 0.3 s -> 0.03 s
     try:
         node = loader.get_single_node()
         examples: dict[str, list[str]] = {}

@@ -146,7 +146,9 @@ class Load:
 
 
 @contextlib.contextmanager
-def bot_process(settings: Settings, fake: FakeTelegram, rate_limit: str) -> Iterator[None]:
+def bot_process(
+    settings: Settings, fake: FakeTelegram, rate_limit: str
+) -> Iterator[subprocess.Popen]:
     """Run `python -m assistent bot` against the fake server until the block ends."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTENT_")}
     env.update(
@@ -157,15 +159,21 @@ def bot_process(settings: Settings, fake: FakeTelegram, rate_limit: str) -> Iter
         ASSISTENT_DATA_DIR=str(settings.data_dir),
         ASSISTENT_TELEGRAM_MAX_RATE="0" if rate_limit == "none" else "30",
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assistent", "bot"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = settings.data_dir / "bot.log"  # read on failure; a pipe nobody reads would fill up
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "assistent", "bot"], env=env, stdout=out, stderr=out
+        )
+    started = time.perf_counter()
     try:
-        fake.wait_call("getUpdates", timeout=60)  # ready: the first long poll arrived
-        yield
+        try:  # ready: the first long poll arrived
+            fake.wait_call("getUpdates", timeout=300)
+        except TimeoutError:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise SystemExit(f"de bot startte niet binnen 300 s; zijn log:\n{tail}") from None
+        print(f"bot gestart in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        yield process
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -173,6 +181,15 @@ def bot_process(settings: Settings, fake: FakeTelegram, rate_limit: str) -> Iter
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system) of a process so far: this one, or ``pid`` (Linux /proc)."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -278,11 +295,15 @@ def main() -> None:
             settings.telegram_base_url = fake.base_url
             load = Load(fake, args.users, questions)
             if args.proces:
-                with bot_process(settings, fake, args.rate_limit):
+                with bot_process(settings, fake, args.rate_limit) as process:
+                    cpu = (cpu_seconds(), cpu_seconds(process.pid))
                     load.run(args.timeout)
+                    cpu = (cpu_seconds() - cpu[0], cpu_seconds(process.pid) - cpu[1])
             else:
                 with BotRunner(instance, timeout=30, **build):
+                    cpu = (cpu_seconds(), 0.0)
                     load.run(args.timeout)
+                    cpu = (cpu_seconds() - cpu[0], 0.0)
             sent_updates = fake.pending_updates()
             redelivered = sum(1 for n in fake.delivered.values() if n > 1)
 
@@ -313,6 +334,10 @@ def main() -> None:
         "p50_ms": round(percentile(lat, 50) * 1000, 1),
         "p95_ms": round(percentile(lat, 95) * 1000, 1),
         "max_ms": round(max(lat) * 1000, 1) if lat else float("nan"),
+        # CPU seconds per answer during the load: of the bot process (--proces), and of this
+        # one (the fake Telegram server and the simulated users; with the bot when in-process)
+        "cpu_ms_per_answer_bot": round(cpu[1] / max(1, load.answers) * 1000, 1),
+        "cpu_ms_per_answer_harness": round(cpu[0] / max(1, load.answers) * 1000, 1),
         "embedding_bound_per_s": round(bound, 1) if bound else None,
         "embedding_bound_side_by_side_per_s": round(side_by_side, 1) if side_by_side else None,
     }

@@ -94,6 +94,8 @@ def write_entry(folder: Path, slug: str, **fields: str) -> None:
 # --- /start and the profile --------------------------------------------------------------------
 def test_start_sends_welcome_and_offers_profile(instance: Instance) -> None:
     async def scenario(h: Harness) -> None:
+        # warmed up before the first user: the name index the dialogue reads names with
+        assert h.app.bot_data.conversation._names is not None
         calls = await h.text("/start")
         welcome, offer = sent(calls)
         assert "opvoedassistent" in welcome["text"]

@@ -1658,3 +1658,41 @@ def test_a_follow_up_naming_a_line_not_shown_answers_about_that_line(
     assert "gratis" in render_turn(costs, as_html=False)
     assert isinstance(number, FieldAnswer) and number.field == "contact" and not number.entries
     assert number.line is not None and "0800-0432" in render_turn(number, as_html=False)
+
+
+class _SlowSearcher:
+    """A searcher whose entries take a while to hand over, and that counts how often they do."""
+
+    def __init__(self, entries: list) -> None:
+        self._entries = entries
+        self.reads = 0
+
+    @property
+    def entries(self) -> list:
+        self.reads += 1
+        time.sleep(0.05)
+        return self._entries
+
+
+def test_turns_that_come_in_together_build_the_name_index_once(instance: Instance) -> None:
+    """After a start, the first turns arrive together; each one built the name index (and read
+    the word lists behind it, a second each) while holding the others up: the bot answered its
+    first 40 users at half speed (benchmarks/bot_load.py)."""
+    import threading
+    from types import SimpleNamespace
+
+    searcher = _SlowSearcher(list(instance.current().searcher.entries))
+    serving = SimpleNamespace(searcher=searcher)
+    conversation = Conversation(lambda: serving, intents=default_model())  # type: ignore[arg-type, return-value]
+    start = threading.Barrier(8)
+
+    def turn() -> None:
+        start.wait()
+        conversation.warm_up()
+
+    threads = [threading.Thread(target=turn) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert searcher.reads == 1

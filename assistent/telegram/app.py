@@ -269,7 +269,7 @@ async def _post_init(application: BotApplication) -> None:
         application.bot.ledger.attach(save, store.forget_answered, answered)
     state.sweep_task = asyncio.create_task(_sweep_sessions(application))
     await h.purge_expired(state)
-    await _warm_up(instance)
+    await _warm_up(instance, conversation)
     if JOB_QUEUE_AVAILABLE and application.job_queue is not None:
         application.job_queue.run_repeating(
             _purge_job, interval=PURGE_EVERY, first=PURGE_EVERY, name="purge"
@@ -283,11 +283,13 @@ async def _post_init(application: BotApplication) -> None:
     log.info("Bot klaar (database %s)", settings.database)
 
 
-async def _warm_up(instance: Instance) -> None:
-    """Answer one question before the first user does: loads the model and the crisis examples."""
+async def _warm_up(instance: Instance, conversation: Conversation) -> None:
+    """Answer one question before the first user does: loads the model, the crisis examples and
+    what the dialogue reads names with."""
     started = time.perf_counter()
     try:
         await asyncio.to_thread(instance.current().answer, WARM_UP)
+        await asyncio.to_thread(conversation.warm_up)
         instance.intents_now()  # the dialogue model trains in the background; nobody waits
     except Exception as exc:  # a cold start is slower, not broken
         log.warning("Opwarmen mislukt: %s", type(exc).__name__)
