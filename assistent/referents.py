@@ -7,6 +7,7 @@ not show, about every place of the kennisbank (:class:`NameIndex`). Nothing here
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -32,6 +33,12 @@ if TYPE_CHECKING:
 DISTINCT_NAME_SHARE = 0.05
 MIN_NAME_PART = 8  # letters a part of a name word needs to point at it ("schuldhulp")
 MIN_COMPOUND_PART = 5
+# Right after "die", "dat" ("dat café"), a shorter head of a compound points too: the word is
+# plainly a thing the writer refers to ("Borstvoedingscafé").
+MIN_POINTED_PART = 3
+DEMONSTRATIVES = frozenset(
+    {"die", "dat", "deze", "dit", "that", "this", "diese", "dieser", "dieses", "diesen"}
+)
 # A place named in a message ("waar zit het jongerenwerk") makes it a follow-up at this share.
 NAMED_FOLLOW_UP_SHARE = 0.3  # the same among the few names on one page ("groep" in "Oudergroep")
 ORDINALS: dict[int, tuple[str, ...]] = {
@@ -90,7 +97,18 @@ def pointed_at(
     at nothing ("ik *werk* fulltime", see NameIndex)."""
     whole = name_words(text)
     said = whole - everyday_words()
-    hits = [{w for w in said if any(same_word(w, n) for n in name_words(e.naam))} for e in page]
+    pointed = _after_demonstrative(text)
+    hits = [
+        {
+            w
+            for w in said
+            if any(
+                same_word(w, n) or (w in pointed and len(w) >= MIN_POINTED_PART and n.endswith(w))
+                for n in name_words(e.naam)
+            )
+        }
+        for e in page
+    ]
     shared = set.intersection(*hits) if hits else set()
     scores = [len(found - shared) for found in hits]
     best = max(scores, default=0)
@@ -106,6 +124,12 @@ def pointed_at(
     scores = [len(found) for found in hits]
     best = max(scores, default=0)
     return scores.index(best) if best else None
+
+
+def _after_demonstrative(text: str) -> set[str]:
+    """The words that directly follow "die", "dat", "this" ...: what the writer points at."""
+    found = words(text)
+    return {w for before, w in itertools.pairwise(found) if before in DEMONSTRATIVES}
 
 
 def field_apart_from_name(

@@ -34,6 +34,16 @@ def test_the_head_of_a_compound_in_a_name_points_at_that_place() -> None:
     assert pointed_at("wanneer is dat spreekuur?", PAGE) == 2
 
 
+def test_a_short_head_right_after_die_or_dat_points_at_its_compound() -> None:
+    """'Wanneer is dat café?' under the Borstvoedingscafé: 'café' is too short a head to count
+    anywhere, so the Repair Café of another kernel was named instead (seen set 38b)."""
+    page = [place("bv", "Borstvoedingscafé"), place("cb", "Consultatiebureau"), PAGE[1]]
+    assert pointed_at("Wanneer is dat café?", page) == 0
+    assert pointed_at("what time is that café open", page) == 0
+    assert pointed_at("wanneer is het café open", page) is None  # no pointing word: as before
+    assert pointed_at("is dat uur goed", [place("s", "Spreekuur")]) is None  # "uur" is everyday
+
+
 def test_a_word_only_one_shown_name_has_beats_a_number() -> None:
     """'en die tweede, dat fonds?' when the fund stands first: the writer miscounted, the name
     is what they mean (found on a development conversation)."""
