@@ -370,7 +370,9 @@ class Conversation:
             return None  # "we hebben weinig geld voor sport": the list, not its costs
         session.last_field = field_name
         session.subject = next(i for i, r in enumerate(session.page) if r.entry.id == place.id)
-        return FieldAnswer(field=field_name, taal=session.taal, entries=[place])
+        return FieldAnswer(
+            field=field_name, taal=session.taal, entries=[place], shared=self._shared()
+        )
 
     def _asks_what_it_offers(self, text: str, place_id: str) -> bool:
         """Whether the message, apart from the place's name, says one of its topics whole: then
@@ -414,6 +416,10 @@ class Conversation:
                 self._names = NameIndex(assistant.searcher.entries)
                 self._names_for = assistant
             return self._names
+
+    def _shared(self) -> frozenset[str]:
+        """The sentences the kennisbank's places share: 'Meer info' passes over them."""
+        return self.assistant.summaries.shared
 
     def warm_up(self) -> None:
         """Build what the first turn needs besides the assistant's own warm-up (the name index
@@ -529,7 +535,9 @@ class Conversation:
             entries, session.subject = [session.page[target].entry], target
         line = answer.line_beside if target is None and field_name != "adres" else None
         said = self.assistant.described(entries, field_name)  # "Deelname is gratis."
-        return FieldAnswer(field_name, session.taal, entries, line, described=said)
+        return FieldAnswer(
+            field_name, session.taal, entries, line, described=said, shared=self._shared()
+        )
 
     def details(self, session: Session) -> FieldAnswer | None:
         """'Meer info' under an answer: every detail of the places on the last page."""
@@ -537,7 +545,7 @@ class Conversation:
             return None
         session.at = self.clock()
         entries = [r.entry for r in session.page]
-        return FieldAnswer(field="info", taal=session.taal, entries=entries)
+        return FieldAnswer(field="info", taal=session.taal, entries=entries, shared=self._shared())
 
     def _refine(
         self, user_id: int | str, session: Session, text: str, meant: bool, extra: list[str]

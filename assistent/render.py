@@ -13,7 +13,7 @@ from collections.abc import Callable
 from assistent.answer import Answer, Result
 from assistent.conversation import FieldAnswer, NothingMore, Reply, SmallTalk, Turn
 from assistent.kennisbank import Voorziening
-from assistent.kennisbank.sentences import description_sentences
+from assistent.kennisbank.sentences import own_sentences
 from assistent.profile import Profile
 from assistent.safety.categories import LINE_IDS
 from assistent.safety.lines import CrisisLijn, Crisislijnen
@@ -248,12 +248,18 @@ def _result_html(n: int, r: Result) -> str:
     return "\n".join(lines)
 
 
-def details_text(entries: list[Voorziening], as_html: bool, language: str = "nl") -> str:
-    """'Meer info': what each place does, every contact line, hours, costs, how to sign up."""
+def details_text(
+    entries: list[Voorziening],
+    as_html: bool,
+    language: str = "nl",
+    shared: frozenset[str] = frozenset(),
+) -> str:
+    """'Meer info': what each place does (its first own sentences: not the ``shared`` ones
+    of its organisation), every contact line, hours, costs, how to sign up."""
     esc = html.escape if as_html else str
     blocks = []
     for e in entries:
-        first = description_sentences(e.beschrijving)
+        first = own_sentences(e.beschrijving, shared)
         title = f"<b>{esc(e.naam)}</b>" if as_html else e.naam
         lines = [title, esc(" ".join(first[:2]))]
         for name, value in _details(e):
@@ -372,7 +378,7 @@ def _field_text(turn: FieldAnswer, as_html: bool) -> str:
     if not entries:
         return "\n\n".join(line)
     if turn.field == "info":
-        return "\n\n".join([details_text(entries, as_html, language), *line])
+        return "\n\n".join([details_text(entries, as_html, language, turn.shared), *line])
     # a follow-up that names no place answers for every place just shown, each in a block (of
     # several places, one main contact each: every contact line of three is a screen), and for
     # the line offered beside them

@@ -93,6 +93,8 @@ class FieldAnswer:
     care: Answer | None = None  # in the band of doubt: the answer whose calm line goes with it
     # per place without the field: the sentence of its description that says it (as typed)
     described: dict[str, str] = field(default_factory=dict)
+    # the sentences many places share (an organisation's paragraph), passed over in 'Meer info'
+    shared: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -431,3 +431,54 @@ def test_loaded_entries_share_repeated_values_and_equal_the_kennisbank(tmp_path:
     before = list(b.doelgroep)
     changed = a.model_copy(update={"doelgroep": ["professionals"]})
     assert changed.doelgroep == ["professionals"] and b.doelgroep == before
+
+
+def test_the_passage_of_a_place_leaves_out_what_many_places_share(tmp_path: Path) -> None:
+    """A sociale kaart opens every place of an organisation with the same paragraph. Embedded
+    with it, the places of one organisation looked alike to the search, whatever each does."""
+    from assistent.kennisbank import Kennisbank
+    from assistent.retrieval.index import rows_of
+    from tests.support import ROOT
+
+    paragraph = (
+        "Stichting Welzijn Voorbeeldstad is de brede welzijnsorganisatie van Voorbeeldstad. Wij "
+        "geloven in de kracht van mensen, hun netwerk en de buurt waarin zij wonen."
+    )
+    kb = load_kennisbank(ROOT / "kennisbank")
+    soorten: dict[str, int] = {}
+    for n, e in enumerate(kb.entries):
+        soorten.setdefault(e.soort, n)
+    chosen = list(soorten.values())[:3]
+    entries = [
+        e.model_copy(update={"beschrijving": f"{paragraph}\n\n{e.beschrijving}"})
+        if n in chosen
+        else e
+        for n, e in enumerate(kb.entries)
+    ]
+    kb = Kennisbank(root=kb.root, entries=entries)
+    passages = {r.entry: r.text for r in rows_of(kb.entries) if r.kind == "beschrijving"}
+    for number in chosen:
+        assert "welzijnsorganisatie" not in passages[number]
+        assert kb.entries[number].naam in passages[number]
+        assert paragraph in kb.entries[number].beschrijving  # the kennisbank keeps it as typed
+
+
+def test_a_change_in_what_places_share_makes_the_next_build_full(tmp_path: Path) -> None:
+    """A patch embeds only the edited places; when an edit makes a sentence shared (or no
+    longer shared), the passages of places nobody edited change too: build it all."""
+    from tests.support import ROOT
+
+    embedder = FakeEmbedder()
+    sentence = "Deze informatie is automatisch overgenomen uit de Sociale Kaart van de regio."
+    kb = load_kennisbank(ROOT / "kennisbank")
+    soorten: dict[str, int] = {}
+    for n, e in enumerate(kb.entries):
+        soorten.setdefault(e.soort, n)
+    first, second, third = list(soorten.values())[:3]
+    kb = _edited(_edited(kb, first, sentence), second, sentence)  # two places: not yet shared
+    build_index(kb, embedder, tmp_path / "i", patch_from=1)
+    other = build_index(_edited(kb, third, "Ook zaterdag."), embedder, tmp_path / "i", patch_from=1)
+    assert other.patch_entries == 1  # an edit like any other: a patch
+    kb = _edited(kb, third, sentence)
+    report = build_index(kb, embedder, tmp_path / "i", patch_from=1)
+    assert report.patch_entries is None  # three places of three soorten share it: a full build

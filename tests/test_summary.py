@@ -107,3 +107,59 @@ def test_a_description_in_markdown_is_shown_as_what_it_says() -> None:
         "We komen bij je thuis.",
     ]
     assert not any("*" in s or s.startswith("-") for s in description_sentences(text))
+
+
+ORGANISATION = (
+    "Stichting Welzijn Lindewaard is de brede welzijnsorganisatie van Lindewaard. Wij geloven in "
+    "de kracht van mensen en hun netwerk."
+)
+
+
+def organisation_place(place_id: str, naam: str, soort: str, own: str) -> Voorziening:
+    return place(place_id, naam, f"{ORGANISATION}\n\n{own}").model_copy(update={"soort": soort})
+
+
+MAATJE = "Een maatje voor je kind van 8 tot 14."
+
+
+def organisation_places() -> list[Voorziening]:
+    return [
+        organisation_place("m", "Maatjes", "maatjesproject", MAATJE),
+        organisation_place("o", "Opstap", "cursus", "Een cursus voor ouders van peuters thuis."),
+        organisation_place("r", "Repair Café", "buurt", "Samen kapotte spullen repareren."),
+    ]
+
+
+def test_an_organisations_paragraph_above_each_of_its_places_is_not_what_one_does() -> None:
+    """A sociale kaart opens every place of an organisation with the same paragraph: the line
+    on what each place does was that paragraph, the same for all of them."""
+    from assistent.kennisbank.sentences import own_sentences, shared_sentences
+
+    places = organisation_places()
+    shared = shared_sentences((p.soort, p.beschrijving) for p in places)
+    assert len(shared) == 2  # the organisation's two sentences
+    assert own_sentences(places[0].beschrijving, shared) == [MAATJE]
+    summaries = Summaries(places)
+    assert summaries.line(places[1]) == "Een cursus voor ouders van peuters thuis."
+    # a sentence places of one soort share says what that kind of place does: it stays
+    same_kind = [
+        organisation_place(f"cb{n}", f"Consultatiebureau {n}", "consultatiebureau", f"Wijk {n}.")
+        for n in range(3)
+    ]
+    assert shared_sentences((p.soort, p.beschrijving) for p in same_kind) == frozenset()
+    # every sentence shared: the description is all the place has, so all of it is its own
+    assert own_sentences(ORGANISATION, shared) == [
+        "Stichting Welzijn Lindewaard is de brede welzijnsorganisatie van Lindewaard.",
+        "Wij geloven in de kracht van mensen en hun netwerk.",
+    ]
+
+
+def test_meer_info_passes_over_the_organisations_paragraph() -> None:
+    from assistent.render import render_turn
+    from assistent.turns import FieldAnswer
+
+    places = organisation_places()
+    shared = Summaries(places).shared
+    text = render_turn(FieldAnswer("info", "nl", [places[0]], shared=shared), as_html=False)
+    assert MAATJE in text
+    assert "welzijnsorganisatie" not in text

@@ -10,6 +10,8 @@ the safety check splits it with :func:`sentences`.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 
 from markdown_it import MarkdownIt
 
@@ -18,6 +20,15 @@ from markdown_it import MarkdownIt
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(["code", "fence"])
 _SAID = ("text", "code_inline")  # the inline tokens whose content is read
 _BREAKS = ("softbreak", "hardbreak")  # a line break inside a paragraph is a space
+
+# A sentence typed word for word in this many descriptions, of at least two soorten, with at
+# least this many words, is about the organisation or the export, not about one place: a sociale
+# kaart opens every entry of an organisation with the same paragraph ("Stichting Welzijn ... is
+# de brede welzijnsorganisatie van ...") and may close it with the same privacy note. A sentence
+# shared by places of one soort (the consultatiebureaus' "De jeugdarts volgt de groei ...") says
+# what that kind of place does, and stays.
+SHARED_MIN_PLACES = 3
+SHARED_MIN_WORDS = 6
 
 _BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 # Dutch abbreviations that end in a full stop inside a sentence ("o.a. gepensioneerde docenten",
@@ -121,3 +132,30 @@ def blocks(markdown: str) -> list[str]:
 def _continues(before: str, piece: str) -> bool:
     last_word = before.rsplit(None, 1)[-1].lstrip("(").casefold()
     return last_word in ABBREVIATIONS or piece[0].islower()
+
+
+def _sentence_key(sentence: str) -> str:
+    return " ".join(sentence.casefold().split())
+
+
+def shared_sentences(places: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """The sentences (compared without case and spacing) that several places' descriptions
+    share word for word: ``places`` gives each place's (soort, description)."""
+    where: dict[str, list[str]] = defaultdict(list)
+    for soort, description in places:
+        for key in {_sentence_key(s) for s in description_sentences(description)}:
+            if len(key.split()) >= SHARED_MIN_WORDS:
+                where[key].append(soort)
+    return frozenset(
+        key
+        for key, soorten in where.items()
+        if len(soorten) >= SHARED_MIN_PLACES and len(set(soorten)) >= 2
+    )
+
+
+def own_sentences(description: str, shared: frozenset[str]) -> list[str]:
+    """The description's sentences without the ``shared`` ones: what this place itself says
+    (all of them when every sentence is shared)."""
+    said = description_sentences(description)
+    own = [s for s in said if _sentence_key(s) not in shared]
+    return own or said

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from assistent.kennisbank.model import Voorziening
-from assistent.kennisbank.sentences import description_sentences
+from assistent.kennisbank.sentences import own_sentences, shared_sentences
 
 MAX_CHARS = 140  # one line on a phone
 MIN_WORDS = 4  # fewer is a label or a greeting ("Ouders voor ouders.", "Yo!")
@@ -46,6 +46,9 @@ class Summaries:
         named = Counter(w for e in entries for w in _words(e.naam))
         places = {e.gemeente or "" for e in entries} | {w for e in entries for w in e.wijken}
         self.common = {w for w, n in named.items() if n > 1} | _words(" ".join(places))
+        # the organisation's paragraph a sociale kaart puts above each of its places says
+        # nothing of this one ("Stichting Welzijn ... is de brede welzijnsorganisatie van ...")
+        self.shared = shared_sentences((e.soort, e.beschrijving) for e in entries)
         self._lines: dict[str, str] = {}
 
     def line(self, entry: Voorziening) -> str:
@@ -56,7 +59,7 @@ class Summaries:
         return found
 
     def _choose(self, entry: Voorziening) -> str:
-        said = description_sentences(entry.beschrijving)
+        said = own_sentences(entry.beschrijving, self.shared)
         if not said:
             return ""
         units = _units(said)

@@ -54,6 +54,15 @@ from assistent.kennisbank.model import combined_hash
 from assistent.retrieval.bundled import KIND_QUESTION, BundledVectors, cache_key, cache_slug
 from assistent.retrieval.calibration import calibrate, pseudo_questions
 from assistent.retrieval.lexical import LexicalIndex, tokenize
+from assistent.retrieval.passages import (  # noqa: F401  (the index's rows, as before)
+    KIND_DESCRIPTION,
+    Row,
+    bm25_text,
+    entry_texts,
+    rows_of,
+    shared_hash,
+    shared_of,
+)
 from assistent.retrieval.stored import LoadedIndex, laid_over, read_build
 from assistent.retrieval.vectors import (
     VectorPart,
@@ -64,8 +73,8 @@ from assistent.retrieval.vectors import (
 log = logging.getLogger(__name__)
 
 # 2: one whole-entry passage vector; calibrated threshold in meta. 3: term counts for BM25
-# (lexical/), row_entry.npy, patches
-FORMAT_VERSION = 3
+# (lexical/), row_entry.npy, patches. 4: passages without the sentences places share
+FORMAT_VERSION = 4
 KEEP_BUILDS = 2
 BATCH = 32
 # A build is a patch over the last full build when the kennisbank has at least this many
@@ -78,35 +87,6 @@ PATCH_MAX_SHARE = 0.05
 CALIBRATION_ENTRIES = 500
 
 Progress = Callable[[int, int], None]
-
-# Kinds of vectors per entry. Voorbeeldvragen are questions, so they are embedded the way a
-# user's question is (e5 "query:" prefix): question-to-question similarity is the strongest
-# signal we have. The other texts are embedded as passages.
-KIND_DESCRIPTION = "beschrijving"
-
-
-@dataclass(frozen=True)
-class Row:
-    """One vector in the index: which entry, which kind of text, and the text itself."""
-
-    entry: int
-    kind: str
-    text: str
-
-
-def entry_texts(entry: Voorziening) -> list[Row]:
-    """The texts embedded for one entry (entry index filled in by the caller)."""
-    # One passage for the whole entry (measured best on kennisbanks with and without
-    # voorbeeldvragen, see docs/metingen.md), plus each voorbeeldvraag embedded as a question.
-    topics = f" {', '.join(entry.onderwerpen)}." if entry.onderwerpen else ""
-    rows = [Row(-1, KIND_DESCRIPTION, f"{entry.naam}.{topics} {entry.beschrijving}")]
-    rows += [Row(-1, KIND_QUESTION, q) for q in entry.voorbeeldvragen]
-    return rows
-
-
-def bm25_text(entry: Voorziening) -> str:
-    """The text of one entry that BM25 indexes."""
-    return " ".join([entry.naam, *entry.onderwerpen, *entry.voorbeeldvragen, entry.beschrijving])
 
 
 def build_lexical(
@@ -238,14 +218,6 @@ def _calibration_sample(n_entries: int) -> np.ndarray:
     return np.unique(np.linspace(0, n_entries - 1, CALIBRATION_ENTRIES).round().astype(np.int64))
 
 
-def rows_of(entries: Sequence[Voorziening]) -> list[Row]:
-    """The rows (texts to embed) of these entries, numbered from 0."""
-    rows: list[Row] = []
-    for n, entry in enumerate(entries):
-        rows += [Row(n, r.kind, r.text) for r in entry_texts(entry)]
-    return rows
-
-
 @dataclass(frozen=True)
 class _Patch:
     """What a patch over ``base`` holds: the entries that are new or edited since the base was
@@ -285,6 +257,8 @@ def _plan_patch(
     ) or base.get("patch"):
         return None
     if kind is not None and kind != (base.get("index") or {}).get("soort", "flat"):
+        return None
+    if base.get("gedeelde_zinnen") != shared_hash(kb.entries):  # every passage may change
         return None
     old: dict[str, str] = base.get("entry_hashes") or {}
     if len(old) < patch_from:
@@ -370,6 +344,7 @@ def _build_full(
     def extra(meta: dict) -> None:
         meta["drempel"] = threshold
         meta["index"] = settings
+        meta["gedeelde_zinnen"] = shared_hash(kb.entries)
 
     final = _write_build(
         index_dir, kb, hashes, embedder, dim, faiss_index, rows, build_lexical(kb.entries),
@@ -390,13 +365,14 @@ def _build_patch(
     base = plan.base_meta
     # a patch cache of its own: the full cache of a national kennisbank is a gigabyte
     cache = EmbeddingCache(index_dir / "cache" / "patch", embedder)
-    rows = rows_of(plan.entries)
+    rows = rows_of(plan.entries, shared_of(kb.entries))
     vectors, embedded = embed_rows(rows, embedder, cache, progress)
     cache.save({cache.key(r.kind, r.text) for r in rows})
     dim = int(base.get("dim") or embedder.dim)
     faiss_index = make_faiss_index(vectors, dim, {"soort": "flat"})
 
     def extra(meta: dict) -> None:
+        meta["gedeelde_zinnen"] = base.get("gedeelde_zinnen")
         meta["drempel"] = base.get("drempel")  # calibrated on the base: a patch is small
         meta["index"] = base.get("index")
         meta["vectors"] = int(base.get("vectors", 0)) + len(rows)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from assistent.kennisbank import Voorziening
-from assistent.kennisbank.sentences import description_sentences
+from assistent.kennisbank.sentences import own_sentences, shared_sentences
 
 # A word in the descriptions of more than this share of the places tells nothing about which
 # fits: "gezin" (12 of 51 places of Wolderveen), "ouders", "jaar".
@@ -40,6 +40,7 @@ class Reasons:
         """``stems``: the content stems of a text, as the search stems them; ``share``: the
         share of the places whose text has a stem (the lexical index's document frequency)."""
         self.entries = entries
+        self._shared = shared_sentences((e.soort, e.beschrijving) for e in entries)
         self._stems = stems
         self._share = share
         self._everyday = frozenset(self._stems(" ".join(everyday_words)))
@@ -76,7 +77,7 @@ class Reasons:
             shortest, longest = SENTENCE_CHARS
             known = [
                 (sentence, frozenset(self._stems(sentence)))
-                for sentence in description_sentences(self.entries[entry].beschrijving)
+                for sentence in own_sentences(self.entries[entry].beschrijving, self._shared)
                 if shortest <= len(sentence) <= longest
                 and len(sentence.split()) >= SENTENCE_WORDS
                 and not sentence.rstrip().endswith("?")
