@@ -482,3 +482,17 @@ def test_a_change_in_what_places_share_makes_the_next_build_full(tmp_path: Path)
     kb = _edited(kb, third, sentence)
     report = build_index(kb, embedder, tmp_path / "i", patch_from=1)
     assert report.patch_entries is None  # three places of three soorten share it: a full build
+
+
+def test_a_place_without_a_shared_sentence_keeps_its_passage_as_typed() -> None:
+    """Only the places that have a shared sentence lose it; the others' passages (and so
+    their cached and bundled vectors) stay exactly what they were."""
+    from assistent.retrieval.index import entry_texts, rows_of
+    from tests.support import ROOT
+
+    kb = load_kennisbank(ROOT / "kennisbank")
+    passages = [r.text for r in rows_of(kb.entries) if r.kind == "beschrijving"]
+    plain = [entry_texts(e)[0].text for e in kb.entries]
+    changed = [n for n, (a, b) in enumerate(zip(passages, plain, strict=True)) if a != b]
+    assert changed  # Voorbeeldstad shares one sentence ("Je hoeft je niet aan te melden.")
+    assert all("Je hoeft je niet aan te melden." in plain[n] for n in changed)

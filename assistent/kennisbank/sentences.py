@@ -159,3 +159,11 @@ def own_sentences(description: str, shared: frozenset[str]) -> list[str]:
     said = description_sentences(description)
     own = [s for s in said if _sentence_key(s) not in shared]
     return own or said
+
+
+def without_shared(description: str, shared: frozenset[str]) -> str:
+    """The description as typed when it has none of the ``shared`` sentences, else its own
+    sentences (as :func:`own_sentences`), joined."""
+    said = description_sentences(description)
+    own = own_sentences(description, shared)
+    return description if len(own) == len(said) else " ".join(own)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistent.kennisbank import Voorziening
-from assistent.kennisbank.sentences import own_sentences, shared_sentences
+from assistent.kennisbank.sentences import shared_sentences, without_shared
 from assistent.retrieval.bundled import KIND_QUESTION
 
 # Kinds of vectors per entry. Voorbeeldvragen are questions, so they are embedded the way a
@@ -35,9 +35,7 @@ def entry_texts(entry: Voorziening, shared: frozenset[str] = frozenset()) -> lis
     # Without the organisation's paragraph that a sociale kaart puts above every one of its
     # places: it made them all look alike.
     topics = f" {', '.join(entry.onderwerpen)}." if entry.onderwerpen else ""
-    described = entry.beschrijving
-    if shared:
-        described = " ".join(own_sentences(entry.beschrijving, shared))
+    described = without_shared(entry.beschrijving, shared) if shared else entry.beschrijving
     rows = [Row(-1, KIND_DESCRIPTION, f"{entry.naam}.{topics} {described}")]
     rows += [Row(-1, KIND_QUESTION, q) for q in entry.voorbeeldvragen]
     return rows
