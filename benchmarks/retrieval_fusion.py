@@ -75,6 +75,8 @@ SEALED_SETS = [
     ("hoogeroord", FIXTURES / "kennisbank_hoogeroord", "hoogeroord_sealed_37.yaml"),
     # an eleventh: a rural gemeente of nine kernen, terse spreadsheet-born entries
     ("elsterhove", FIXTURES / "kennisbank_elsterhove", "elsterhove_sealed_38.yaml"),
+    # a twelfth: a sociale-kaart export whose places all open with their organisation's paragraph
+    ("meerhaven", FIXTURES / "kennisbank_meerhaven", "meerhaven_sealed_39.yaml"),
 ]
 
 

