@@ -311,6 +311,8 @@ class Conversation:
         vriendin wil ook mee"), for a message that as a whole is not one."""
         page = [r.entry for r in session.page]
         target = pointed_at(text, page, self._name_index().soort_words)  # by number or name
+        if target is not None and self._new_age_or_wijk(text, session):
+            target = None  # "hoe laat is die club? mijn zoon is 15": asked anew for him
         if not intent.is_follow_up:
             refined = self._refine(user_id, session, text, intent.kind == REFINE, extra)
             if refined is not None:

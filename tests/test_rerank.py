@@ -14,7 +14,14 @@ from assistent.config import Settings
 from assistent.kennisbank import Kennisbank, load_kennisbank
 from assistent.profile import Profile
 from assistent.retrieval.filters import FilterNote
-from assistent.retrieval.index import build_index, ensure_index, entry_texts, load_index
+from assistent.retrieval.index import (
+    KIND_DESCRIPTION,
+    build_index,
+    ensure_index,
+    entry_texts,
+    load_index,
+    rows_of,
+)
 from assistent.retrieval.rerank import (
     BANK_FILE,
     FEATURES,
@@ -127,7 +134,9 @@ def test_passage_vectors_of_a_patched_index_come_from_the_patch(
         e.id: v
         for e, v in zip(
             edited.entries,
-            fake_embedder.embed_passages([entry_texts(e)[0].text for e in edited.entries]),
+            fake_embedder.embed_passages(
+                [r.text for r in rows_of(edited.entries) if r.kind == KIND_DESCRIPTION]
+            ),
             strict=True,
         )
     }
