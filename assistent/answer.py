@@ -229,7 +229,8 @@ class Assistant:
         self._checked = OrderedDict()
         self._checked_lock = threading.Lock()
         self._described = DescribedFields(searcher.entries)  # trained on first use
-        self.summaries = Summaries(searcher.entries)  # the line on what each place does
+        # the line on what each place does
+        self.summaries = Summaries(searcher.entries, searcher.shared)
 
     def described(self, entries: list[Voorziening], field_name: str) -> dict[str, str]:
         """Per place without ``field_name``: the sentence of its description that says it."""

@@ -103,7 +103,7 @@ def pointed_at(
             w
             for w in said
             if any(
-                same_word(w, n) or (w in pointed and len(w) >= MIN_POINTED_PART and n.endswith(w))
+                same_word(w, n, MIN_POINTED_PART if w in pointed else MIN_COMPOUND_PART)
                 for n in name_words(e.naam)
             )
         }
@@ -174,10 +174,11 @@ def line_asked_about(
     return (lines.lijnen[category], field_name) if field_name else None
 
 
-def same_word(said: str, name: str) -> bool:
-    """Whether a word of a message is a word of a name, or the head of a compound in it
-    ("spreekuur" in "Scheidingsspreekuur"; not "school" in "Schoolmaatschappelijk")."""
-    return said == name or (len(said) >= MIN_COMPOUND_PART and name.endswith(said))
+def same_word(said: str, name: str, shortest: int = MIN_COMPOUND_PART) -> bool:
+    """Whether a word of a message is a word of a name, or the head of a compound in it of at
+    least ``shortest`` letters ("spreekuur" in "Scheidingsspreekuur"; not "school" in
+    "Schoolmaatschappelijk")."""
+    return said == name or (len(said) >= shortest and name.endswith(said))
 
 
 def without_name(text: str, entry: Voorziening) -> str:

@@ -165,5 +165,5 @@ def without_shared(description: str, shared: frozenset[str]) -> str:
     """The description as typed when it has none of the ``shared`` sentences, else its own
     sentences (as :func:`own_sentences`), joined."""
     said = description_sentences(description)
-    own = own_sentences(description, shared)
-    return description if len(own) == len(said) else " ".join(own)
+    own = [s for s in said if _sentence_key(s) not in shared]
+    return description if len(own) in (0, len(said)) else " ".join(own)

@@ -41,14 +41,19 @@ def one_line(text: str) -> str:
 class Summaries:
     """The line on what each place does, for the places of one kennisbank (cached per place)."""
 
-    def __init__(self, entries: Iterable[Voorziening]) -> None:
+    def __init__(
+        self, entries: Iterable[Voorziening], shared: frozenset[str] | None = None
+    ) -> None:
+        """``shared``: the sentences the places share (by default, found here)."""
         entries = list(entries)
         named = Counter(w for e in entries for w in _words(e.naam))
         places = {e.gemeente or "" for e in entries} | {w for e in entries for w in e.wijken}
         self.common = {w for w, n in named.items() if n > 1} | _words(" ".join(places))
         # the organisation's paragraph a sociale kaart puts above each of its places says
         # nothing of this one ("Stichting Welzijn ... is de brede welzijnsorganisatie van ...")
-        self.shared = shared_sentences((e.soort, e.beschrijving) for e in entries)
+        if shared is None:
+            shared = shared_sentences((e.soort, e.beschrijving) for e in entries)
+        self.shared = shared
         self._lines: dict[str, str] = {}
 
     def line(self, entry: Voorziening) -> str:

@@ -233,6 +233,7 @@ def _plan_patch(
     index_dir: Path,
     kb: Kennisbank,
     hashes: list[str],
+    shared: frozenset[str],
     embedder: Embedder,
     patch_from: int,
     kind: str | None,
@@ -258,7 +259,7 @@ def _plan_patch(
         return None
     if kind is not None and kind != (base.get("index") or {}).get("soort", "flat"):
         return None
-    if base.get("gedeelde_zinnen") != shared_hash(kb.entries):  # every passage may change
+    if base.get("gedeelde_zinnen") != shared_hash(shared):  # every passage may change
         return None
     old: dict[str, str] = base.get("entry_hashes") or {}
     if len(old) < patch_from:
@@ -294,15 +295,19 @@ def build_index(
     index_dir = Path(index_dir)
     (index_dir / "builds").mkdir(parents=True, exist_ok=True)
     hashes = [e.content_hash() for e in kb.entries]
-    plan = None if full else _plan_patch(index_dir, kb, hashes, embedder, patch_from, kind)
+    shared = shared_of(kb.entries)  # left out of every passage (passages.py)
+    plan = None
+    if not full:
+        plan = _plan_patch(index_dir, kb, hashes, shared, embedder, patch_from, kind)
     if plan is not None:
-        return _build_patch(kb, hashes, embedder, index_dir, plan, progress, started)
-    return _build_full(kb, hashes, embedder, index_dir, progress, kind, started)
+        return _build_patch(kb, hashes, shared, embedder, index_dir, plan, progress, started)
+    return _build_full(kb, hashes, shared, embedder, index_dir, progress, kind, started)
 
 
 def _build_full(
     kb: Kennisbank,
     hashes: list[str],
+    shared: frozenset[str],
     embedder: Embedder,
     index_dir: Path,
     progress: Progress | None,
@@ -312,7 +317,7 @@ def _build_full(
     cache = EmbeddingCache(index_dir / "cache", embedder)
     patched = EmbeddingCache(index_dir / "cache" / "patch", embedder)
     cache.vectors = {**patched.vectors, **cache.vectors}  # texts embedded for earlier patches
-    rows = rows_of(kb.entries)
+    rows = rows_of(kb.entries, shared)
     vectors, embedded = embed_rows(rows, embedder, cache, progress)
     in_use = {cache.key(r.kind, r.text) for r in rows}
 
@@ -344,7 +349,7 @@ def _build_full(
     def extra(meta: dict) -> None:
         meta["drempel"] = threshold
         meta["index"] = settings
-        meta["gedeelde_zinnen"] = shared_hash(kb.entries)
+        meta["gedeelde_zinnen"] = shared_hash(shared)
 
     final = _write_build(
         index_dir, kb, hashes, embedder, dim, faiss_index, rows, build_lexical(kb.entries),
@@ -356,6 +361,7 @@ def _build_full(
 def _build_patch(
     kb: Kennisbank,
     hashes: list[str],
+    shared: frozenset[str],
     embedder: Embedder,
     index_dir: Path,
     plan: _Patch,
@@ -365,7 +371,7 @@ def _build_patch(
     base = plan.base_meta
     # a patch cache of its own: the full cache of a national kennisbank is a gigabyte
     cache = EmbeddingCache(index_dir / "cache" / "patch", embedder)
-    rows = rows_of(plan.entries, shared_of(kb.entries))
+    rows = rows_of(plan.entries, shared)
     vectors, embedded = embed_rows(rows, embedder, cache, progress)
     cache.save({cache.key(r.kind, r.text) for r in rows})
     dim = int(base.get("dim") or embedder.dim)

@@ -61,7 +61,7 @@ def rows_of(entries: Sequence[Voorziening], shared: frozenset[str] | None = None
     return rows
 
 
-def shared_hash(entries: Sequence[Voorziening]) -> str:
+def shared_hash(shared: frozenset[str]) -> str:
     """A fingerprint of the shared sentences: a patch build needs the same ones as its base."""
-    digest = hashlib.sha256("\n".join(sorted(shared_of(entries))).encode("utf-8"))
+    digest = hashlib.sha256("\n".join(sorted(shared)).encode("utf-8"))
     return digest.hexdigest()[:16]

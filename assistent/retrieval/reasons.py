@@ -36,11 +36,15 @@ class Reasons:
         stems: Stems,
         share: Callable[[str], float],
         everyday_words: Iterable[str] = (),
+        shared: frozenset[str] | None = None,
     ) -> None:
         """``stems``: the content stems of a text, as the search stems them; ``share``: the
-        share of the places whose text has a stem (the lexical index's document frequency)."""
+        share of the places whose text has a stem (the lexical index's document frequency);
+        ``shared``: the sentences the places share (by default, found here)."""
         self.entries = entries
-        self._shared = shared_sentences((e.soort, e.beschrijving) for e in entries)
+        if shared is None:
+            shared = shared_sentences((e.soort, e.beschrijving) for e in entries)
+        self._shared = shared
         self._stems = stems
         self._share = share
         self._everyday = frozenset(self._stems(" ".join(everyday_words)))

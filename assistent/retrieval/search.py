@@ -24,6 +24,7 @@ from assistent.retrieval.filters import key as _key
 from assistent.retrieval.filters import passes_filters as passes_filters  # callers import it here
 from assistent.retrieval.index import build_lexical
 from assistent.retrieval.lexical import tokenize
+from assistent.retrieval.passages import shared_of
 from assistent.retrieval.reasons import Reasons
 from assistent.retrieval.rerank import CANDIDATES, Reranker
 from assistent.retrieval.stored import LoadedIndex
@@ -206,9 +207,11 @@ class Searcher:
         # A word in the topics of many places ("ouders", "school") names no new subject: a
         # follow-up "moet dat via school?" still asks about the places just shown.
         self._distinct_owners = max(2, round(DISTINCT_TOPIC_SHARE * len(self.entries)))
+        # the sentences many places share (an organisation's paragraph): none says what one does
+        self.shared = shared_of(self.entries)
         # why a shown place fits: the topics and the sentence of its own that the question names
         self._reasons = Reasons(
-            self.entries, self._content_stems, self._lexical.share, everyday_words
+            self.entries, self._content_stems, self._lexical.share, everyday_words, self.shared
         )
         # Whether an entry is expired depends on the day of the question, not of the load.
         self._today = today
