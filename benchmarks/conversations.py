@@ -4,9 +4,9 @@
 
 Each file in `tests/eval/gesprekken*.yaml` and `tests/eval/sealed/gesprekken*.yaml` is played on
 the kennisbank its name says (rivierdal, heuvelland, lindewaard, polderveen, kranenveld,
-zandhoven, brakeldijk, wolderveen, hoogeroord, elsterhove, meerhaven, else Voorbeeldstad), from
-a fresh session per conversation, and scored per turn exactly as `assistent eval --gesprekken`
-does. `--fouten` also prints each wrong turn with what the user typed, what was expected and
+zandhoven, brakeldijk, wolderveen, hoogeroord, elsterhove, meerhaven, oosterkempen, else
+Voorbeeldstad), from a fresh session per conversation, and scored per turn exactly as `assistent
+eval --gesprekken` does. `--fouten` also prints each wrong turn with what the user typed, what was expected and
 what came back: these are our own test texts, never a user's message. Set
 `ASSISTENT_CRISIS_MODEL_DIR` to a trained crisis model to skip training it.
 """
@@ -43,6 +43,7 @@ KENNISBANKEN = {
     "hoogeroord": ROOT / "tests" / "fixtures" / "kennisbank_hoogeroord",
     "elsterhove": ROOT / "tests" / "fixtures" / "kennisbank_elsterhove",
     "meerhaven": ROOT / "tests" / "fixtures" / "kennisbank_meerhaven",
+    "oosterkempen": ROOT / "tests" / "fixtures" / "kennisbank_oosterkempen",
 }
 
 
