@@ -37,7 +37,6 @@ from assistent.referents import (
     field_apart_from_name,
     line_asked_about,
     ordinal,
-    pointed_at,
 )
 from assistent.safety.detector import SafetySignal
 from assistent.store import Store
@@ -196,7 +195,7 @@ class Conversation:
             return self._follow_up(session, intent.field or "info", None)
         if intent.kind == REPORT:
             return self._report(user_id, session, text, extra)
-        if intent.is_small_talk and len(extra) <= MAX_EXTRA_WORDS + 1:
+        if intent.is_small_talk and (len(extra) <= MAX_EXTRA_WORDS + 1 or intent.is_closing):
             return self._small_talk(intent.kind, session)
         if intent.kind == MORE and len(extra) <= MAX_EXTRA_WORDS:
             return self.more(session) or NothingMore(session.taal)
@@ -310,7 +309,7 @@ class Conversation:
         ``in_part``: a part of the message that is a follow-up ("is die training savonds? mn
         vriendin wil ook mee"), for a message that as a whole is not one."""
         page = [r.entry for r in session.page]
-        target = pointed_at(text, page, self._name_index().soort_words)  # by number or name
+        target = self._name_index().pointed(text, page, self._shared())  # by number or name
         if target is not None and self._new_age_or_wijk(text, session):
             target = None  # "hoe laat is die club? mijn zoon is 15": asked anew for him
         if not intent.is_follow_up:

@@ -40,6 +40,9 @@ REPORT = "melden"
 REFINE = "verfijning"
 FOLLOW_UP_PREFIX = "vervolg_"
 SMALL_TALK = ("groet", "bedankt", "wie_ben_jij", "wat_kun_je", "weet_het_niet_meer", "doei")
+# A thank-you or goodbye the model is this sure of is small talk with any words around it.
+CLOSINGS = ("bedankt", "doei")
+SURE_CLOSING = 0.9
 FIELDS = ("kosten", "aanmelden", "openingstijden", "adres", "contact", "info")
 # A turn other than a question must be the model's clear choice; else it is a new question.
 MIN_SHARE = 0.5
@@ -79,6 +82,14 @@ class Intent:
     def is_follow_up(self) -> bool:
         """A question about the places just shown."""
         return self.kind.startswith(FOLLOW_UP_PREFIX)
+
+    @property
+    def is_closing(self) -> bool:
+        """A thank-you or goodbye the model is sure of, whatever else it says: "Zeer
+        vriendelijk bedankt voor uw hulp" got a list (a seen set: three words beside the
+        thanks, and the search found something for "hulp"). Mixed messages ("bedankt! en wat
+        kost die cursus?") are not read as sure thanks."""
+        return self.kind in CLOSINGS and self.score >= SURE_CLOSING
 
     @property
     def is_small_talk(self) -> bool:

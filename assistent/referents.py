@@ -7,7 +7,6 @@ not show, about every place of the kennisbank (:class:`NameIndex`). Nothing here
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -23,6 +22,7 @@ from assistent.intent import (
     words,
 )
 from assistent.kennisbank import Voorziening, wijken_of
+from assistent.kennisbank.sentences import without_shared
 from assistent.kennisbank.vocabulary import SOORT_WORDS
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # A word of a place's name points at that place when at most this share of the names has it
 # (and at least 2): "schuldhulp" or "pubers" do, "voorbeeldstad" or "steunpunt" do not.
 DISTINCT_NAME_SHARE = 0.05
+# A word of a description tells its place apart when at most this share of them has it.
+DISTINCT_DESCRIPTION_SHARE = 0.1
 MIN_NAME_PART = 8  # letters a part of a name word needs to point at it ("schuldhulp")
 MIN_COMPOUND_PART = 5
 # Right after "die", "dat" ("dat café"), a shorter head of a compound points too: the word is
@@ -39,6 +41,7 @@ MIN_POINTED_PART = 3
 DEMONSTRATIVES = frozenset(
     {"die", "dat", "deze", "dit", "that", "this", "diese", "dieser", "dieses", "diesen"}
 )
+QUANTIFIERS = frozenset({"al", "all", "alle"})  # "al die brieven": no place pointed at
 # A place named in a message ("waar zit het jongerenwerk") makes it a follow-up at this share.
 NAMED_FOLLOW_UP_SHARE = 0.3  # the same among the few names on one page ("groep" in "Oudergroep")
 ORDINALS: dict[int, tuple[str, ...]] = {
@@ -86,18 +89,29 @@ def ordinal(text: str, count: int) -> int | None:
 
 
 def pointed_at(
-    text: str, page: Sequence[Voorziening], soort_words: Mapping[str, str] = SOORT_WORDS
+    text: str,
+    page: Sequence[Voorziening],
+    soort_words: Mapping[str, str] = SOORT_WORDS,
+    *,
+    places: frozenset[str] = frozenset(),
+    described: Sequence[set[str]] = (),
 ) -> int | None:
     """The position on the page a message points at, or None when it names none.
 
     A word that only one shown name has wins ("en die tweede, dat fonds?" means the fund,
-    wherever it stands); then a number; then a word that names a kind of place ("dat
+    wherever it stands); then a number; then, when no shown name has a word of the message,
+    what follows "die"/"dat" when only one shown place's own description says it
+    (``described``: per place in page order, the words that tell it apart, see
+    :meth:`NameIndex.pointed`): "kan je met die chat ook overdag" is Praatpaal, whose name
+    says nothing of a chat; then a word that names a kind of place ("dat
     consultatiebureau" for "JGZ Oude Haven", ``soort_words``): the first shown place of that kind;
     then a word all shown names share ("die cursus"): the first of them. Everyday words point
-    at nothing ("ik *werk* fulltime", see NameIndex)."""
+    at nothing ("ik *werk* fulltime", see NameIndex), nor do the words of ``places``, the
+    gemeente's wijken, alone: "is er iemand hier in Zuudveen" says where, not "JGZ Zuudveen";
+    beside another word of the name they choose ("jgz oude haven" of two JGZ places)."""
     whole = name_words(text)
     said = whole - everyday_words()
-    pointed = _after_demonstrative(text)
+    pointed = _after_demonstrative(text) - places
     hits = [
         {
             w
@@ -109,6 +123,7 @@ def pointed_at(
         }
         for e in page
     ]
+    hits = [found if found - places else set() for found in hits]  # a wijk alone says where
     shared = set.intersection(*hits) if hits else set()
     scores = [len(found - shared) for found in hits]
     best = max(scores, default=0)
@@ -117,6 +132,8 @@ def pointed_at(
     number = ordinal(text, len(page))
     if number is not None:
         return number
+    if not best and (by_description := _described_as(pointed & said, described)) is not None:
+        return by_description
     kinds = {soort_words[w] for w in whole if w in soort_words}
     of_kind = [i for i, e in enumerate(page) if e.soort in kinds]
     if of_kind:
@@ -126,10 +143,26 @@ def pointed_at(
     return scores.index(best) if best else None
 
 
+def _described_as(pointed: set[str], described: Sequence[set[str]]) -> int | None:
+    """The one place whose description words say most of the ``pointed`` words, or None when
+    none does or two say as many."""
+    if not pointed or not described:
+        return None
+    scores = [len(pointed & said) for said in described]  # whole words: "spreekuur" is no
+    # word that tells a place apart, though "inloopspreekuur" in one description is
+    best = max(scores)
+    return scores.index(best) if best and scores.count(best) == 1 else None
+
+
 def _after_demonstrative(text: str) -> set[str]:
-    """The words that directly follow "die", "dat", "this" ...: what the writer points at."""
-    found = words(text)
-    return {w for before, w in itertools.pairwise(found) if before in DEMONSTRATIVES}
+    """The words that directly follow "die", "dat", "this" ...: what the writer points at; not
+    after "al die", "all those": "met me naar al die post kijken" points at no place."""
+    found = ["", *words(text)]
+    return {
+        w
+        for first, before, w in zip(found, found[1:], found[2:], strict=False)
+        if before in DEMONSTRATIVES and first not in QUANTIFIERS
+    }
 
 
 def field_apart_from_name(
@@ -207,7 +240,8 @@ class NameIndex:
         # Schoolmaatschappelijk Werk, "we wonen hier een *jaar*" not about a place called Jaar
         # nor does a wijk's name: "mijn zus in *oude haven*" says where, not "JGZ Oude Haven"
         # nor does a word that asks for a field: "kost dat *geld*?" is not about Team Gezin en Geld
-        common = everyday_words() | field_words() | name_words(" ".join(wijken_of(entries)))
+        self.wijk_words = frozenset(name_words(" ".join(wijken_of(entries))))
+        common = everyday_words() | field_words() | self.wijk_words
         whole = [(e.id, name_words(e.naam)) for e in entries]  # everyday words too
         names = [(place_id, ws - common) for place_id, ws in whole]
         counts = Counter(w for _, ws in names for w in ws)
@@ -242,6 +276,10 @@ class NameIndex:
         # every name word that is not an everyday word (a field word too: "JGZ-locatie Oude
         # Haven" is a name in a German question, whatever "locatie" asks elsewhere)
         self.words = frozenset(having) | {w for _, ws in whole for w in ws & field_words()}
+        # per word, how many descriptions have it: a word few have tells a place apart
+        self.described = Counter(w for e in entries for w in name_words(e.beschrijving))
+        self.described_limit = max(2, round(DISTINCT_DESCRIPTION_SHARE * len(entries)))
+        self.field_words = field_words()
         self.keys = sorted(self.index)
         self.tails = sorted(key[::-1] for key in self.index)  # to find a compound by its head
 
@@ -258,6 +296,29 @@ class NameIndex:
             found |= _starting(self.keys, word, self.index)  # "schuldhulp" → Schuldhulpverlening
             found |= _starting(self.tails, word[::-1], self.index, reverse=True)  # "sportcoach"
         return found
+
+    def pointed(
+        self, text: str, page: Sequence[Voorziening], shared: frozenset[str] = frozenset()
+    ) -> int | None:
+        """The position on ``page`` a follow-up points at (:func:`pointed_at`), with this
+        kennisbank's words for kinds of place and its wijken, and what each place says of
+        itself (its description without the ``shared`` sentences)."""
+        telling = [self._telling(without_shared(e.beschrijving, shared)) for e in page]
+        return pointed_at(text, page, self.soort_words, places=self.wijk_words, described=telling)
+
+    def _telling(self, description: str) -> set[str]:
+        """The words of a description that few descriptions have and no name or kind of place
+        has: "rouwgroep" tells a place apart; "via" or "vrijwilligers" do not, "gezinsloket"
+        names a place of its own (asked about, it is searched for), and a word that asks for a
+        field ("kan ik die *appen*") asks, it does not point."""
+        return {
+            w
+            for w in name_words(description)
+            if self.described[w] <= self.described_limit
+            and w not in self.words
+            and w not in self.soort_words
+            and w not in self.field_words
+        }
 
     def kinds_named(self, text: str) -> set[str]:
         """The places of a kind a message names by a whole word ("en het wijkteam?")."""

@@ -6,8 +6,8 @@ Each file in `tests/eval/gesprekken*.yaml` and `tests/eval/sealed/gesprekken*.ya
 the kennisbank its name says (rivierdal, heuvelland, lindewaard, polderveen, kranenveld,
 zandhoven, brakeldijk, wolderveen, hoogeroord, elsterhove, meerhaven, oosterkempen, else
 Voorbeeldstad), from a fresh session per conversation, and scored per turn exactly as `assistent
-eval --gesprekken` does. `--fouten` also prints each wrong turn with what the user typed, what was expected and
-what came back: these are our own test texts, never a user's message. Set
+eval --gesprekken` does. `--fouten` also prints each wrong turn with what the user typed, what
+was expected and what came back: these are our own test texts, never a user's message. Set
 `ASSISTENT_CRISIS_MODEL_DIR` to a trained crisis model to skip training it.
 """
 

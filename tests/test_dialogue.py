@@ -732,6 +732,26 @@ def test_a_follow_up_with_a_sentence_of_its_own_is_read_in_parts(
     assert turn.entries[0].id == first.results[0].entry.id
 
 
+def test_a_sure_thank_you_is_small_talk_whatever_words_come_with_it(
+    instance: Instance, clock: Clock
+) -> None:
+    """'Zeer vriendelijk bedankt voor uw hulp.' got a list of places (a seen set): three words
+    beside the thanks, and the search found something for 'hulp'. A thank-you the turn model is
+    sure of is small talk; one it is unsure of, with a question in it, is still answered."""
+    table = {
+        "zeer vriendelijk bedankt voor uw hulp": {"bedankt": 0.95, "vraag": 0.05},
+        "bedankt voor de info, kan mijn peuter daar spelen": {"bedankt": 0.6, "vraag": 0.4},
+    }
+    talk = stand_in(instance, clock, table)
+    first, thanks = play(
+        talk, "mijn peuter praat nog weinig", "Zeer vriendelijk bedankt voor uw hulp."
+    )
+    assert isinstance(first, Reply)
+    assert isinstance(thanks, SmallTalk) and thanks.kind == "bedankt"
+    unsure = play(talk, "bedankt voor de info, kan mijn peuter daar spelen")[0]
+    assert not isinstance(unsure, SmallTalk)
+
+
 def test_thanks_with_a_clause_is_small_talk_when_the_kennisbank_has_nothing(
     instance: Instance, clock: Clock, tmp_path: Path, crisis_model_dir: Path
 ) -> None:

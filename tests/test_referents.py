@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistent.kennisbank import Voorziening
-from assistent.referents import NameIndex, pointed_at, same_word, without_name
+from assistent.referents import NameIndex, name_words, pointed_at, same_word, without_name
 
 
 def place(place_id: str, naam: str) -> Voorziening:
@@ -238,3 +238,70 @@ def test_a_word_that_asks_about_a_field_names_no_place_alone() -> None:
     # still a word of a name where the language is read: a German question about this place
     index = NameIndex([*entries, place("jgz", "JGZ-locatie Brink")])
     assert "locatie" not in index.without_names("Wo ist die JGZ-locatie Brink?").casefold()
+
+
+def described(place_id: str, naam: str, text: str, wijken: list[str] | None = None) -> Voorziening:
+    return place(place_id, naam).model_copy(update={"beschrijving": text, "wijken": wijken or []})
+
+
+def test_what_follows_die_points_at_the_one_place_whose_description_says_it() -> None:
+    """'kan ik die rouwgroep bellen?' under a place whose name says nothing of grief: its own
+    description does (seen sets 39; the turn went to a place named 'formulieren'). A word two
+    descriptions say, or one not pointed at, leaves it open; so does a word that asks for a
+    field ('kan ik die appen?' is about every place shown)."""
+    page = [
+        described("eb", "Eb & Vloed", "Een rouwgroep voor kinderen. Ook te appen."),
+        described("bus", "De Bus", "Mobiel jongerenwerk. Chillen, praten, vragen."),
+        described("pleeg", "Pleegzorg infopunt", "Info voor wie pleegouder wil worden."),
+    ]
+    own = [name_words(e.beschrijving) for e in page]
+    text = "kan mijn dochter ook naar die rouwgroep, of is het alleen voor jongens"
+    assert pointed_at(text, page, described=own) == 0
+    assert pointed_at(text, page) is None  # the names alone do not say it
+    assert pointed_at("is er ook een rouwgroep voor haar", page, described=own) is None
+    both = [*own[:1], name_words("Een rouwgroep en een inloop."), own[2]]
+    assert pointed_at(text, page, described=both) is None
+    index = NameIndex(page)
+    assert index.pointed(text, page) == 0  # the dialogue's way in: each place's own text
+    assert index.pointed("kan ik die appen?", page) is None
+
+
+def test_a_wijk_in_a_name_does_not_point_at_that_place() -> None:
+    """'is er ook iemand hier in zuudveen zelf waar ik langs kan?' asks for a place in the
+    writer's wijk; it pointed at 'JGZ spreekuur Zuudveen' on the page and got its aanmelden
+    (seen set 39a). A wijk's name says where, as NameIndex already held for places not shown."""
+    page = [
+        described("welzijn", "Welzijn Elsterhove", "Welzijnswerk."),
+        described("cb", "Consultatiebureau Dwingerveld", "Het CB.", ["Dwingerveld"]),
+        described("jgz", "JGZ spreekuur Zuudveen", "Spreekuur.", ["Zuudveen"]),
+    ]
+    index = NameIndex(page)
+    assert index.pointed("is er ook iemand hier in zuudveen zelf waar ik langs kan?", page) is None
+    assert pointed_at("is er ook iemand hier in zuudveen zelf", page) == 2  # without the wijken
+    assert index.pointed("wanneer is dat spreekuur in zuudveen?", page) == 2  # its own word
+    two = [described("a", "JGZ Oude Haven", "JGZ.", ["Oude Haven"]), *page[1:]]
+    two[2] = described("jgz", "JGZ Zuudveen", "JGZ.", ["Zuudveen"])
+    assert NameIndex(two).pointed("a jak się zapisać do jgz oude haven?", two) == 0  # beside jgz
+
+
+def test_only_a_word_that_tells_a_place_apart_points_by_description() -> None:
+    """Pointing by description took over where names decided (seen sets): 'dat gezinsloket,
+    kan ik daar bellen?' went to a course whose text says to sign up at the Gezinsloket, and
+    'moet dat via zijn moeder?' to a place whose text says 'via'. A word another name has, a
+    word many descriptions have, or a word a shown name has leaves it to the names."""
+    page = [
+        described("cursus", "Positief Opvoeden", "Een cursus. Aanmelden via het gezinsloket."),
+        described("smw", "Schoolmaatschappelijk werk", "Gesprekken op school, via de mentor."),
+        described("eb", "Eb & Vloed", "Een rouwgroep voor kinderen."),
+    ]
+    loket = described("loket", "Gezinsloket", "Voor alle vragen.")
+    others = [described(f"p{i}", f"Plek {i}", "Hulp via de telefoon.") for i in range(20)]
+    index = NameIndex([*page, loket, *others])
+    assert index.pointed("dat gezinsloket, kan ik daar gewoon bellen?", page) is None
+    assert index.pointed("moet dat via zijn moeder?", page) is None  # 'via' is in many texts
+    assert index.pointed("is die rouwgroep in het weekend?", page) == 2
+    assert index.pointed("is die positief opvoeden ook voor de rouwgroep?", page) == 0  # a name
+    assert index.pointed("kan iemand met me naar al die rouwgroep kijken", page) is None  # al die
+    # a word that asks for a field is not made telling by a longer word that ends with it
+    inloop = [described("cjg", "CJG", "Elke dinsdag een inloopspreekuur."), *page[1:]]
+    assert NameIndex([*inloop, loket, *others]).pointed("is dat spreekuur gratis", inloop) is None
