@@ -77,6 +77,8 @@ SEALED_SETS = [
     ("elsterhove", FIXTURES / "kennisbank_elsterhove", "elsterhove_sealed_38.yaml"),
     # a twelfth: a sociale-kaart export whose places all open with their organisation's paragraph
     ("meerhaven", FIXTURES / "kennisbank_meerhaven", "meerhaven_sealed_39.yaml"),
+    # a thirteenth: a rural gemeente's spreadsheet kept by CJG staff, read in from CSV
+    ("oosterkempen", FIXTURES / "kennisbank_oosterkempen", "oosterkempen_sealed_40.yaml"),
 ]
 
 

@@ -1,7 +1,7 @@
 """Write the question bank and train the reranker over it (assistent/retrieval/rerank.py).
 
     python benchmarks/train_ranker.py                 # every seen set
-    python benchmarks/train_ranker.py --zonder _40    # leave out sets still to be scored
+    python benchmarks/train_ranker.py --zonder _41    # leave out sets still to be scored
 
 1. **The bank** (``assistent/data/vraagbank.yaml``): the questions of the seen question sets and
    the advice turns of the seen conversation sets (the first turn of a conversation, or a later
