@@ -102,8 +102,8 @@ def pointed_at(
     wherever it stands); then a number; then, when no shown name has a word of the message,
     what follows "die"/"dat" when only one shown place's own description says it
     (``described``: per place in page order, the words that tell it apart, see
-    :meth:`NameIndex.pointed`): "kan je met die chat ook overdag" is Praatpaal, whose name
-    says nothing of a chat; then a word that names a kind of place ("dat
+    :meth:`NameIndex.pointed`): "kan ik die rouwgroep bellen?" is Eb & Vloed, whose name says
+    nothing of grief; then a word that names a kind of place ("dat
     consultatiebureau" for "JGZ Oude Haven", ``soort_words``): the first shown place of that kind;
     then a word all shown names share ("die cursus"): the first of them. Everyday words point
     at nothing ("ik *werk* fulltime", see NameIndex), nor do the words of ``places``, the
