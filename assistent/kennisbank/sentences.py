@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
+
+if TYPE_CHECKING:
+    from assistent.kennisbank.model import Voorziening
 
 # CommonMark without raw HTML, and without code blocks: a description indented by four spaces
 # (pasted from a spreadsheet cell) is text, not code to hide
@@ -153,17 +157,26 @@ def shared_sentences(places: Iterable[tuple[str, str]]) -> frozenset[str]:
     )
 
 
+def shared_of(entries: Iterable[Voorziening]) -> frozenset[str]:
+    """The sentences the places of a kennisbank share (:func:`shared_sentences`)."""
+    return shared_sentences((e.soort, e.beschrijving) for e in entries)
+
+
+def _split(description: str, shared: frozenset[str]) -> tuple[list[str], list[str]]:
+    """The description's sentences, and those of them that are not ``shared``."""
+    said = description_sentences(description)
+    return said, [s for s in said if _sentence_key(s) not in shared]
+
+
 def own_sentences(description: str, shared: frozenset[str]) -> list[str]:
     """The description's sentences without the ``shared`` ones: what this place itself says
     (all of them when every sentence is shared)."""
-    said = description_sentences(description)
-    own = [s for s in said if _sentence_key(s) not in shared]
+    said, own = _split(description, shared)
     return own or said
 
 
 def without_shared(description: str, shared: frozenset[str]) -> str:
     """The description as typed when it has none of the ``shared`` sentences, else its own
     sentences (as :func:`own_sentences`), joined."""
-    said = description_sentences(description)
-    own = [s for s in said if _sentence_key(s) not in shared]
+    said, own = _split(description, shared)
     return description if len(own) in (0, len(said)) else " ".join(own)

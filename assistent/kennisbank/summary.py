@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from assistent.kennisbank.model import Voorziening
-from assistent.kennisbank.sentences import own_sentences, shared_sentences
+from assistent.kennisbank.sentences import own_sentences, shared_of
 
 MAX_CHARS = 140  # one line on a phone
 MIN_WORDS = 4  # fewer is a label or a greeting ("Ouders voor ouders.", "Yo!")
@@ -52,7 +52,7 @@ class Summaries:
         # the organisation's paragraph a sociale kaart puts above each of its places says
         # nothing of this one ("Stichting Welzijn ... is de brede welzijnsorganisatie van ...")
         if shared is None:
-            shared = shared_sentences((e.soort, e.beschrijving) for e in entries)
+            shared = shared_of(entries)
         self.shared = shared
         self._lines: dict[str, str] = {}
 

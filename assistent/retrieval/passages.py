@@ -1,5 +1,6 @@
 """The texts of a kennisbank that the index embeds: per place one passage, and its
-voorbeeldvragen as questions; the passages without the sentences many places share.
+voorbeeldvragen as questions; the passages without the sentences many places share
+(:func:`shared_of`, kept importable from here).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistent.kennisbank import Voorziening
-from assistent.kennisbank.sentences import shared_sentences, without_shared
+from assistent.kennisbank.sentences import shared_of, without_shared
 from assistent.retrieval.bundled import KIND_QUESTION
 
 # Kinds of vectors per entry. Voorbeeldvragen are questions, so they are embedded the way a
@@ -44,11 +45,6 @@ def entry_texts(entry: Voorziening, shared: frozenset[str] = frozenset()) -> lis
 def bm25_text(entry: Voorziening) -> str:
     """The text of one entry that BM25 indexes."""
     return " ".join([entry.naam, *entry.onderwerpen, *entry.voorbeeldvragen, entry.beschrijving])
-
-
-def shared_of(entries: Sequence[Voorziening]) -> frozenset[str]:
-    """The sentences the places of a kennisbank share (left out of their passages)."""
-    return shared_sentences((e.soort, e.beschrijving) for e in entries)
 
 
 def rows_of(entries: Sequence[Voorziening], shared: frozenset[str] | None = None) -> list[Row]:

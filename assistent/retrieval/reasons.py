@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from assistent.kennisbank import Voorziening
-from assistent.kennisbank.sentences import own_sentences, shared_sentences
+from assistent.kennisbank.sentences import own_sentences, shared_of
 
 # A word in the descriptions of more than this share of the places tells nothing about which
 # fits: "gezin" (12 of 51 places of Wolderveen), "ouders", "jaar".
@@ -43,7 +43,7 @@ class Reasons:
         ``shared``: the sentences the places share (by default, found here)."""
         self.entries = entries
         if shared is None:
-            shared = shared_sentences((e.soort, e.beschrijving) for e in entries)
+            shared = shared_of(entries)
         self._shared = shared
         self._stems = stems
         self._share = share
