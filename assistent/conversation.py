@@ -309,7 +309,7 @@ class Conversation:
         ``in_part``: a part of the message that is a follow-up ("is die training savonds? mn
         vriendin wil ook mee"), for a message that as a whole is not one."""
         page = [r.entry for r in session.page]
-        target = self._name_index().pointed(text, page, self._shared())  # by number or name
+        target = self._name_index().pointed(text, page)  # by number, name or description
         if target is not None and self._new_age_or_wijk(text, session):
             target = None  # "hoe laat is die club? mijn zoon is 15": asked anew for him
         if not intent.is_follow_up:
@@ -414,7 +414,7 @@ class Conversation:
         assistant = self.assistant
         with self._names_lock:
             if self._names is None or self._names_for is not assistant:
-                self._names = NameIndex(assistant.searcher.entries)
+                self._names = NameIndex(assistant.searcher.entries, assistant.searcher.shared)
                 self._names_for = assistant
             return self._names
 

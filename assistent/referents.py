@@ -234,7 +234,10 @@ class NameIndex:
     that names a kind of place, the places of that kind ("wijkteam": every wijkteam;
     "consultatiebureau": every place of soort jeugdgezondheidszorg)."""
 
-    def __init__(self, entries: Iterable[Voorziening]) -> None:
+    def __init__(
+        self, entries: Iterable[Voorziening], shared: frozenset[str] = frozenset()
+    ) -> None:
+        """``shared``: the sentences the places share, which say nothing of one of them."""
         entries = list(entries)
         # an everyday word names nothing alone: "ik *werk* fulltime" is not about
         # Schoolmaatschappelijk Werk, "we wonen hier een *jaar*" not about a place called Jaar
@@ -280,6 +283,8 @@ class NameIndex:
         self.described = Counter(w for e in entries for w in name_words(e.beschrijving))
         self.described_limit = max(2, round(DISTINCT_DESCRIPTION_SHARE * len(entries)))
         self.field_words = field_words()
+        self._shared = shared
+        self._telling_of: dict[str, set[str]] = {}  # per place, filled as places are shown
         self.keys = sorted(self.index)
         self.tails = sorted(key[::-1] for key in self.index)  # to find a compound by its head
 
@@ -297,14 +302,21 @@ class NameIndex:
             found |= _starting(self.tails, word[::-1], self.index, reverse=True)  # "sportcoach"
         return found
 
-    def pointed(
-        self, text: str, page: Sequence[Voorziening], shared: frozenset[str] = frozenset()
-    ) -> int | None:
+    def pointed(self, text: str, page: Sequence[Voorziening]) -> int | None:
         """The position on ``page`` a follow-up points at (:func:`pointed_at`), with this
         kennisbank's words for kinds of place and its wijken, and what each place says of
-        itself (its description without the ``shared`` sentences)."""
-        telling = [self._telling(without_shared(e.beschrijving, shared)) for e in page]
+        itself (its description without the shared sentences)."""
+        telling = [self._telling_for(e) for e in page]
         return pointed_at(text, page, self.soort_words, places=self.wijk_words, described=telling)
+
+    def _telling_for(self, entry: Voorziening) -> set[str]:
+        """The telling words of a place's own description, read once per place (not on every
+        turn that shows it)."""
+        found = self._telling_of.get(entry.id)
+        if found is None:
+            found = self._telling(without_shared(entry.beschrijving, self._shared))
+            self._telling_of[entry.id] = found
+        return found
 
     def _telling(self, description: str) -> set[str]:
         """The words of a description that few descriptions have and no name or kind of place

@@ -1688,6 +1688,7 @@ class _SlowSearcher:
     def __init__(self, entries: list) -> None:
         self._entries = entries
         self.reads = 0
+        self.shared: frozenset[str] = frozenset()  # as Searcher.shared
 
     @property
     def entries(self) -> list:
